@@ -1,0 +1,263 @@
+// Profiles the container launch path against the kernel floor, side by side in one warm process:
+// `unshare --pid --mount --net --uts --ipc --fork busybox true`, launchContainer() alone, and
+// Runtime.run() -> wait() (what the harness times), interleaved, with medians and ratios; plus
+// per-phase stamps from inside the helper (ISOBENCH_HELPER_TRACE=1). Not a test: it records figures.
+// Usage (root): node <bundle of this file> [--n 30] [--trace 30] [--strace FILE] [--baseline DIR]...
+//   [--no-baseline-launch]; each --baseline DIR also times DIR/bundle.mjs (exports Runtime and
+//   launchContainer, e.g. an esbuild bundle of an older tree) with DIR/isobench-helper.
+import { spawn } from 'node:child_process';
+import { promises as fs, mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { serializeHelperConfig } from '../src/container/helper-config.js';
+import { launchContainer } from '../src/container/launch.js';
+import { Runtime } from '../src/container/runtime.js';
+import type { ContainerSpec, LaunchOptions } from '../src/container/types.js';
+import { helperBinary } from '../src/paths.js';
+import { ensureHelperBuilt } from '../test/fixtures/rootfs.js';
+import { makeBusyboxImage } from '../test/integration/runtime-fixture.js';
+
+type RuntimeModule = { Runtime: typeof Runtime; launchContainer: typeof launchContainer };
+
+const IMAGE = 'profile-busybox:latest';
+const ARGS = ['/bin/true'];
+
+function flag(name: string, fallback: number | string | undefined): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback === undefined ? undefined : String(fallback);
+}
+
+const nowNs = (): bigint => process.hrtime.bigint();
+const ms = (ns: bigint | number): number => Number(ns) / 1e6;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function quantile(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+function drain(stream: NodeJS.ReadableStream | null | undefined): void {
+  (stream as Readable | null | undefined)?.resume();
+}
+
+/** The kernel floor: the same namespaces, the same busybox binary, no rootfs work at all. */
+async function timeFloor(busybox: string): Promise<number> {
+  const t0 = nowNs();
+  const child = spawn('unshare', ['--pid', '--mount', '--net', '--uts', '--ipc', '--fork', busybox, 'true'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  drain(child.stdout);
+  drain(child.stderr);
+  await new Promise((resolve) => child.on('close', resolve));
+  return ms(nowNs() - t0);
+}
+
+/** Untimed set-up of one launchContainer() call: dirs and cgroup, as runContainer makes them. */
+async function prepareLaunch(runtime: Runtime, dir: string) {
+  const id = Math.random().toString(16).slice(2).padEnd(12, '0') + Date.now().toString(16);
+  const cdir = path.join(dir, id);
+  for (const sub of ['upper', 'work', 'rootfs']) mkdirSync(path.join(cdir, sub), { recursive: true });
+  const cgroup = await runtime.context.cgroups.create(id, {});
+  const image = await runtime.context.store.resolve(IMAGE);
+  const spec: ContainerSpec = {
+    id,
+    lowerDirs: await runtime.context.store.lowerDirs(image),
+    upperDir: path.join(cdir, 'upper'),
+    workDir: path.join(cdir, 'work'),
+    rootfsDir: path.join(cdir, 'rootfs'),
+    args: ARGS,
+    env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
+    cwd: '/',
+    uid: 0,
+    gid: 0,
+    additionalGids: [],
+    hostname: id.slice(0, 12),
+    network: 'none',
+    limits: {},
+  };
+  const options: LaunchOptions = {
+    mode: { kind: 'attached', stdio: 'pipe' },
+    cgroupProcsFiles: cgroup.procsFiles,
+    configFile: path.join(cdir, 'helper.conf'),
+  };
+  const dispose = async () => {
+    await cgroup.destroy();
+    await fs.rm(cdir, { recursive: true, force: true });
+  };
+  return { spec, options, dispose };
+}
+
+async function timeLaunch(mod: RuntimeModule, runtime: Runtime, dir: string): Promise<number> {
+  const { spec, options, dispose } = await prepareLaunch(runtime, dir);
+  const t0 = nowNs();
+  const launched = await mod.launchContainer(spec, options);
+  drain(launched.stdout);
+  drain(launched.stderr);
+  const exit = await launched.exited!;
+  const t = ms(nowNs() - t0);
+  await dispose();
+  if (exit.exitCode !== 0) throw new Error(`launch: exit ${exit.exitCode}`);
+  return t;
+}
+
+async function timeRun(runtime: Runtime): Promise<number> {
+  const t0 = nowNs();
+  const handle = await runtime.run({ image: IMAGE, args: ARGS, network: 'none', stdio: 'pipe' });
+  drain(handle.stdout);
+  drain(handle.stderr);
+  const exit = await handle.wait();
+  const t = ms(nowNs() - t0);
+  await handle.cleanup();
+  if (exit.exitCode !== 0) throw new Error(`run: exit ${exit.exitCode}`);
+  return t;
+}
+
+/** One helper run under `strace -f -tt -T -o outFile` (strace is its parent: no parent_pid check). */
+async function straceOnce(runtime: Runtime, dir: string, binary: string, outFile: string): Promise<void> {
+  const { spec, options, dispose } = await prepareLaunch(runtime, dir);
+  await fs.writeFile(options.configFile, serializeHelperConfig(spec, options));
+  const child = spawn('strace', ['-f', '-tt', '-T', '-o', outFile, binary, 'run', options.configFile], {
+    stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
+  });
+  (child.stdio[3] as Readable).resume();
+  await new Promise((resolve) => child.on('close', resolve));
+  await dispose();
+}
+
+/** One helper run with ISOBENCH_HELPER_TRACE=1: stamps (ms after spawn) per label, in order. */
+async function traceOnce(runtime: Runtime, dir: string, binary: string): Promise<Array<[string, number]>> {
+  const { spec, options, dispose } = await prepareLaunch(runtime, dir);
+  await fs.writeFile(options.configFile, serializeHelperConfig(spec, options, { parentPid: process.pid }));
+  const t0 = nowNs();
+  const child = spawn(binary, ['run', options.configFile], {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ISOBENCH_HELPER_TRACE: '1' },
+  });
+  const stamps: Array<[string, number]> = [];
+  let text = '';
+  (child.stdio[3] as Readable).on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  drain(child.stdout);
+  drain(child.stderr);
+  await new Promise((resolve) => child.on('close', resolve));
+  const end = nowNs();
+  for (const line of text.split('\n')) {
+    const [word, label, at] = line.split(' ');
+    if (word === 'trace' && label && at) stamps.push([label, ms(BigInt(at) - t0)]);
+  }
+  stamps.push(['node_close', ms(end - t0)]);
+  await dispose();
+  return stamps;
+}
+
+function printSummary(title: string, samples: Record<string, number[]>, floor: number[]): void {
+  console.log(`\n${title}`);
+  console.log('variant              median    p25     p75   ratio-to-floor (median of per-iteration ratios)');
+  const floorMedian = median(floor);
+  for (const [name, values] of Object.entries(samples)) {
+    const perIter = values.map((v, i) => v / floor[i]!);
+    console.log(
+      `${name.padEnd(18)} ${median(values).toFixed(2).padStart(7)} ${quantile(values, 0.25).toFixed(2).padStart(7)} ${quantile(values, 0.75).toFixed(2).padStart(7)}   ${(median(values) / floorMedian).toFixed(2)}x (${median(perIter).toFixed(2)}x)`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('profile-launch needs root (namespaces, mounts, cgroups)');
+  ensureHelperBuilt();
+  const n = Number(flag('n', 30));
+  const traceN = Number(flag('trace', 30));
+  // Each --baseline DIR holds bundle.mjs (exports Runtime, launchContainer) and isobench-helper.
+  const baselineDirs = process.argv.flatMap((arg, i) => (process.argv[i - 1] === '--baseline' ? [arg] : []));
+  const withLaunch = !process.argv.includes('--no-baseline-launch');
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-profile-'));
+  const cgroupParent = `isobench-profile-${process.pid}`;
+  const scratch = path.join(root, 'launch');
+  const runtimes: Runtime[] = [];
+  try {
+    const image = await makeBusyboxImage(root, IMAGE);
+    const runtime = await Runtime.open(root, { cgroupParent });
+    runtimes.push(runtime);
+    const busybox = path.join((await runtime.context.store.lowerDirs(image))[0]!, 'bin', 'busybox');
+    const current: RuntimeModule = { Runtime, launchContainer };
+    const variants: Array<[string, () => Promise<number>]> = [
+      ['floor', () => timeFloor(busybox)],
+      ['launch', () => timeLaunch(current, runtime, scratch)],
+      ['run->wait', () => timeRun(runtime)],
+    ];
+    for (const dir of baselineDirs) {
+      const label = path.basename(dir);
+      const mod = (await import(path.resolve(dir, 'bundle.mjs'))) as RuntimeModule;
+      const baseRuntime = await mod.Runtime.open(root, { cgroupParent });
+      runtimes.push(baseRuntime);
+      const withHelper = async <T>(fn: () => Promise<T>): Promise<T> => {
+        const saved = process.env.ISOBENCH_HELPER;
+        process.env.ISOBENCH_HELPER = path.resolve(dir, 'isobench-helper');
+        try {
+          return await fn();
+        } finally {
+          if (saved === undefined) delete process.env.ISOBENCH_HELPER;
+          else process.env.ISOBENCH_HELPER = saved;
+        }
+      };
+      if (withLaunch) variants.push([`${label} launch`, () => withHelper(() => timeLaunch(mod, runtime, scratch))]);
+      variants.push([`${label} run->wait`, () => withHelper(() => timeRun(baseRuntime))]);
+    }
+    // Warm-up: JIT, page cache, dentries.
+    for (let i = 0; i < 5; i++) for (const [, fn] of variants) await fn();
+
+    const loadBefore = readFileSync('/proc/loadavg', 'utf8').trim();
+    const samples: Record<string, number[]> = Object.fromEntries(variants.map(([name]) => [name, []]));
+    for (let i = 0; i < n; i++) {
+      // Rotate the order so no variant always runs right after another.
+      for (let j = 0; j < variants.length; j++) {
+        const [name, fn] = variants[(i + j) % variants.length]!;
+        samples[name]!.push(await fn());
+      }
+    }
+    const loadAfter = readFileSync('/proc/loadavg', 'utf8').trim();
+    const { floor, ...rest } = samples;
+    if (n > 0)
+      printSummary(`start-to-exit of ${ARGS.join(' ')}, ms, n=${n} interleaved`, { floor: floor!, ...rest }, floor!);
+    if (n > 0) console.log(`loadavg before: ${loadBefore}; after: ${loadAfter}`);
+
+    const straceFile = flag('strace', undefined);
+    if (straceFile) await straceOnce(runtime, scratch, helperBinary(), straceFile);
+    if (traceN > 0) {
+      const byLabel = new Map<string, number[]>();
+      const order: string[] = [];
+      for (let i = 0; i < traceN; i++) {
+        const stamps = await traceOnce(runtime, scratch, helperBinary());
+        let prev = 0;
+        for (const [label, at] of stamps) {
+          if (!byLabel.has(label)) {
+            byLabel.set(label, []);
+            order.push(label);
+          }
+          byLabel.get(label)!.push(at - prev);
+          prev = at;
+        }
+      }
+      console.log(`\nhelper phases (ISOBENCH_HELPER_TRACE=1), ms since the previous stamp, median of ${traceN}:`);
+      for (const label of order) console.log(`  ${label.padEnd(16)} ${median(byLabel.get(label)!).toFixed(3)}`);
+    }
+  } finally {
+    for (const r of runtimes) await r.close();
+    await fs.rm(root, { recursive: true, force: true });
+    for (const h of await fs.readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
+      await fs.rmdir(path.join('/sys/fs/cgroup', h, cgroupParent)).catch(() => undefined);
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

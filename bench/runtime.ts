@@ -1,0 +1,327 @@
+// bench:runtime — start-to-exit of /bin/true from the busybox image, side by side in one run:
+// the kernel floor (unshare of the same namespaces running the same binary), isobench's library
+// path from a warm process, isobench's CLI, runc and crun; plus the host memory of an idle
+// detached container's monitor, the debian recipe's build time and layer unpack throughput next
+// to `tar -xzf`. Records figures; asserts nothing. Usage:
+//   npm run bench:runtime -- [--runs 30] [--warmup 3] [--skip-debian] [--json]
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { Runtime } from '../src/container/runtime.js';
+import { extractLayer } from '../src/image/layer-tar.js';
+import { buildImage } from '../src/image/recipe/build.js';
+import { ImageStore } from '../src/image/store.js';
+import { readProcessMemory } from '../src/measure/process-memory.js';
+import { packageDir, rootLayout } from '../src/paths.js';
+import { bootstrapRatioCi, summarize } from '../src/stats/index.js';
+import { CrunTarget } from '../src/targets/crun.js';
+import { RuncTarget } from '../src/targets/runc.js';
+import type { Target, WorkloadSpec } from '../src/targets/types.js';
+
+interface Options {
+  runs: number;
+  warmup: number;
+  json: boolean;
+  skipDebian: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { runs: 30, warmup: 3, json: false, skipDebian: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--json') options.json = true;
+    else if (arg === '--skip-debian') options.skipDebian = true;
+    else if (arg === '--runs' || arg === '--warmup') {
+      const value = Number(argv[++i]);
+      if (!Number.isInteger(value) || value < 1)
+        throw new Error(`expected ${arg} to be a positive integer, got ${argv[i]}`);
+      options[arg === '--runs' ? 'runs' : 'warmup'] = value;
+    } else throw new Error(`unknown option ${arg} (expected --runs N, --warmup N, --skip-debian, --json)`);
+  }
+  return options;
+}
+
+const now = () => process.hrtime.bigint();
+const ms = (ns: bigint | number) => Number(ns) / 1e6;
+
+/** Spawns a command and resolves with the ns from spawn to exit; rejects on a non-zero exit. */
+function timeProcess(file: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = now();
+    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const t1 = now();
+      if (code === 0) resolve(Number(t1 - t0));
+      else reject(new Error(`${file} ${args.join(' ')} exited ${code}: ${stderr.trim()}`));
+    });
+  });
+}
+
+/** Copies the recipe dir to a temp context with busybox in it (the set-up script does the same). */
+async function busyboxContext(tmp: string): Promise<string> {
+  const dir = path.join(tmp, 'busybox-context');
+  await fs.cp(path.join(packageDir(), 'scenarios', 'images', 'busybox'), dir, { recursive: true });
+  await fs.copyFile('/bin/busybox', path.join(dir, 'busybox'));
+  return dir;
+}
+
+async function findInLayers(lowerDirs: string[], rel: string): Promise<string> {
+  for (const dir of lowerDirs) {
+    const candidate = path.join(dir, rel);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`${rel} is in no layer of the busybox image`);
+}
+
+async function timePeer(target: Target, workload: WorkloadSpec): Promise<number> {
+  const instance = await target.launch(workload);
+  try {
+    const exit = await instance.exited;
+    if (exit.exitCode !== 0) throw new Error(`${target.kind} exited ${exit.exitCode}`);
+    return Number(exit.atNs - instance.launchedAtNs);
+  } finally {
+    await instance.dispose();
+  }
+}
+
+function describe(samplesNs: number[]) {
+  const s = summarize(samplesNs.map(ms), { seed: 1 });
+  return {
+    n: s.n,
+    medianMs: round(s.median),
+    p95Ms: round(s.p95),
+    minMs: round(s.min),
+    maxMs: round(s.max),
+    stddevMs: round(s.stddev),
+    ciMs: [round(s.ci.low), round(s.ci.high)],
+  };
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function ratio(a: number[], b: number[]) {
+  const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const ci = bootstrapRatioCi(
+    a,
+    b,
+    (xs) => {
+      const sorted = [...xs].sort((x, y) => x - y);
+      return sorted[Math.floor(sorted.length / 2)]!;
+    },
+    { seed: 1 },
+  );
+  return { ratio: round(med(a) / med(b), 3), ci: [round(ci.low, 3), round(ci.high, 3)] };
+}
+
+async function monitorMemory(runtime: Runtime, count: number) {
+  const ids: string[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const handle = await runtime.run({ image: 'busybox', args: ['sleep', '3600'], detach: true, network: 'none' });
+      ids.push(handle.id);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const samples: NonNullable<Awaited<ReturnType<typeof readProcessMemory>>>[] = [];
+    for (const id of ids) {
+      const record = await runtime.get(id);
+      const memory = record.monitorPid ? await readProcessMemory(record.monitorPid) : undefined;
+      if (memory) samples.push(memory);
+    }
+    const mean = (pick: (m: (typeof samples)[number]) => number) =>
+      round(samples.reduce((sum, m) => sum + pick(m), 0) / Math.max(1, samples.length) / 1024, 0);
+    return {
+      containers: samples.length,
+      pssKiB: mean((m) => m.pssBytes),
+      ussKiB: mean((m) => m.ussBytes),
+      rssKiB: mean((m) => m.rssBytes),
+    };
+  } finally {
+    for (const id of ids) await runtime.remove(id, { force: true }).catch(() => undefined);
+  }
+}
+
+async function debianBuild(layoutRoot: string) {
+  const dir = path.join(packageDir(), 'scenarios', 'images', 'debian');
+  const result: Record<string, number> = {};
+  if (!existsSync(path.join(dir, 'rootfs.tar.gz'))) {
+    result.debootstrapS = round(ms(await timeProcess('bash', [path.join(dir, 'make-rootfs.sh')])) / 1000, 1);
+  }
+  const layout = rootLayout(layoutRoot);
+  let t0 = now();
+  await buildImage(layout, { contextDir: dir, tag: 'debian', noCache: true, log: () => {} });
+  result.coldBuildS = round(ms(now() - t0) / 1000, 2);
+  t0 = now();
+  await buildImage(layout, { contextDir: dir, tag: 'debian', log: () => {} });
+  result.cachedBuildS = round(ms(now() - t0) / 1000, 2);
+  return result;
+}
+
+async function countGunzipBytes(file: string): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of createReadStream(file).pipe(createGunzip())) bytes += (chunk as Buffer).length;
+  return bytes;
+}
+
+async function unpackThroughput(root: string, tmp: string, ref: string, rounds = 3) {
+  const store = await ImageStore.open(root);
+  const image = await store.resolve(ref);
+  const layer = [...image.layers].sort((a, b) => b.sizeBytes - a.sizeBytes)[0]!;
+  const blob = store.blobPath(layer.digest);
+  const tarBytes = await countGunzipBytes(blob);
+  const times = { isobench: [] as number[], tar: [] as number[] };
+  for (let i = 0; i < rounds; i++) {
+    for (const who of i % 2 === 0 ? (['isobench', 'tar'] as const) : (['tar', 'isobench'] as const)) {
+      const dest = path.join(tmp, `unpack-${who}-${i}`);
+      await fs.mkdir(dest);
+      const t0 = now();
+      if (who === 'tar') await timeProcess('tar', ['-xzf', blob, '-C', dest]);
+      else await extractLayer(createReadStream(blob).pipe(createGunzip()), dest);
+      times[who].push(Number(now() - t0));
+      await fs.rm(dest, { recursive: true, force: true });
+    }
+  }
+  const mbps = (ns: number[]) =>
+    round(tarBytes / 1e6 / (ms([...ns].sort((a, b) => a - b)[Math.floor(ns.length / 2)]!) / 1000), 1);
+  return {
+    image: ref,
+    layerMiB: round(tarBytes / 1048576, 1),
+    rounds,
+    isobenchMBps: mbps(times.isobench),
+    tarMBps: mbps(times.tar),
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-bench-'));
+  const root = path.join(tmp, 'root');
+  const layout = rootLayout(root);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const peers: Target[] = [];
+  let runtime: Runtime | undefined;
+  try {
+    log('bench: building the busybox image');
+    await buildImage(layout, { contextDir: await busyboxContext(tmp), tag: 'busybox', log: () => {} });
+    const store = await ImageStore.open(root);
+    const busybox = await findInLayers(await store.lowerDirs(await store.resolve('busybox')), 'bin/busybox');
+    runtime = await Runtime.open(root);
+    const rt = runtime;
+    const workload: WorkloadSpec = {
+      image: 'busybox',
+      args: ['/bin/true'],
+      env: {},
+      limits: {},
+      vm: { memoryBytes: 256 << 20, cpus: 1, machine: 'microvm' },
+    };
+    const contenders: Record<string, () => Promise<number>> = {
+      floor: () => timeProcess('unshare', ['--pid', '--mount', '--net', '--uts', '--ipc', '--fork', busybox, 'true']),
+      isobench: async () => {
+        const t0 = now();
+        const handle = await rt.run({
+          image: 'busybox',
+          args: ['/bin/true'],
+          remove: true,
+          stdio: 'ignore',
+          network: 'none',
+        });
+        const exit = await handle.wait();
+        const t1 = now();
+        await handle.cleanup();
+        if (exit.exitCode !== 0) throw new Error(`isobench exited ${exit.exitCode}`);
+        return Number(t1 - t0);
+      },
+      cli: () =>
+        timeProcess(path.join(packageDir(), 'bin', 'isobench'), [
+          '--root',
+          root,
+          'run',
+          '--rm',
+          'busybox',
+          '/bin/true',
+        ]),
+    };
+    const skipped: Record<string, string> = {};
+    for (const target of [new RuncTarget({ root }), new CrunTarget({ root })]) {
+      const availability = await target.probe();
+      if (!availability.available) {
+        skipped[target.kind] = availability.reason;
+        continue;
+      }
+      await target.prepare(workload);
+      peers.push(target);
+      contenders[target.kind] = () => timePeer(target, workload);
+    }
+    const names = Object.keys(contenders);
+    const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+    log(`bench: ${options.warmup} warm-up + ${options.runs} rounds of ${names.join(', ')} (order rotates each round)`);
+    for (let round = 0; round < options.warmup + options.runs; round++) {
+      for (let i = 0; i < names.length; i++) {
+        const name = names[(i + round) % names.length]!;
+        const ns = await contenders[name]!();
+        if (round >= options.warmup) samples[name]!.push(ns);
+      }
+    }
+    const startup = Object.fromEntries(names.map((n) => [n, describe(samples[n]!)]));
+    const ratios: Record<string, unknown> = { isobenchOverFloor: ratio(samples.isobench!, samples.floor!) };
+    for (const peer of ['runc', 'crun'])
+      if (samples[peer]) ratios[`isobenchOver_${peer}`] = ratio(samples.isobench!, samples[peer]!);
+    log('bench: monitor memory of 5 idle detached containers');
+    const monitor = await monitorMemory(rt, 5);
+    let debian: Record<string, number> | { skipped: string } = { skipped: '--skip-debian' };
+    if (!options.skipDebian) {
+      log('bench: debian recipe build (debootstrap if rootfs.tar.gz is missing)');
+      debian = await debianBuild(root);
+    }
+    log('bench: layer unpack throughput');
+    const unpack = await unpackThroughput(root, tmp, options.skipDebian ? 'busybox' : 'debian');
+    const load = (await fs.readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+    const result = {
+      host: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, kernel: os.release(), loadavg: load },
+      runs: options.runs,
+      ...startup,
+      ratios,
+      skipped,
+      monitorMemory: monitor,
+      debianBuild: debian,
+      layerUnpack: unpack,
+    };
+    printTable(result, startup);
+    if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await Promise.allSettled(peers.map((p) => p.cleanup()));
+    await runtime?.close();
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+function printTable(result: Record<string, unknown>, startup: Record<string, ReturnType<typeof describe>>): void {
+  const lines = [
+    '| contender | n | median ms | p95 ms | min ms | max ms | 95% CI of median |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const [name, s] of Object.entries(startup)) {
+    lines.push(
+      `| ${name} | ${s.n} | ${s.medianMs} | ${s.p95Ms} | ${s.minMs} | ${s.maxMs} | ${s.ciMs[0]}–${s.ciMs[1]} |`,
+    );
+  }
+  process.stdout.write(
+    `${lines.join('\n')}\n\n${JSON.stringify({ ratios: result.ratios, monitorMemory: result.monitorMemory, debianBuild: result.debianBuild, layerUnpack: result.layerUnpack, host: result.host }, null, 2)}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench:runtime failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,14 @@
+// `isobench image import FILE [--ref NAME:TAG]`: load an OCI archive or a docker save tar.
+import { importArchive } from '../../image/archive.js';
+import { ImageStore } from '../../image/store.js';
+import type { CliContext } from '../context.js';
+
+export async function imageImportCommand(ctx: CliContext, file: string, opts: { ref?: string }): Promise<number> {
+  const store = await ImageStore.open(ctx.root);
+  const images = await importArchive(store, file, opts.ref === undefined ? {} : { ref: opts.ref });
+  for (const image of images) {
+    const refs = image.refs.length > 0 ? image.refs.join(', ') : '(untagged)';
+    ctx.stdout.write(`Imported ${image.digest} ${refs}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,69 @@
+// `isobench image ls`: the images in the store with their disk usage.
+import { ImageStore } from '../../image/store.js';
+import type { CliContext } from '../context.js';
+
+/** 1536 -> "1.5 KiB" (binary units, one decimal). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function formatTable(rows: string[][]): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, col) => cell.padEnd(widths[col]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/**
+ * Lists images: REPOSITORY TAG DIGEST(12 hex) CREATED SIZE SHARED UNIQUE, one row per ref
+ * (untagged images show <none>). `--json` prints the raw figures in bytes.
+ */
+export async function imageLsCommand(ctx: CliContext, opts: { json?: boolean }): Promise<number> {
+  const store = await ImageStore.open(ctx.root);
+  const usage = await store.diskUsage();
+  const rows = usage.flatMap((u) => {
+    const refs = u.image.refs.length > 0 ? u.image.refs : ['<none>:<none>'];
+    return refs.map((ref) => {
+      const colon = ref.lastIndexOf(':');
+      return {
+        repository: ref.slice(0, colon),
+        tag: ref.slice(colon + 1),
+        digest: u.image.digest,
+        created: u.image.config.created ?? null,
+        sizeBytes: u.sizeBytes,
+        sharedBytes: u.sharedBytes,
+        uniqueBytes: u.uniqueBytes,
+      };
+    });
+  });
+  if (opts.json) {
+    ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  const table = [
+    ['REPOSITORY', 'TAG', 'DIGEST', 'CREATED', 'SIZE', 'SHARED', 'UNIQUE'],
+    ...rows.map((r) => [
+      r.repository,
+      r.tag,
+      r.digest.slice(7, 19),
+      r.created ?? '-',
+      formatBytes(r.sizeBytes),
+      formatBytes(r.sharedBytes),
+      formatBytes(r.uniqueBytes),
+    ]),
+  ];
+  ctx.stdout.write(`${formatTable(table)}\n`);
+  return 0;
+}

@@ -1,0 +1,151 @@
+// `isobench run IMAGE [CMD...]`: start a container attached (exit code = the workload's) or
+// detached (prints the id). Ctrl-C forwards SIGTERM, then kills the container and exits 130.
+
+import { parseSize } from '../../container/cgroups/index.js';
+import { parseNetworkMode } from '../../container/container-validate.js';
+import { WorkloadExecError } from '../../container/helper-config.js';
+import { type ContainerHandle, Runtime } from '../../container/index.js';
+import type { ResourceLimits } from '../../container/types.js';
+import { InputError } from '../../errors.js';
+import type { CliContext } from '../context.js';
+
+export interface RunCommandOptions {
+  rm?: boolean;
+  detach?: boolean;
+  name?: string;
+  env?: string[];
+  workdir?: string;
+  user?: string;
+  hostname?: string;
+  /** e.g. "256m" */
+  memory?: string;
+  /** e.g. "1.5" */
+  cpus?: string;
+  pidsLimit?: string;
+  /** none | host */
+  network?: string;
+}
+
+/** Grace between the forwarded SIGTERM and the SIGKILL after Ctrl-C, in ms. */
+const INTERRUPT_GRACE_MS = 2_000;
+
+/** Turns the --memory/--cpus/--pids-limit strings into limits. @throws InputError naming the flag. */
+export function parseLimitFlags(opts: Pick<RunCommandOptions, 'memory' | 'cpus' | 'pidsLimit'>): ResourceLimits {
+  const limits: ResourceLimits = {};
+  if (opts.memory !== undefined) limits.memoryBytes = parseSize(opts.memory, '--memory');
+  if (opts.cpus !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(opts.cpus.trim())) {
+      throw new InputError(`expected --cpus to be a number of CPUs such as 0.5 or 2, got '${opts.cpus}'`);
+    }
+    limits.cpus = Number(opts.cpus);
+  }
+  if (opts.pidsLimit !== undefined) {
+    if (!/^\d+$/.test(opts.pidsLimit.trim())) {
+      throw new InputError(`expected --pids-limit to be a whole number of at least 1, got '${opts.pidsLimit}'`);
+    }
+    limits.pidsLimit = Number(opts.pidsLimit);
+  }
+  return limits;
+}
+
+/** "64 MiB", "1.5 MiB". */
+export function formatMiB(bytes: number): string {
+  const mib = bytes / 2 ** 20;
+  return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
+}
+
+/** Forwards Ctrl-C/SIGTERM to the container until `done`; reports whether one came. */
+function forwardInterrupts(handle: ContainerHandle): { interrupted: () => boolean; dispose: () => void } {
+  let count = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const onSignal = () => {
+    count++;
+    if (count === 1) {
+      handle.kill('SIGTERM');
+      timer = setTimeout(() => handle.kill('SIGKILL'), INTERRUPT_GRACE_MS);
+    } else {
+      handle.kill('SIGKILL');
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    interrupted: () => count > 0,
+    dispose: () => {
+      clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** Resolves when a piped stream has ended (or at once when there is none). */
+function pipeTo(from: NodeJS.ReadableStream | undefined, to: NodeJS.WritableStream): Promise<void> {
+  if (!from) return Promise.resolve();
+  return new Promise((resolve) => {
+    from.on('end', resolve);
+    from.on('error', () => resolve());
+    from.pipe(to, { end: false });
+  });
+}
+
+export async function runCommand(
+  ctx: CliContext,
+  image: string,
+  args: string[],
+  opts: RunCommandOptions = {},
+): Promise<number> {
+  const limits = parseLimitFlags(opts);
+  const network = parseNetworkMode(opts.network ?? 'none');
+  const runtime = await Runtime.open(ctx.root);
+  // Straight to our terminal when the context is the process's; through pipes otherwise (tests).
+  const inherit = ctx.stdout === process.stdout && ctx.stderr === process.stderr;
+  let handle: ContainerHandle;
+  try {
+    handle = await runtime.run({
+      image,
+      args,
+      ...(opts.name !== undefined ? { name: opts.name } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),
+      ...(opts.user !== undefined ? { user: opts.user } : {}),
+      ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
+      limits,
+      network,
+      detach: opts.detach === true,
+      remove: opts.rm === true,
+      stdio: inherit ? 'inherit' : 'pipe',
+      onWarning: (message) => ctx.stderr.write(`isobench: warning: ${message}\n`),
+    });
+  } catch (error) {
+    // Like a shell (and docker): a command that cannot be exec'd exits 127 (not found) or 126.
+    if (error instanceof WorkloadExecError) {
+      ctx.stderr.write(`isobench: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+  if (opts.detach) {
+    ctx.stdout.write(`${handle.id}\n`);
+    return 0;
+  }
+  const interrupts = forwardInterrupts(handle);
+  try {
+    const [exit] = await Promise.all([
+      handle.wait(),
+      pipeTo(handle.stdout, ctx.stdout),
+      pipeTo(handle.stderr, ctx.stderr),
+    ]);
+    // The CLI process ends when we return: the --rm removal must be finished by then.
+    if (opts.rm) await handle.cleanup();
+    if (interrupts.interrupted()) return 130;
+    if (exit.reason === 'oom-killed') {
+      const limit =
+        limits.memoryBytes === undefined ? 'no memory limit' : `memory limit ${formatMiB(limits.memoryBytes)}`;
+      ctx.stderr.write(`isobench: container killed by the OOM killer (${limit})\n`);
+    }
+    return exit.exitCode;
+  } finally {
+    interrupts.dispose();
+  }
+}

@@ -1,0 +1,39 @@
+// `isobench vm ps [-a] [--json]`: list VMs (running ones, or all with -a), status refreshed.
+import { listVms } from '../../vm/index.js';
+import type { CliContext } from '../context.js';
+
+export interface VmPsCommandOptions {
+  all?: boolean;
+  json?: boolean;
+}
+
+/** Prints the VM table (or JSON array). Always 0. */
+export async function vmPsCommand(ctx: CliContext, opts: VmPsCommandOptions = {}): Promise<number> {
+  const vms = (await listVms(ctx.layout)).filter((vm) => opts.all || vm.status !== 'exited');
+  if (opts.json) {
+    ctx.stdout.write(`${JSON.stringify(vms)}\n`);
+    return 0;
+  }
+  const rows = [
+    ['ID', 'NAME', 'IMAGE', 'STATUS', 'ACCEL', 'MACHINE', 'PID', 'CREATED'],
+    ...vms.map((vm) => [
+      vm.id,
+      vm.name,
+      vm.image,
+      vm.status === 'exited' ? `exited (${vm.exitCode ?? '?'})` : vm.status,
+      vm.accel,
+      vm.machine,
+      vm.qemuPid === undefined ? '-' : String(vm.qemuPid),
+      vm.createdAt,
+    ]),
+  ];
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  for (const row of rows)
+    ctx.stdout.write(
+      `${row
+        .map((cell, col) => cell.padEnd(widths[col]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  return 0;
+}

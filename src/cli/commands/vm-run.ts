@@ -1,0 +1,96 @@
+// `isobench vm run IMAGE [CMD...]`: boot the image as a QEMU guest and run its command, attached
+// (streams the workload's output, exit code = the workload's) or detached (prints the VM id).
+import { InputError, IsobenchError } from '../../errors.js';
+import { resolveAccel, type VmAccelRequest } from '../../vm/accel.js';
+import type { VmMachine } from '../../vm/definition.js';
+import { runVm, startVm } from '../../vm/index.js';
+import type { VmNetwork } from '../../vm/qemu-args.js';
+import type { CliContext } from '../context.js';
+
+export interface VmRunCommandOptions {
+  rm?: boolean;
+  detach?: boolean;
+  name?: string;
+  env?: string[];
+  workdir?: string;
+  /** e.g. "256m", "1g", "512" (MiB). */
+  memory?: string;
+  /** whole vCPUs, e.g. "2". */
+  cpus?: string;
+  accel?: string;
+  machine?: string;
+  network?: string;
+}
+
+/** Parses --memory ("256", "256m", "1g", "512MiB") into MiB. @throws InputError naming the flag. */
+export function parseMemoryMiB(value: string): number {
+  const match = /^(\d+)\s*(m|mb|mib|g|gb|gib)?$/i.exec(value.trim());
+  if (!match) throw new InputError(`expected --memory like 256m or 1g, got '${value}'`);
+  const amount = Number.parseInt(match[1]!, 10);
+  return (match[2] ?? 'm').toLowerCase().startsWith('g') ? amount * 1024 : amount;
+}
+
+/** Parses --cpus (whole vCPUs). @throws InputError naming the flag. */
+export function parseVcpus(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
+    throw new InputError(`expected --cpus to be a whole number of vCPUs (1 or more), got '${value}'`);
+  }
+  return Number(value);
+}
+
+function pick<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new InputError(`expected ${flag} to be one of ${allowed.join(', ')}, got '${value}'`);
+  }
+  return value as T;
+}
+
+/** Runs the VM; returns the workload's exit code (attached) or 0 (detached, id printed). */
+export async function vmRunCommand(
+  ctx: CliContext,
+  image: string,
+  args: string[],
+  opts: VmRunCommandOptions = {},
+): Promise<number> {
+  const request = pick<VmAccelRequest>('--accel', opts.accel, ['auto', 'kvm', 'tcg']) ?? 'auto';
+  const accel = await resolveAccel(request);
+  const machine = pick<VmMachine>('--machine', opts.machine, ['microvm', 'q35']) ?? 'microvm';
+  const launch = {
+    image,
+    args,
+    env: opts.env ?? [],
+    workdir: opts.workdir,
+    name: opts.name,
+    memoryMiB: opts.memory === undefined ? undefined : parseMemoryMiB(opts.memory),
+    cpus: opts.cpus === undefined ? undefined : parseVcpus(opts.cpus),
+    accel,
+    machine,
+    network: pick<VmNetwork>('--network', opts.network, ['none', 'user']),
+  };
+  ctx.stderr.write(`isobench: vm ${image} accel=${accel} machine=${machine}\n`);
+  if (opts.detach) {
+    const state = await startVm(ctx.layout, { ...launch, autoRemove: opts.rm === true });
+    ctx.stdout.write(`${state.id}\n`);
+    return 0;
+  }
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const result = await runVm(ctx.layout, {
+      ...launch,
+      keep: opts.rm !== true,
+      signal: controller.signal,
+      stdout: (chunk) => ctx.stdout.write(chunk),
+    });
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof IsobenchError && error.code === 'INTERRUPTED') return 130;
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

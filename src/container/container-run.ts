@@ -1,0 +1,451 @@
+// `run`: validate the request against the image, reserve a name, create the container's dirs
+// and cgroup, launch it, and hand back a handle. Every step before the workload runs is undone,
+// in reverse order, when a later one fails: a failed start leaves nothing behind.
+// NOTE: this is the path the harness times (start-to-exit); keep it free of extra processes and
+// of redundant fs calls. state.json is written when the name is reserved, once the workload
+// runs (its pid) and once it exits.
+import { mkdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConflictError, requireRoot } from '../errors.js';
+import type { StoredImage } from '../image/types.js';
+import { withLock } from '../util/lock.js';
+import { validateLimits } from './cgroups/index.js';
+import type { CgroupHandle } from './cgroups/types.js';
+import { readAllRecords } from './container-list.js';
+import { refreshContainer } from './container-refresh.js';
+import { deleteContainerDir } from './container-remove.js';
+import {
+  DEFAULT_PATH,
+  mergeEnv,
+  parseNetworkMode,
+  validateArgs,
+  validateEnv,
+  validateHostname,
+  validateWorkdir,
+} from './container-validate.js';
+import { spawnLaunch } from './launch.js';
+import type { ContainerHandle, RuntimeContext } from './runtime.js';
+import {
+  type ContainerPaths,
+  type ContainerRecord,
+  containerPaths,
+  generateContainerId,
+  generateContainerName,
+  isProcessAlive,
+  parseSignal,
+  readProcStartTime,
+  STATE_SCHEMA_VERSION,
+  toExitInfo,
+  validateContainerName,
+  writeRecord,
+} from './state.js';
+import type { ContainerSpec, ExitInfo, LaunchedContainer, LaunchMode, NetworkMode, ResourceLimits } from './types.js';
+import { type ResolvedUserIds, resolveUser } from './user.js';
+
+/** What to run. Unset fields come from the image config (Cmd/Entrypoint, Env, WorkingDir, User). */
+export interface RunRequest {
+  /** Image reference ("name:tag", or a digest) in the store. */
+  image: string;
+  /** Replaces the image's Cmd (the Entrypoint stays in front). */
+  args?: string[];
+  /** Unique container name; generated when absent. */
+  name?: string;
+  /** KEY=VALUE entries overriding the image's Env. */
+  env?: string[];
+  /** Absolute working directory. */
+  workdir?: string;
+  /** "name", "uid", "name:group" or "uid:gid", resolved from the image's /etc/passwd and /etc/group. */
+  user?: string;
+  /** Default: the first 12 hex digits of the id. */
+  hostname?: string;
+  limits?: ResourceLimits;
+  /** Default 'none' (only loopback). */
+  network?: NetworkMode;
+  /** Run in the background: output goes to stdout.log/stderr.log, a monitor records the exit. */
+  detach?: boolean;
+  /** Remove the container (cgroup, dirs, state) once it exits. */
+  remove?: boolean;
+  /** Attached runs only; default 'inherit'. */
+  stdio?: 'inherit' | 'pipe' | 'ignore';
+  onWarning?: (message: string) => void;
+}
+
+/** Everything resolved from the request and the image, before any side effect. */
+interface RunPlan {
+  id: string;
+  name: string;
+  nameGiven: boolean;
+  image: StoredImage;
+  imageRef: string;
+  lowerDirs: string[];
+  args: string[];
+  env: string[];
+  cwd: string;
+  userSpec: string;
+  user: ResolvedUserIds;
+  hostname: string;
+  network: NetworkMode;
+  limits: ResourceLimits;
+  stopSignal: string;
+}
+
+let creatorStartTime: number | null | undefined;
+
+/** Our own /proc start time, read once: it identifies this process as a container's creator. */
+function ownStartTime(): number | null {
+  if (creatorStartTime === undefined) creatorStartTime = readProcStartTime(process.pid);
+  return creatorStartTime;
+}
+
+/** Validates the request (cheap checks first) and resolves image, command, env, cwd and user. */
+async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<RunPlan> {
+  if (req.name !== undefined) validateContainerName(req.name);
+  if (req.env) validateEnv(req.env);
+  if (req.workdir !== undefined) validateWorkdir(req.workdir);
+  if (req.hostname !== undefined) validateHostname(req.hostname);
+  const network = parseNetworkMode(req.network ?? 'none');
+  const limits = req.limits ?? {};
+  validateLimits(limits, ctx.hostCpuCount);
+
+  const image = await ctx.store.resolve(req.image);
+  const config = image.config.config ?? {};
+  const args = [...(config.Entrypoint ?? []), ...(req.args?.length ? req.args : (config.Cmd ?? []))];
+  validateArgs(args, req.image);
+  const lowerDirs = await ctx.store.lowerDirs(image);
+  const id = generateContainerId();
+  const hostname = req.hostname ?? id.slice(0, 12);
+  let env = mergeEnv(config.Env ?? [], req.env ?? []);
+  if (!env.some((e) => e.startsWith('PATH='))) env = [DEFAULT_PATH, ...env];
+  if (!env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${hostname}`);
+  const imageCwd = config.WorkingDir ? path.posix.resolve('/', config.WorkingDir) : '/';
+  const userSpec = req.user ?? config.User ?? '';
+  const userKey = `${image.digest}\0${userSpec}`;
+  let user = ctx.userCache.get(userKey);
+  if (!user) {
+    user = await resolveUser(userSpec, lowerDirs);
+    ctx.userCache.set(userKey, user);
+  }
+  if (user.home !== undefined && !env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
+  let stopSignal = 'SIGTERM';
+  try {
+    if (config.StopSignal) stopSignal = parseSignal(config.StopSignal).name;
+  } catch {
+    // A bad StopSignal in an image must not make it unusable: fall back to SIGTERM.
+  }
+  return {
+    id,
+    name: req.name ?? generateContainerName(id),
+    nameGiven: req.name !== undefined,
+    image,
+    imageRef: req.image,
+    lowerDirs,
+    args,
+    env,
+    cwd: req.workdir ?? imageCwd,
+    userSpec,
+    user,
+    hostname,
+    network,
+    limits,
+    stopSignal,
+  };
+}
+
+/** The record as first written: status 'creating', owned by this process. */
+function initialRecord(plan: RunPlan, req: RunRequest): ContainerRecord {
+  return {
+    schemaVersion: STATE_SCHEMA_VERSION,
+    id: plan.id,
+    name: plan.name,
+    image: { ref: plan.imageRef, digest: plan.image.digest },
+    lowerDirs: plan.lowerDirs,
+    args: plan.args,
+    env: plan.env,
+    cwd: plan.cwd,
+    user: plan.userSpec,
+    uid: plan.user.uid,
+    gid: plan.user.gid,
+    hostname: plan.hostname,
+    network: plan.network,
+    limits: plan.limits,
+    stopSignal: plan.stopSignal,
+    createdAt: new Date().toISOString(),
+    status: 'creating',
+    creatorPid: process.pid,
+    creatorStartTime: ownStartTime(),
+    detached: req.detach === true,
+    remove: req.remove === true,
+    cgroupDirs: [],
+  };
+}
+
+/**
+ * Runs `fn` holding the `containers` lock of util/lock.ts (same lock dir, same pid file inside,
+ * so stale-lock breaking works across both). Uncontended, the lock is taken and released with a
+ * handful of synchronous syscalls instead of util/lock's thread-pool round trips (~1-2 ms per
+ * launch on a busy host); when it is held, withLock waits for it as before.
+ */
+async function withContainersLock<T>(locksDir: string, fn: () => Promise<T>): Promise<T> {
+  const dir = path.join(locksDir, 'containers.lock');
+  const pidFile = path.join(dir, 'pid');
+  try {
+    mkdirSync(dir);
+  } catch {
+    // Held (EEXIST), or the locks dir is missing: withLock waits, breaks a stale lock, makes the dir.
+    return withLock(locksDir, 'containers', fn);
+  }
+  try {
+    writeFileSync(pidFile, String(process.pid));
+    return await fn();
+  } finally {
+    try {
+      unlinkSync(pidFile);
+    } catch {
+      // Never written (writeFileSync failed): the dir alone goes.
+    }
+    try {
+      rmdirSync(dir);
+    } catch {
+      // Already gone (broken as stale by another process): nothing left to release.
+    }
+  }
+}
+
+/**
+ * Reserves the name by writing the container's first state.json under the containers lock, so
+ * two runs cannot take one name. Precondition: the container dir exists.
+ * @throws ConflictError naming the container that holds the name and how to free it.
+ */
+async function reserveName(ctx: RuntimeContext, record: ContainerRecord, paths: ContainerPaths, nameGiven: boolean) {
+  await withContainersLock(ctx.layout.locks, async () => {
+    const taken = new Map(readAllRecords(ctx).map((r) => [r.name, r]));
+    const holder = taken.get(record.name);
+    if (holder && nameGiven) {
+      const live = await refreshContainer(ctx, holder);
+      throw new ConflictError(
+        `the name '${record.name}' is already used by container ${holder.id.slice(0, 12)} (${live.status})`,
+        {
+          hint: `remove it with \`isobench rm ${live.status === 'stopped' ? '' : '-f '}${record.name}\`, or choose another --name`,
+        },
+      );
+    }
+    for (let n = 2; taken.has(record.name); n++) record.name = `${generateContainerName(record.id)}_${n}`;
+    writeRecord(paths, record);
+  });
+}
+
+/** Removes what a failed start created, in reverse order: cgroup (and anything in it), then the dir. */
+async function rollback(cgroup: CgroupHandle | undefined, paths: ContainerPaths, onWarning?: (m: string) => void) {
+  try {
+    await cgroup?.destroy();
+  } catch (error) {
+    onWarning?.(`could not remove the cgroup of a failed start: ${(error as Error).message}; run \`isobench gc\``);
+  }
+  try {
+    await deleteContainerDir(paths.dir);
+  } catch (error) {
+    onWarning?.(`could not remove ${paths.dir} after a failed start: ${(error as Error).message}; run \`isobench gc\``);
+  }
+}
+
+/**
+ * Creates and starts a container. Attached (default): resolves once the workload has been exec'd;
+ * handle.wait() gives its exit. Detached: a monitor outlives us and records the exit.
+ * @throws InputError (bad request), NotFoundError (unknown image), ConflictError (name taken),
+ *   EnvironmentError (not root), HelperError (the launch failed; nothing is left behind).
+ */
+export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promise<ContainerHandle> {
+  requireRoot('running a container');
+  const plan = await planRun(ctx, req);
+  const paths = containerPaths(ctx.layout.containers, plan.id);
+  const record = initialRecord(plan, req);
+  // The helper first: its fork/exec and the clone into new namespaces (the costly part of the
+  // launch) overlap with making the container below; it waits for its config before anything
+  // of the workload runs.
+  const pending = spawnLaunch(
+    req.detach ? 'detached' : 'attached',
+    plan.network,
+    req.stdio ?? 'inherit',
+    req.onWarning,
+  );
+  let pendingUsed = false;
+  // NOTE: the cgroup is created only once the container dir exists (gc relies on that order, and
+  // leaves a young dir without state.json alone). The id is random, so the dir needs no lock, and
+  // the cgroup (no lock either) is made before the name is reserved.
+  try {
+    mkdirSync(paths.dir, { mode: 0o711 });
+  } catch (error) {
+    await pending.abandon();
+    throw error;
+  }
+  const cgroupCreated = ctx.cgroups.create(plan.id, plan.limits);
+  cgroupCreated.catch(() => undefined);
+
+  let cgroup: CgroupHandle | undefined;
+  let launched: LaunchedContainer;
+  try {
+    const reserved = (async () => {
+      mkdirSync(paths.upperDir, { mode: 0o755 });
+      mkdirSync(paths.workDir, { mode: 0o700 });
+      mkdirSync(paths.rootfsDir, { mode: 0o755 });
+      await reserveName(ctx, record, paths, plan.nameGiven);
+    })();
+    // Both settle before we go on: a failure of either is reported (the name conflict first), and
+    // the rollback below sees the cgroup whenever it was made.
+    const [reservation, creation] = await Promise.allSettled([reserved, cgroupCreated]);
+    if (creation.status === 'rejected') {
+      throw reservation.status === 'rejected' ? reservation.reason : creation.reason;
+    }
+    cgroup = creation.value;
+    if (reservation.status === 'rejected') throw reservation.reason;
+    const spec: ContainerSpec = {
+      id: plan.id,
+      lowerDirs: plan.lowerDirs,
+      upperDir: paths.upperDir,
+      workDir: paths.workDir,
+      rootfsDir: paths.rootfsDir,
+      args: plan.args,
+      env: plan.env,
+      cwd: plan.cwd,
+      uid: plan.user.uid,
+      gid: plan.user.gid,
+      additionalGids: plan.user.additionalGids,
+      hostname: plan.hostname,
+      network: plan.network,
+      limits: plan.limits,
+    };
+    const mode: LaunchMode = req.detach
+      ? {
+          kind: 'detached',
+          stdoutLog: paths.stdoutLog,
+          stderrLog: paths.stderrLog,
+          exitFile: paths.exitFile,
+          // Only the container's own cgroup dirs: the parent is shared with other containers.
+          ...(req.remove
+            ? { removeOnExit: { dirs: [paths.dir], cgroupDirs: cgroup.procsFiles.map((f) => path.dirname(f)) } }
+            : {}),
+        }
+      : { kind: 'attached', stdio: req.stdio ?? 'inherit' };
+    pendingUsed = true;
+    launched = await pending.launch(spec, { mode, cgroupProcsFiles: cgroup.procsFiles, configFile: paths.helperConf });
+    record.status = 'running';
+    record.startedAt = new Date().toISOString();
+    record.pid = launched.pid;
+    record.pidStartTime = readProcStartTime(launched.pid);
+    record.monitorPid = launched.monitorPid;
+    record.monitorStartTime = readProcStartTime(launched.monitorPid);
+    record.cgroupDirs = cgroup.dirs;
+    writeRecord(paths, record);
+  } catch (error) {
+    // Anything made so far goes, in reverse order: a failed start leaves nothing behind.
+    if (!pendingUsed) await pending.abandon();
+    await rollback(cgroup, paths, req.onWarning);
+    throw error;
+  }
+  return makeHandle(ctx, record, paths, cgroup, launched);
+}
+
+/** The handle of a started container; attached runs record their exit as soon as the helper reports it. */
+function makeHandle(
+  ctx: RuntimeContext,
+  record: ContainerRecord,
+  paths: ContainerPaths,
+  cgroup: CgroupHandle,
+  launched: LaunchedContainer,
+): ContainerHandle {
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> => {
+    if (cleaning) return cleaning;
+    // Synchronous part first: the container leaves `ps` at once (a rename is one cheap syscall);
+    // the trash name carries our pid so gc can finish the job if we die.
+    const trash = path.join(ctx.layout.tmp, `rm-${process.pid}-${record.id}`);
+    let moved = true;
+    try {
+      renameSync(paths.dir, trash);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      moved = false; // removed meanwhile (rm -f from elsewhere)
+    }
+    const removal = (async () => {
+      await cgroup.destroy();
+      if (moved) await deleteContainerDir(trash);
+    })();
+    cleaning = removal;
+    ctx.pendingCleanups.add(removal);
+    removal.then(
+      () => ctx.pendingCleanups.delete(removal),
+      () => ctx.pendingCleanups.delete(removal),
+    );
+    return removal;
+  };
+
+  let finished: Promise<ExitInfo> | undefined;
+  if (launched.exited) {
+    // Chained here, after the 'running' record was written, so the final record always wins.
+    finished = launched.exited.then(async ({ exitCode, signal }) => {
+      const exit = toExitInfo(exitCode, signal, await cgroup.readOomKills().catch(() => 0));
+      if (record.remove) {
+        // Not awaited: teardown is not part of start-to-exit; cleanup() / Runtime.close() await it.
+        cleanup().catch((error: Error) =>
+          ctx.onCleanupError?.(`removing container ${record.name} failed: ${error.message}; run \`isobench gc\``),
+        );
+      } else {
+        Object.assign(record, { status: 'stopped', finishedAt: new Date().toISOString(), exit });
+        try {
+          writeRecord(paths, record);
+        } catch (error) {
+          // Removed meanwhile (rm -f from elsewhere): nothing left to record into.
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      }
+      return exit;
+    });
+    // wait() may never be called (a harness that only kills): the rejection is still handled.
+    finished.catch(() => undefined);
+  }
+  // Detached: poll only when asked (a background poll would race gc and stop writing the record).
+  let detachedExit: Promise<ExitInfo> | undefined;
+  const wait = (): Promise<ExitInfo> => {
+    if (finished) return finished;
+    detachedExit ??= waitDetached(ctx, record);
+    return detachedExit;
+  };
+
+  return {
+    id: record.id,
+    name: record.name,
+    pid: launched.pid,
+    ...(launched.stdout ? { stdout: launched.stdout } : {}),
+    ...(launched.stderr ? { stderr: launched.stderr } : {}),
+    wait,
+    kill: (signal: NodeJS.Signals | number = 'SIGKILL') => {
+      // Without a known start time the pid may already belong to someone else.
+      if (!isProcessAlive(launched.pid, record.pidStartTime)) return;
+      try {
+        process.kill(launched.pid, signal);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
+    },
+    cleanup,
+    cgroup,
+  };
+}
+
+/** Polls a detached container until its monitor recorded the exit. */
+async function waitDetached(ctx: RuntimeContext, record: ContainerRecord): Promise<ExitInfo> {
+  for (let delayMs = 5; ; delayMs = Math.min(delayMs * 2, 100)) {
+    const current = await refreshContainer(ctx, record);
+    if (current.status === 'stopped') {
+      if (current.exit) return current.exit;
+      throw new ConflictError(`container ${record.name} stopped without a recorded exit: ${current.statusDetail}`, {
+        hint: `see \`isobench inspect ${record.name}\``,
+      });
+    }
+    if (record.remove && !isProcessAlive(record.monitorPid, record.monitorStartTime)) {
+      throw new ConflictError(`container ${record.name} was removed on exit (--rm); its exit status is gone`);
+    }
+    await sleep(delayMs);
+  }
+}

@@ -1,0 +1,94 @@
+// One-shot containers for the image builder's RUN steps: launch attached on a caller-owned upper
+// dir, wait, and remove everything else (work dir, rootfs dir, config) on every path.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { RootLayout } from '../paths.js';
+import { launchContainer } from './launch.js';
+import type { ContainerSpec, NetworkMode } from './types.js';
+import { resolveUser } from './user.js';
+
+/** A RUN step: what to run on which layers. */
+export interface EphemeralRequest {
+  /** Read-only layers, topmost first. */
+  lowerDirs: string[];
+  /** Writable dir that receives the step's changes; owned by the caller, kept. */
+  upperDir: string;
+  args: string[];
+  env: string[];
+  cwd: string;
+  user?: string;
+  network: NetworkMode;
+  hostname?: string;
+  binds?: ContainerSpec['binds'];
+  stdio: 'inherit' | 'pipe' | 'ignore';
+}
+
+/** How the step ended; stdout/stderr (UTF-8) only for stdio 'pipe'. */
+export interface EphemeralResult {
+  /** Code or 128+signal. */
+  exitCode: number;
+  signal?: string;
+  stdout?: string;
+  stderr?: string;
+}
+
+function collect(stream: NodeJS.ReadableStream | undefined): Promise<string> {
+  if (!stream) return Promise.resolve('');
+  const readable = stream as Readable;
+  readable.setEncoding('utf8');
+  let text = '';
+  readable.on('data', (chunk: string) => {
+    text += chunk;
+  });
+  return new Promise((resolve) => readable.on('close', () => resolve(text)));
+}
+
+/**
+ * Runs `req.args` in a throwaway container (no cgroup limits) and waits for it. The work dir must
+ * share the upper dir's filesystem, so it is made under layout.tmp: upperDir must live below
+ * layout.root. Throws what launchContainer throws (WorkloadExecError for a missing command).
+ */
+export async function runEphemeral(layout: RootLayout, req: EphemeralRequest): Promise<EphemeralResult> {
+  await fs.mkdir(layout.tmp, { recursive: true });
+  const dir = await fs.mkdtemp(path.join(layout.tmp, 'run-'));
+  try {
+    const workDir = path.join(dir, 'work');
+    const rootfsDir = path.join(dir, 'rootfs');
+    await Promise.all([fs.mkdir(workDir), fs.mkdir(rootfsDir)]);
+    const user = await resolveUser(req.user, req.lowerDirs, req.upperDir);
+    const id = randomBytes(32).toString('hex');
+    const spec: ContainerSpec = {
+      id,
+      lowerDirs: req.lowerDirs,
+      upperDir: req.upperDir,
+      workDir,
+      rootfsDir,
+      args: req.args,
+      env: req.env,
+      cwd: req.cwd,
+      uid: user.uid,
+      gid: user.gid,
+      additionalGids: user.additionalGids,
+      hostname: req.hostname ?? id.slice(0, 12),
+      network: req.network,
+      limits: {},
+    };
+    if (req.binds) spec.binds = req.binds;
+    const launched = await launchContainer(spec, {
+      mode: { kind: 'attached', stdio: req.stdio },
+      cgroupProcsFiles: [],
+      configFile: path.join(dir, 'helper.conf'),
+    });
+    const output = req.stdio === 'pipe' ? Promise.all([collect(launched.stdout), collect(launched.stderr)]) : undefined;
+    const ended = await launched.exited!;
+    const result: EphemeralResult = { exitCode: ended.exitCode };
+    if (ended.signal) result.signal = ended.signal;
+    if (output) [result.stdout, result.stderr] = await output;
+    return result;
+  } finally {
+    // The overlay lived in the workload's mount namespace: it is gone with the workload.
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,190 @@
+// The protocol with the C helper (build/isobench-helper): the config file we write (flat
+// `key\0value\0` records, parsed by src/container/helper/config.c) and the status lines it
+// writes back on fd 3. Pure: no I/O here, so both directions are unit-tested byte for byte.
+import { constants as osConstants } from 'node:os';
+import { HelperError, InputError, type IsobenchError, WorkloadError } from '../errors.js';
+import type { ContainerSpec, LaunchOptions } from './types.js';
+
+/** Resource names the helper accepts in an `rlimit` record (setrlimit(2) RLIMIT_*, lower-case). */
+export type RlimitName =
+  | 'as'
+  | 'core'
+  | 'cpu'
+  | 'data'
+  | 'fsize'
+  | 'locks'
+  | 'memlock'
+  | 'msgqueue'
+  | 'nice'
+  | 'nofile'
+  | 'nproc'
+  | 'rss'
+  | 'rtprio'
+  | 'rttime'
+  | 'sigpending'
+  | 'stack';
+
+/** One rlimit; the helper clamps both values to the current hard limit when it may not raise it. */
+export interface RlimitSpec {
+  name: RlimitName;
+  soft: number;
+  hard: number;
+}
+
+/** Docker's effective default (dockerd runs with nofile 1048576); clamped to 20000 on hosts without CAP_SYS_RESOURCE. */
+export const DEFAULT_RLIMITS: readonly RlimitSpec[] = [{ name: 'nofile', soft: 1048576, hard: 1048576 }];
+
+/** What the config needs beyond spec and options. */
+export interface HelperConfigExtra {
+  /** pid of the process that spawns the helper; attached helpers exit at once if it is already gone. */
+  parentPid?: number;
+  /** Defaults to DEFAULT_RLIMITS. */
+  rlimits?: readonly RlimitSpec[];
+}
+
+/** The process `exec` starts inside a running container. */
+export interface ExecProcess {
+  args: string[];
+  /** KEY=VALUE */
+  env: string[];
+  /** Absolute, must exist inside the container. */
+  cwd: string;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+}
+
+/** Appends `key\0value\0` records; a NUL inside a value would end it early, so it is refused. */
+class RecordWriter {
+  private readonly parts: string[] = [];
+  add(key: string, value: string | number): this {
+    const text = String(value);
+    if (text.includes('\0')) throw new InputError(`Expected no NUL byte in the helper config value \`${key}\``);
+    this.parts.push(key, '\0', text, '\0');
+    return this;
+  }
+  addAll(key: string, values: readonly (string | number)[]): this {
+    for (const value of values) this.add(key, value);
+    return this;
+  }
+  toBuffer(): Buffer {
+    return Buffer.from(this.parts.join(''), 'utf8');
+  }
+}
+
+function addProcess(w: RecordWriter, proc: ExecProcess): void {
+  w.add('cwd', proc.cwd).add('uid', proc.uid).add('gid', proc.gid).addAll('gid_extra', proc.additionalGids);
+  w.addAll('env', proc.env).addAll('arg', proc.args);
+}
+
+/** Serializes a `run` config. Record order is fixed (version first), so the bytes are deterministic. */
+export function serializeHelperConfig(
+  spec: ContainerSpec,
+  options: LaunchOptions,
+  extra: HelperConfigExtra = {},
+): Buffer {
+  const w = new RecordWriter().add('version', 1).add('mode', options.mode.kind);
+  if (extra.parentPid !== undefined) w.add('parent_pid', extra.parentPid);
+  w.add('rootfs', spec.rootfsDir).add('upper', spec.upperDir).add('work', spec.workDir).addAll('lower', spec.lowerDirs);
+  w.add('hostname', spec.hostname).add('network', spec.network);
+  w.addAll('cgroup_procs', options.cgroupProcsFiles);
+  for (const bind of spec.binds ?? [])
+    w.add(bind.readonly ? 'bind_ro' : 'bind_rw', bind.source).add('bind_to', bind.target);
+  for (const r of extra.rlimits ?? DEFAULT_RLIMITS) w.add('rlimit', `${r.name} ${r.soft} ${r.hard}`);
+  if (options.mode.kind === 'detached') {
+    const mode = options.mode;
+    w.add('stdout_log', mode.stdoutLog).add('stderr_log', mode.stderrLog).add('exit_file', mode.exitFile);
+    w.addAll('rm_dir', mode.removeOnExit?.dirs ?? []).addAll('rm_cgroup', mode.removeOnExit?.cgroupDirs ?? []);
+  }
+  addProcess(w, spec);
+  return w.toBuffer();
+}
+
+/** Serializes an `exec` config: join the namespaces of `targetPid` and its cgroups, then run `proc`. */
+export function serializeExecConfig(
+  target: { pid: number; cgroupProcsFiles: string[] },
+  proc: ExecProcess,
+  extra: Pick<HelperConfigExtra, 'parentPid'> = {},
+): Buffer {
+  const w = new RecordWriter().add('version', 1).add('target_pid', target.pid);
+  if (extra.parentPid !== undefined) w.add('parent_pid', extra.parentPid);
+  w.addAll('cgroup_procs', target.cgroupProcsFiles);
+  addProcess(w, proc);
+  return w.toBuffer();
+}
+
+/** One line the helper writes on fd 3. */
+export type HelperStatus =
+  | { kind: 'monitor'; pid: number }
+  | { kind: 'pid'; pid: number }
+  | { kind: 'warn'; message: string }
+  | { kind: 'error'; syscall: string; errno: number; message: string }
+  /** exitCode is the code or 128+signal; signal is the signal number, 0 when the workload exited. */
+  | { kind: 'exit'; exitCode: number; signal: number };
+
+/** Parses one status line (without its newline); undefined for a line that is not in the protocol. */
+export function parseStatusLine(line: string): HelperStatus | undefined {
+  const space = line.indexOf(' ');
+  const word = space < 0 ? line : line.slice(0, space);
+  const rest = space < 0 ? '' : line.slice(space + 1);
+  const int = (text: string | undefined): number | undefined => (text && /^\d+$/.test(text) ? Number(text) : undefined);
+  switch (word) {
+    case 'monitor':
+    case 'pid': {
+      const pid = int(rest);
+      return pid === undefined ? undefined : { kind: word, pid };
+    }
+    case 'warn':
+      return { kind: 'warn', message: rest };
+    case 'error': {
+      const match = /^(\S+) (\d+) (.*)$/.exec(rest);
+      if (!match) return undefined;
+      return { kind: 'error', syscall: match[1]!, errno: Number(match[2]), message: match[3]! };
+    }
+    case 'exit': {
+      const [code, signal] = rest.split(' ').map(int);
+      if (code === undefined || signal === undefined) return undefined;
+      return { kind: 'exit', exitCode: code, signal };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The workload could not be exec'd: exit code 127 (not found) or 126 (not executable), as Docker reports. */
+export class WorkloadExecError extends WorkloadError {
+  readonly exitCode: 126 | 127;
+  constructor(message: string, exitCode: 126 | 127) {
+    super(message, {
+      hint:
+        exitCode === 127
+          ? 'check the command name and the PATH of the image (or give an absolute path)'
+          : 'check that the file is an executable the image can run (mode +x, right architecture)',
+    });
+    this.exitCode = exitCode;
+  }
+}
+
+const ENOENT = 2;
+const ENOTDIR = 20;
+
+/**
+ * Turns an `error` status into the error to throw. NOTE: execve failures are the workload's fault
+ * (WorkloadExecError with 127/126); every other failure is a HelperError naming syscall and errno.
+ */
+export function errorFromStatus(status: Extract<HelperStatus, { kind: 'error' }>): IsobenchError {
+  if (status.syscall === 'execve') {
+    const notFound = status.errno === ENOENT || status.errno === ENOTDIR;
+    return new WorkloadExecError(`cannot start the container's command: ${status.message}`, notFound ? 127 : 126);
+  }
+  return new HelperError(status.syscall, `container setup failed: ${status.message}`, status.errno, {
+    hint: 'the message names the failing syscall and its argument; check that path or kernel feature',
+  });
+}
+
+/** Signal name for a number, e.g. 9 -> "SIGKILL"; undefined for 0. */
+export function signalName(signo: number): string | undefined {
+  if (signo === 0) return undefined;
+  const entry = Object.entries(osConstants.signals).find(([, n]) => n === signo);
+  return entry ? entry[0] : `SIG${signo}`;
+}

@@ -1,0 +1,113 @@
+/* isobench-helper: shared declarations of the tiny container helper (run, exec, overlay marks). */
+#ifndef ISOBENCH_HELPER_H
+#define ISOBENCH_HELPER_H
+
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stddef.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* Exit codes the helper uses for its own failures (Docker's convention). */
+#define EXIT_SETUP_FAILED 125
+#define EXIT_CANNOT_EXEC 126
+#define EXIT_NOT_FOUND 127
+
+/* A growable NULL-terminated list of strings pointing into the config buffer. */
+struct strlist {
+  const char **items;
+  size_t len;
+};
+
+struct bind_mount {
+  const char *source;
+  const char *target;
+  int readonly;
+};
+
+struct rlimit_entry {
+  int resource;
+  const char *name;
+  rlim_t soft;
+  rlim_t hard;
+};
+
+/* The parsed config file; see config.c for the on-disk format. */
+struct config {
+  const char *path;
+  int detached;
+  int net_none;
+  const char *rootfs, *upper, *work, *hostname, *cwd;
+  struct strlist lowers, args, env, cgroup_procs, rm_dirs, rm_cgroups;
+  uid_t uid;
+  gid_t gid;
+  gid_t *gids;
+  size_t n_gids;
+  struct bind_mount *binds;
+  size_t n_binds;
+  struct rlimit_entry *rlimits;
+  size_t n_rlimits;
+  const char *stdout_log, *stderr_log, *exit_file;
+  pid_t parent_pid; /* the node process that spawned us (0: unknown) */
+  pid_t target_pid; /* exec: the container's init */
+};
+
+/* status.c: the line protocol on fd 3 and error reporting. */
+extern int g_status_fd; /* where pid/warn/exit lines go; -1 if none */
+extern int g_error_fd;  /* where an `error` line goes (fd 3, or the child's error pipe) */
+void status_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void report_error(const char *syscall, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+_Noreturn void fail(const char *syscall, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void status_init(void);
+void trace_mark(const char *label); /* no-op unless ISOBENCH_HELPER_TRACE=1 */
+
+/* config.c */
+void config_load(struct config *cfg, const char *path);
+void config_parse(struct config *cfg, char *buf, size_t size, const char *label);
+char *config_read_fd(int fd, size_t *size, const char *label);
+
+/* safepath.c: walk below a dir fd without following symlinks. */
+int open_dir_beneath(int dirfd, const char *rel, int create, const char **last);
+int open_path_beneath(int dirfd, const char *rel);
+
+/* rootfs.c */
+void rootfs_mount_overlay(const struct config *cfg);
+void rootfs_mount_specials(const struct config *cfg);
+void rootfs_pivot(const char *rootfs);
+void rootfs_mask_paths(void);
+
+/* cgroup.c */
+void cgroup_join_self(const char *procs_file);
+
+/* devices.c */
+void devices_setup(int rootfd);
+
+/* net.c */
+void net_bring_lo_up(void);
+
+/* caps.c */
+void caps_drop_to_default(void);
+void caps_apply_after_setuid(uid_t uid);
+
+/* process.c: the last steps before execve, shared by run and exec. */
+void process_apply_rlimits(const struct config *cfg);
+_Noreturn void process_finish_and_exec(const struct config *cfg, int ensure_cwd);
+
+/* monitor.c */
+void monitor_block_signals(sigset_t *saved);
+void monitor_install_handlers(pid_t child, const sigset_t *saved);
+int monitor_wait(pid_t child, int *status);
+int monitor_exit_code(int status, int *signo);
+void monitor_write_exit_file(const char *path, int code, int signo);
+void monitor_cleanup(const struct config *cfg);
+int read_child_error(int fd);
+
+/* run.c / exec.c / marks.c: subcommands. */
+int cmd_run(const char *config_path);
+int cmd_run_fd(const char *hints);
+int cmd_exec(const char *config_path);
+int cmd_overlay_marks(const char *dir);
+int cmd_opaque_dirs(const char *dir);
+
+#endif

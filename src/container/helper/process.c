@@ -1,0 +1,112 @@
+/* The workload's last steps, shared by run and exec: limits, ids, caps, cwd, signals, execve. */
+#include "helper.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* setrlimit as asked; past the hard limit we may not raise (no CAP_SYS_RESOURCE), clamp instead of failing. */
+void process_apply_rlimits(const struct config *cfg) {
+  for (size_t i = 0; i < cfg->n_rlimits; i++) {
+    const struct rlimit_entry *e = &cfg->rlimits[i];
+    struct rlimit want = {e->soft, e->hard};
+    if (setrlimit(e->resource, &want) == 0) continue;
+    if (errno != EPERM) fail("setrlimit", errno, "%s %llu:%llu", e->name, (unsigned long long)e->soft,
+                             (unsigned long long)e->hard);
+    struct rlimit cur;
+    if (getrlimit(e->resource, &cur) < 0) fail("getrlimit", errno, "%s", e->name);
+    if (want.rlim_max > cur.rlim_max) want.rlim_max = cur.rlim_max;
+    if (want.rlim_cur > want.rlim_max) want.rlim_cur = want.rlim_max;
+    if (setrlimit(e->resource, &want) < 0)
+      fail("setrlimit", errno, "%s %llu:%llu (clamped)", e->name, (unsigned long long)want.rlim_cur,
+           (unsigned long long)want.rlim_max);
+  }
+}
+
+/* mkdir -p inside the container root, as runc does for a missing working dir. */
+static void make_dirs(const char *path) {
+  char buf[PATH_MAX];
+  if (strlen(path) >= sizeof buf) fail("mkdir", ENAMETOOLONG, "cwd `%s`", path);
+  strcpy(buf, path);
+  for (char *p = buf + 1;; p++) {
+    if (*p == '/' || *p == '\0') {
+      char c = *p;
+      *p = '\0';
+      if (mkdir(buf, 0755) < 0 && errno != EEXIST) fail("mkdir", errno, "cwd `%s`", buf);
+      *p = c;
+      if (c == '\0') break;
+    }
+  }
+}
+
+static _Noreturn void exec_failed(const char *file, int err, const char *detail) {
+  report_error("execve", err, "exec `%s`%s", file, detail);
+  _exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
+}
+
+/* execve, searching the container's PATH (not ours) when argv[0] has no '/'. */
+static _Noreturn void exec_workload(const struct config *cfg) {
+  const char *file = cfg->args.items[0];
+  char *const *argv = (char *const *)cfg->args.items;
+  char *empty[] = {NULL};
+  char *const *envp = cfg->env.len ? (char *const *)cfg->env.items : empty;
+  if (strchr(file, '/')) {
+    execve(file, argv, envp);
+    exec_failed(file, errno, "");
+  }
+  const char *search = DEFAULT_PATH;
+  for (size_t i = 0; i < cfg->env.len; i++)
+    if (strncmp(cfg->env.items[i], "PATH=", 5) == 0) search = cfg->env.items[i] + 5;
+  int denied = 0;
+  char candidate[PATH_MAX];
+  for (const char *p = search; *file;) {
+    const char *colon = strchrnul(p, ':');
+    int dirlen = (int)(colon - p);
+    snprintf(candidate, sizeof candidate, "%.*s%s%s", dirlen, p, dirlen ? "/" : "", file);
+    execve(candidate, argv, envp);
+    /* Like execvp: keep looking past missing files; remember a permission failure. */
+    if (errno == EACCES) denied = 1;
+    else if (errno != ENOENT && errno != ENOTDIR) exec_failed(candidate, errno, "");
+    if (*colon == '\0') break;
+    p = colon + 1;
+  }
+  char detail[PATH_MAX + 64];
+  snprintf(detail, sizeof detail, ": executable file not found in PATH `%s`", search);
+  exec_failed(file, denied ? EACCES : ENOENT, detail);
+}
+
+_Noreturn void process_finish_and_exec(const struct config *cfg, int ensure_cwd) {
+  if (ensure_cwd) make_dirs(cfg->cwd);
+  trace_mark("rlimits_cwd");
+  caps_drop_to_default();
+  /* Supplementary groups first: setgroups needs CAP_SETGID, which setuid to non-root drops. */
+  if (setgroups(cfg->n_gids, cfg->gids) < 0) fail("setgroups", errno, "%zu groups", cfg->n_gids);
+  if (setgid(cfg->gid) < 0) fail("setgid", errno, "gid %u", (unsigned)cfg->gid);
+  if (setuid(cfg->uid) < 0) fail("setuid", errno, "uid %u", (unsigned)cfg->uid);
+  caps_apply_after_setuid(cfg->uid);
+  /* no_new_privs: setuid binaries and file caps cannot regain what we dropped. */
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_NO_NEW_PRIVS");
+  if (chdir(cfg->cwd) < 0) fail("chdir", errno, "cwd `%s`", cfg->cwd);
+  umask(022);
+  /* Ignored signals stay ignored across execve: give the workload default dispositions. */
+  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  /* The credential change cleared the parent-death signal: set it again (the helper is our parent). */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_PDEATHSIG");
+  /* Whatever fd we might have missed, the workload must not inherit it. */
+  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  trace_mark("exec");
+  exec_workload(cfg);
+}

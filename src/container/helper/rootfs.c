@@ -1,0 +1,226 @@
+/* The container's root: overlayfs on rootfsDir, /proc /dev /sys and bind mounts below it,
+ * pivot_root into it, then runc's masked and read-only paths. */
+#include "helper.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Overlay option values cannot carry these (',' splits options, ':' splits lowerdir). */
+static void check_overlay_path(const char *p) {
+  if (strpbrk(p, ",:\\"))
+    fail("mount", EINVAL, "overlay path `%s` contains one of `,:\\`, which overlayfs options cannot hold", p);
+}
+
+/* Length of the longest common parent dir of all overlay paths, with its trailing '/'. */
+static size_t common_parent_len(const char **paths, size_t n) {
+  size_t len = strlen(paths[0]);
+  for (size_t i = 1; i < n; i++) {
+    size_t j = 0;
+    while (j < len && paths[i][j] && paths[i][j] == paths[0][j]) j++;
+    len = j;
+  }
+  while (len > 0 && paths[0][len - 1] != '/') len--;
+  return len;
+}
+
+/* `volatile` (Linux 5.10+): overlayfs skips every sync of the upper fs. Without it, unmounting the
+ * overlay when the container's mount namespace dies syncs the whole upper filesystem
+ * (ovl_sync_fs -> sync_filesystem: everyone's dirty pages on that disk), which cost milliseconds
+ * per container exit, more on a busy host. A container's upper dir never outlives a host crash
+ * (gc removes it, and it is never mounted again), so durability buys nothing here. */
+#define OVERLAY_VOLATILE ",volatile"
+
+static size_t build_overlay_data(char *buf, size_t cap, const char **lowers, size_t n_lowers, const char *upper,
+                                 const char *work, size_t strip) {
+  size_t len = 0;
+  int n = snprintf(buf, cap, "lowerdir=");
+  len = (size_t)n;
+  for (size_t i = 0; i < n_lowers && len < cap; i++)
+    len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ":" : "", lowers[i] + strip);
+  if (len < cap)
+    len += (size_t)snprintf(buf + len, cap - len, ",upperdir=%s,workdir=%s%s", upper + strip, work + strip,
+                            OVERLAY_VOLATILE);
+  return len;
+}
+
+/* A volatile mount leaves <work>/work/incompat/volatile behind, and overlayfs refuses (EINVAL) to
+ * mount those dirs again while it (with its `dirty` file) is there, in case a crash lost unsynced data. Dirs mounted again
+ * within one boot (a second launch on the same upper, as tests do) are intact, and after a crash
+ * a container's dirs are never mounted again (gc removes them): drop the mark. */
+static void clear_volatile_mark(const char *work) {
+  char path[4200];
+  snprintf(path, sizeof path, "%s/work/incompat/volatile/dirty", work);
+  if (unlink(path) < 0) return; /* ENOENT: fresh dirs, or never mounted volatile */
+  snprintf(path, sizeof path, "%s/work/incompat/volatile", work);
+  rmdir(path);
+  snprintf(path, sizeof path, "%s/work/incompat", work);
+  rmdir(path);
+}
+
+void rootfs_mount_overlay(const struct config *cfg) {
+  /* rprivate: nothing we mount may propagate back to the host's mount namespace. */
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) fail("mount", errno, "make `/` rprivate");
+  /* FROM scratch: the empty rootfs dir itself serves as the one (empty) lower layer. */
+  const char *scratch[1] = {cfg->rootfs};
+  const char **lowers = cfg->lowers.len ? cfg->lowers.items : scratch;
+  size_t n_lowers = cfg->lowers.len ? cfg->lowers.len : 1;
+  size_t n_all = n_lowers + 2;
+  const char **all = calloc(n_all, sizeof *all);
+  if (!all) fail("malloc", ENOMEM, "overlay paths");
+  for (size_t i = 0; i < n_lowers; i++) all[i] = lowers[i];
+  all[n_lowers] = cfg->upper;
+  all[n_lowers + 1] = cfg->work;
+  for (size_t i = 0; i < n_all; i++) check_overlay_path(all[i]);
+
+  long page = sysconf(_SC_PAGESIZE);
+  size_t cap = 1 << 20;
+  char *data = malloc(cap);
+  if (!data) fail("malloc", ENOMEM, "overlay data");
+  size_t len = build_overlay_data(data, cap, lowers, n_lowers, cfg->upper, cfg->work, 0);
+  if (len >= (size_t)page) {
+    /* Mount data is limited to one page: make the paths relative to their common parent,
+     * which overlayfs resolves against our cwd at mount time. */
+    size_t strip = common_parent_len(all, n_all);
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%.*s", (int)strip, all[0]);
+    if (strip > 1 && chdir(parent) < 0) fail("chdir", errno, "overlay common parent `%s`", parent);
+    len = build_overlay_data(data, cap, lowers, n_lowers, cfg->upper, cfg->work, strip);
+    if (len >= (size_t)page)
+      fail("mount", E2BIG, "overlay on `%s`: %zu lower dirs need %zu bytes of mount options, over the %ld-byte page",
+           cfg->rootfs, n_lowers, len, page);
+  }
+  clear_volatile_mark(cfg->work);
+  /* mount overlayfs: the writable container root, lowers topmost first. */
+  int rc = mount("overlay", cfg->rootfs, "overlay", 0, data);
+  if (rc < 0 && errno == EINVAL) {
+    /* A kernel before 5.10 rejects `volatile`: mount without it (and pay the sync on exit). */
+    data[len - strlen(OVERLAY_VOLATILE)] = '\0';
+    rc = mount("overlay", cfg->rootfs, "overlay", 0, data);
+  }
+  if (rc < 0)
+    fail("mount", errno, "mount `overlay` on `%s` (lowerdir=%s%s, upperdir=%s, workdir=%s)", cfg->rootfs, lowers[0],
+         n_lowers > 1 ? ":..." : "", cfg->upper, cfg->work);
+  if (chdir("/") < 0) fail("chdir", errno, "`/`");
+  free(data);
+  free(all);
+}
+
+/* The magic link naming an fd: mounting on it hits exactly the dir we opened, never a symlink. */
+static const char *fd_path(int fd) {
+  static char buf[64];
+  snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd);
+  return buf;
+}
+
+static void mount_at(int rootfd, const char *rel, const char *src, const char *type, unsigned long flags,
+                     const char *data) {
+  int fd = open_dir_beneath(rootfd, rel, 1, NULL);
+  if (fd < 0) fail("openat", errno, "mount point `/%s` in the rootfs (a symlink or not a directory?)", rel);
+  if (mount(src, fd_path(fd), type, flags, data) < 0) fail("mount", errno, "mount `%s` on `/%s`", src, rel);
+  close(fd);
+}
+
+static void mount_bind(int rootfd, const struct bind_mount *b) {
+  struct stat st;
+  if (stat(b->source, &st) < 0) fail("stat", errno, "bind source `%s`", b->source);
+  int fd;
+  if (S_ISDIR(st.st_mode)) {
+    fd = open_dir_beneath(rootfd, b->target, 1, NULL);
+  } else {
+    /* A file bind needs a file to land on: create it, refusing a symlink in its place. */
+    const char *name;
+    int parent = open_dir_beneath(rootfd, b->target, 1, &name);
+    fd = parent < 0 ? -1 : openat(parent, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (parent >= 0) close(parent);
+  }
+  if (fd < 0) fail("openat", errno, "bind target `%s` in the rootfs", b->target);
+  /* MS_BIND|MS_REC: the source with everything mounted below it. */
+  if (mount(b->source, fd_path(fd), NULL, MS_BIND | MS_REC, NULL) < 0)
+    fail("mount", errno, "bind `%s` on `%s`", b->source, b->target);
+  close(fd);
+  if (!b->readonly) return;
+  /* Our fd still names the dir under the new mount: look the target up again to land on the bind. */
+  int top = S_ISDIR(st.st_mode) ? open_dir_beneath(rootfd, b->target, 0, NULL) : open_path_beneath(rootfd, b->target);
+  if (top < 0) fail("openat", errno, "bind target `%s` in the rootfs", b->target);
+  /* A bind mount's flags change only by remount. */
+  if (mount(NULL, fd_path(top), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+    fail("mount", errno, "remount `%s` read-only", b->target);
+  close(top);
+}
+
+void rootfs_mount_specials(const struct config *cfg) {
+  /* chdir lands on the overlay just mounted over rootfs; every walk starts from it. */
+  if (chdir(cfg->rootfs) < 0) fail("chdir", errno, "`%s`", cfg->rootfs);
+  int rootfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) fail("open", errno, "`%s`", cfg->rootfs);
+  mount_at(rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  trace_mark("proc");
+  devices_setup(rootfd);
+  trace_mark("dev");
+  mount_at(rootfd, "sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
+  trace_mark("sys");
+  for (size_t i = 0; i < cfg->n_binds; i++) mount_bind(rootfd, &cfg->binds[i]);
+  close(rootfd);
+}
+
+void rootfs_pivot(const char *rootfs) {
+  if (chdir(rootfs) < 0) fail("chdir", errno, "`%s`", rootfs);
+  /* pivot_root(".", "."): the old root ends up stacked under the new one (runc's trick)... */
+  if (syscall(SYS_pivot_root, ".", ".") < 0) fail("pivot_root", errno, "pivot_root `%s`", rootfs);
+  /* ...and a lazy unmount of "." detaches it, so no host path stays reachable. */
+  trace_mark("pivot_root");
+  if (umount2(".", MNT_DETACH) < 0) fail("umount2", errno, "detach the old root");
+  if (chdir("/") < 0) fail("chdir", errno, "`/`");
+}
+
+static const char *const MASKED_PATHS[] = {
+    "/proc/acpi",        "/proc/kcore",     "/proc/keys",  "/proc/latency_stats",
+    "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+    "/sys/firmware",     "/sys/devices/virtual/powercap",
+};
+static const char *const READONLY_PATHS[] = {
+    "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+void rootfs_mask_paths(void) {
+  struct stat st;
+  for (size_t i = 0; i < sizeof MASKED_PATHS / sizeof MASKED_PATHS[0]; i++) {
+    const char *p = MASKED_PATHS[i];
+    if (stat(p, &st) < 0) {
+      if (errno == ENOENT) continue;
+      fail("stat", errno, "masked path `%s`", p);
+    }
+    /* Hide: an empty read-only tmpfs over a dir, /dev/null over a file. */
+    if (S_ISDIR(st.st_mode)) {
+      if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0) fail("mount", errno, "mount `tmpfs` on `%s`", p);
+    } else if (mount("/dev/null", p, NULL, MS_BIND, NULL) < 0) {
+      fail("mount", errno, "bind `/dev/null` on `%s`", p);
+    }
+  }
+  trace_mark("masked");
+  for (size_t i = 0; i < sizeof READONLY_PATHS / sizeof READONLY_PATHS[0]; i++) {
+    const char *p = READONLY_PATHS[i];
+    if (stat(p, &st) < 0) {
+      if (errno == ENOENT) continue;
+      fail("stat", errno, "read-only path `%s`", p);
+    }
+    /* Bind onto itself so it becomes a mount whose flags we can change... */
+    if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) fail("mount", errno, "bind `%s` on itself", p);
+    struct statvfs sv;
+    unsigned long keep = 0;
+    if (statvfs(p, &sv) == 0)
+      keep = (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) | (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
+             (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+    /* ...then remount it read-only, keeping nosuid/nodev/noexec. */
+    if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
+      fail("mount", errno, "remount `%s` read-only", p);
+  }
+}

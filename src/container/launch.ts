@@ -1,0 +1,239 @@
+// Starts a container: writes the helper config, spawns the C helper (`run`) and follows its
+// status lines on fd 3 until the workload has exec'd. This is the measured hot path: plain
+// child_process.spawn, no extra processes, no polling.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { EnvironmentError, HelperError, InternalError, type IsobenchError } from '../errors.js';
+import { helperBinary } from '../paths.js';
+import {
+  errorFromStatus,
+  type HelperStatus,
+  parseStatusLine,
+  serializeHelperConfig,
+  signalName,
+} from './helper-config.js';
+import type { ContainerSpec, LaunchedContainer, LaunchMode, LaunchOptions, NetworkMode } from './types.js';
+
+/** What a helper's fd 0-2 are. */
+export type StdioSlot = 'inherit' | 'pipe' | 'ignore';
+
+/** How a helper process ended: the workload's exit when the helper reported one, else the helper's own. */
+export interface HelperEnd {
+  /** Code or 128+signal. */
+  exitCode: number;
+  signal?: string;
+  /** True when this came from the helper's `exit` line (the workload's real status). */
+  reported: boolean;
+}
+
+/** A running helper process and the two moments that matter. */
+export interface HelperRun {
+  child: ChildProcess;
+  /** Resolves on `pid N`; rejects (once the helper is gone) on an `error` line or an exit without `pid`. */
+  started: Promise<{ pid: number; monitorPid: number }>;
+  /** Resolves when the helper has exited and closed fd 3. Never rejects. */
+  finished: Promise<HelperEnd>;
+}
+
+/**
+ * Writes the config file (mode 0600: it names paths and ids); a failure names the file.
+ * Synchronous inside: open+write+close of a few hundred bytes costs tens of microseconds, while
+ * fs.promises makes each of them a libuv thread-pool round trip (~0.5 ms on the launch path).
+ */
+export async function writeHelperConfig(file: string, data: Buffer): Promise<void> {
+  try {
+    writeFileSync(file, data, { mode: 0o600 });
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    throw new HelperError('open', `cannot write the helper config \`${file}\`: ${err.message}`, -(err.errno ?? 0), {
+      cause: error,
+      hint: 'check that the container state dir exists and is writable',
+    });
+  }
+}
+
+function missingHelper(binary: string, error: NodeJS.ErrnoException): IsobenchError {
+  return new EnvironmentError(`container helper \`${binary}\` cannot be run: ${error.code ?? error.message}`, {
+    cause: error,
+    hint: 'run the set-up command: bash scripts/setup.sh',
+  });
+}
+
+/**
+ * Spawns `isobench-helper <subcommand> <argument>` with fd 3 as the status pipe and follows it.
+ * `run`/`exec` take a config file; `run-fd` takes MODE:NETWORK and reads its config from fd 4
+ * (a pipe, child.stdio[4]).
+ */
+export function startHelper(
+  subcommand: 'run' | 'exec' | 'run-fd',
+  argument: string,
+  stdio: [StdioSlot, StdioSlot, StdioSlot],
+  onWarning?: (message: string) => void,
+): HelperRun {
+  const binary = helperBinary();
+  const child = spawn(binary, [subcommand, argument], {
+    stdio: subcommand === 'run-fd' ? [...stdio, 'pipe', 'pipe'] : [...stdio, 'pipe'],
+  });
+  let pid: number | undefined;
+  let monitorPid: number | undefined;
+  let failure: IsobenchError | undefined;
+  let exitLine: Extract<HelperStatus, { kind: 'exit' }> | undefined;
+  let resolveStarted!: (value: { pid: number; monitorPid: number }) => void;
+  let rejectStarted!: (error: IsobenchError) => void;
+  const started = new Promise<{ pid: number; monitorPid: number }>((resolve, reject) => {
+    resolveStarted = resolve;
+    rejectStarted = reject;
+  });
+  // A caller that only awaits `finished` must not trip an unhandled rejection.
+  started.catch(() => {});
+
+  const onLine = (line: string): void => {
+    const status = parseStatusLine(line);
+    if (!status) return;
+    if (status.kind === 'monitor') monitorPid = status.pid;
+    else if (status.kind === 'warn') onWarning?.(status.message);
+    else if (status.kind === 'error') failure ??= errorFromStatus(status);
+    else if (status.kind === 'exit') exitLine = status;
+    else if (status.kind === 'pid' && pid === undefined) {
+      pid = status.pid;
+      resolveStarted({ pid, monitorPid: monitorPid ?? child.pid ?? 0 });
+    }
+  };
+
+  const statusEnded = new Promise<void>((resolve) => {
+    const stream = child.stdio[3] as Readable;
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      pending += chunk;
+      let newline = pending.indexOf('\n');
+      while (newline >= 0) {
+        onLine(pending.slice(0, newline));
+        pending = pending.slice(newline + 1);
+        newline = pending.indexOf('\n');
+      }
+    });
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', resolve);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // spawn failed (ENOENT, EACCES): no process, no 'exit' event.
+      failure ??= missingHelper(binary, error);
+      resolve({ code: null, signal: null });
+    });
+  });
+
+  const finished = Promise.all([exited, statusEnded]).then(([{ code, signal }]): HelperEnd => {
+    if (pid === undefined) {
+      rejectStarted(
+        failure ??
+          new HelperError(
+            subcommand,
+            `container helper exited (${signal ?? `code ${code}`}) before starting the workload`,
+          ),
+      );
+    }
+    if (exitLine) return { exitCode: exitLine.exitCode, signal: signalName(exitLine.signal), reported: true };
+    // Killed without reporting (e.g. SIGKILL): PDEATHSIG took the workload down with it.
+    if (signal) return { exitCode: 128 + (osConstants.signals[signal] ?? 0), signal, reported: false };
+    return { exitCode: code ?? 125, reported: false };
+  });
+  return { child, started, finished };
+}
+
+/** spawn stdio for fds 0-2 per launch mode; detached helpers get nothing (the workload writes to log files). */
+function stdioFor(mode: LaunchMode): [StdioSlot, StdioSlot, StdioSlot] {
+  if (mode.kind === 'detached') return ['ignore', 'ignore', 'ignore'];
+  const stdin = mode.stdin ?? 'ignore';
+  return [stdin, mode.stdio, mode.stdio];
+}
+
+/** What a helper run's handles become once the workload has exec'd. */
+async function followLaunch(run: HelperRun, mode: LaunchMode): Promise<LaunchedContainer> {
+  const { pid, monitorPid } = await run.started;
+  if (mode.kind === 'detached') {
+    await run.finished;
+    return { pid, monitorPid };
+  }
+  const launched: LaunchedContainer = {
+    pid,
+    monitorPid,
+    exited: run.finished.then(({ exitCode, signal }) => (signal ? { exitCode, signal } : { exitCode })),
+  };
+  if (mode.stdio === 'pipe') {
+    launched.stdout = run.child.stdout!;
+    launched.stderr = run.child.stderr!;
+  }
+  return launched;
+}
+
+/** A helper spawned before its container is ready (`run-fd`); see spawnLaunch. */
+export interface PendingLaunch {
+  /**
+   * Hands the helper its config and follows it like launchContainer (same results and errors).
+   * Precondition: options.mode has the kind given to spawnLaunch; options.configFile is unused.
+   */
+  launch(spec: ContainerSpec, options: LaunchOptions): Promise<LaunchedContainer>;
+  /** Ends a helper that will not launch (the config never comes); resolves once it has exited. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Spawns the helper for a container that is not ready yet: it forks, execs and clones the child
+ * into its namespaces while the caller makes the container's dirs, record and cgroup, so that
+ * work overlaps instead of adding up. NOTE: the workload cannot start before launch(): the child
+ * waits for the config, then joins its cgroups first. Exactly one of launch() or abandon() must
+ * follow (a helper whose caller dies gets EOF on fd 4 and exits).
+ */
+export function spawnLaunch(
+  kind: LaunchMode['kind'],
+  network: NetworkMode,
+  stdio: StdioSlot,
+  onWarning?: (message: string) => void,
+): PendingLaunch {
+  const slots: [StdioSlot, StdioSlot, StdioSlot] =
+    kind === 'detached' ? ['ignore', 'ignore', 'ignore'] : ['ignore', stdio, stdio];
+  const run = startHelper('run-fd', `${kind}:${network}`, slots, onWarning);
+  const config = run.child.stdio[4] as Writable;
+  // EPIPE when the helper died early: its exit (and error line) reports why.
+  config.on('error', () => undefined);
+  let used = false;
+  const use = () => {
+    if (used) throw new InternalError('a pending launch was used twice');
+    used = true;
+  };
+  return {
+    launch(spec, options) {
+      use();
+      if (options.mode.kind !== kind) {
+        config.end();
+        throw new InternalError(`spawnLaunch(${kind}) launched with mode ${options.mode.kind}`);
+      }
+      config.end(serializeHelperConfig(spec, options, { parentPid: process.pid }));
+      return followLaunch(run, options.mode);
+    },
+    async abandon() {
+      use();
+      config.end();
+      await run.finished;
+    },
+  };
+}
+
+/**
+ * Launches a container whose spec has been validated. Resolves once the workload has exec'd
+ * (attached) or once it has exec'd and the spawned helper has exited, leaving the monitor
+ * (detached). Rejects with WorkloadExecError (exitCode 127/126) when the command cannot be exec'd,
+ * HelperError (syscall, errno) for any other setup failure, EnvironmentError when the helper is
+ * missing. Precondition: running as root; options.configFile's dir exists.
+ */
+export async function launchContainer(spec: ContainerSpec, options: LaunchOptions): Promise<LaunchedContainer> {
+  await writeHelperConfig(options.configFile, serializeHelperConfig(spec, options, { parentPid: process.pid }));
+  const run = startHelper('run', options.configFile, stdioFor(options.mode), options.onWarning);
+  return followLaunch(run, options.mode);
+}

@@ -1,0 +1,94 @@
+// Contract of the container runtime: the validated spec handed to the launcher, and what a
+// launch returns. The image-level API (Runtime.run) and the builder (RUN steps) both produce a
+// ContainerSpec; only the launcher talks to the C helper.
+
+export type NetworkMode = 'none' | 'host';
+
+/** Resource limits; undefined means unlimited. Base units. */
+export interface ResourceLimits {
+  memoryBytes?: number;
+  /** CPU quota in cores, e.g. 1.5 (cfs_quota/cfs_period). */
+  cpus?: number;
+  pidsLimit?: number;
+}
+
+/** Everything needed to start one container; validated before it reaches the launcher. */
+export interface ContainerSpec {
+  id: string;
+  /** Read-only lower dirs, TOPMOST FIRST (overlayfs lowerdir order). Empty for FROM scratch. */
+  lowerDirs: string[];
+  /** Writable upper dir and overlay work dir (same filesystem, both exist, empty work dir). */
+  upperDir: string;
+  workDir: string;
+  /** Empty dir where the rootfs is mounted inside the container's mount namespace. */
+  rootfsDir: string;
+  /** argv of the workload; argv[0] resolved against PATH inside the container if it has no '/'. */
+  args: string[];
+  /** KEY=VALUE */
+  env: string[];
+  cwd: string;
+  /** Numeric ids, resolved from the image's /etc/passwd by the caller. */
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  hostname: string;
+  network: NetworkMode;
+  limits: ResourceLimits;
+  /** Extra bind mounts (e.g. a build context), source on the host, target inside the rootfs. */
+  binds?: Array<{ source: string; target: string; readonly: boolean }>;
+}
+
+/** How a container's process ended. */
+export interface ExitInfo {
+  /** Exit code as a shell reports it: code, or 128+signal. */
+  exitCode: number;
+  /** Signal name when killed by a signal, e.g. "SIGKILL". */
+  signal?: string;
+  /** True when the kernel's OOM killer killed a process of the container's cgroup. */
+  oomKilled: boolean;
+  /** Human-readable reason: "exited", "signaled", "oom-killed". */
+  reason: 'exited' | 'signaled' | 'oom-killed';
+}
+
+export type ContainerStatus = 'creating' | 'running' | 'stopped';
+
+/** Where a launched container's output goes and who reaps it. */
+export type LaunchMode =
+  | {
+      kind: 'attached';
+      /** 'inherit': the workload writes straight to our stdout/stderr; 'pipe': streams on the result. */
+      stdio: 'inherit' | 'pipe' | 'ignore';
+      stdin?: 'inherit' | 'ignore';
+    }
+  | {
+      kind: 'detached';
+      /** Log files the workload's stdout/stderr are appended to (kept after exit). */
+      stdoutLog: string;
+      stderrLog: string;
+      /** The monitor writes "<exitCode> <signalNumber>\n" here atomically when the workload exits. */
+      exitFile: string;
+      /** With --rm: what the monitor deletes after writing the exit file (dirs removed recursively, cgroup dirs rmdir'ed). */
+      removeOnExit?: { dirs: string[]; cgroupDirs: string[] };
+    };
+
+export interface LaunchOptions {
+  mode: LaunchMode;
+  /** cgroup.procs files the helper writes its own pid into before cloning (so the workload starts inside them). */
+  cgroupProcsFiles: string[];
+  /** Path where the helper's config file is written (inside the container's state dir). */
+  configFile: string;
+  /** Non-fatal notices from the helper (e.g. a capability the host cannot grant). */
+  onWarning?: (message: string) => void;
+}
+
+/** A container whose workload has been exec'd successfully. */
+export interface LaunchedContainer {
+  /** Host pid of the container's init (PID 1 in its pid namespace). */
+  pid: number;
+  /** Host pid of the helper process that reaps the workload and records its exit. */
+  monitorPid: number;
+  stdout?: NodeJS.ReadableStream;
+  stderr?: NodeJS.ReadableStream;
+  /** Attached mode only: resolves when the workload exits. oomKilled/reason are filled by the caller from cgroups. */
+  exited?: Promise<{ exitCode: number; signal?: string }>;
+}

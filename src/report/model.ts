@@ -1,0 +1,457 @@
+// The report model: every figure a report shows (summaries, ratios to native with bootstrap CIs,
+// grouping, environment), computed once from run results. Exporters only format it.
+
+import type { RunResult, Series } from '../results/schema.js';
+import { METRICS, type MetricName, TARGET_KINDS, type TargetKind } from '../scenario/schema.js';
+import { bootstrapRatioCi, DEFAULT_SEED, median, type Summary, summarize } from '../stats/index.js';
+import { describeEnvironment, type HostEnvironment } from './environment.js';
+
+/** Confidence level of every CI in a report. */
+export const REPORT_CONFIDENCE = 0.95;
+/** Bootstrap resamples of every CI in a report. */
+export const REPORT_RESAMPLES = 2000;
+
+/** The metrics of the answer table, in the order they are shown. */
+export const ANSWER_METRICS = [
+  'startup.ready',
+  'startup.exit',
+  'memory.pss',
+  'memory.per_instance',
+  'disk.image',
+  'disk.instance',
+  'io.write_throughput',
+  'io.randwrite_throughput',
+  'cpu.time',
+] as const satisfies readonly MetricName[];
+
+/** The ratios of the answer table: numerator median over denominator median. */
+export const ANSWER_RATIOS = [
+  { key: 'container/native', numerator: 'container', denominator: 'native' },
+  { key: 'vm/native', numerator: 'vm', denominator: 'native' },
+  { key: 'vm/container', numerator: 'vm', denominator: 'container' },
+] as const satisfies ReadonlyArray<{ key: string; numerator: TargetKind; denominator: TargetKind }>;
+export type RatioKey = (typeof ANSWER_RATIOS)[number]['key'];
+
+export type Accel = 'kvm' | 'tcg';
+
+/** One run of the report, labelled for columns and datasets. */
+export interface RunInfo {
+  /** Position in the report's run list (columns, datasets). */
+  index: number;
+  runId: string;
+  /** "host · commit · date", unique within the report. */
+  label: string;
+  hostname: string;
+  /** First 7 hex digits of the isobench commit, "+dirty" when the tree was dirty; null when unknown. */
+  commit: string | null;
+  /** Day the run started, YYYY-MM-DD (as recorded; never the time of the report). */
+  date: string;
+  status: RunResult['status'];
+  /** True when the run did not reach status 'complete': figures may be missing. */
+  interrupted: boolean;
+  isobenchVersion: string;
+  environment: HostEnvironment;
+  scenarios: string[];
+}
+
+/** A ratio of medians with its percentile-bootstrap CI (null when a denominator sample is 0). */
+export interface RatioFigure {
+  ratio: number;
+  ci: { level: number; low: number; high: number } | null;
+  /** Accelerator of the vm side of the ratio, if any: a TCG ratio must not pass for KVM. */
+  accel: Accel | null;
+}
+
+/** One metric of one series: its samples, summary and ratio to the native series beside it. */
+export interface MetricFigures {
+  metric: string;
+  /** Base unit of `samples` and the summary. */
+  unit: string;
+  higherIsWorse: boolean;
+  samples: number[];
+  /** Iteration index of each sample (same length as `samples`). */
+  sampleIterations: number[];
+  /** Recomputed from `samples` with the report seed; null when no iteration succeeded. */
+  summary: Summary | null;
+  /** This series over the native series of the same run, scenario, case and point. */
+  ratioToNative: RatioFigure | null;
+}
+
+/** One target of one (run, scenario, case, point). */
+export interface SeriesView {
+  runIndex: number;
+  scenario: string;
+  case: string;
+  measure: Series['measure'];
+  point: Series['point'];
+  pointKey: string;
+  pointLabel: string;
+  target: TargetKind;
+  accel: Accel | null;
+  /** "vm (TCG)", "vm (KVM)", "native", ... */
+  targetLabel: string;
+  status: Series['status'];
+  reason: string | null;
+  /** Recorded (non-warm-up) iterations, failed ones included. */
+  recordedIterations: number;
+  failures: Array<{ index: number; error: string }>;
+  metrics: MetricFigures[];
+  /** Median ns from launch of each startup phase over the successful iterations; null without phases. */
+  phasesMedianNs: Record<string, number> | null;
+  /** Memory over time of the median iteration (ranked by peak PSS); null without timelines. */
+  timeline: Array<{ tMs: number; pssBytes: number }> | null;
+}
+
+/** The targets of one run at one (scenario, case, point), in TARGET_KINDS order. */
+export interface SeriesGroup {
+  runIndex: number;
+  scenario: string;
+  case: string;
+  measure: Series['measure'];
+  point: Series['point'];
+  pointKey: string;
+  pointLabel: string;
+  series: SeriesView[];
+}
+
+/** The median of one target in one run. */
+export interface TargetFigure {
+  median: number;
+  n: number;
+  ci: { level: number; low: number; high: number };
+  accel: Accel | null;
+}
+
+/** One run's column of an answer row. */
+export interface AnswerCell {
+  medians: Partial<Record<TargetKind, TargetFigure>>;
+  ratios: Partial<Record<RatioKey, RatioFigure>>;
+}
+
+/** One line of the answer: a metric at one (scenario, case, point), a cell per run. */
+export interface AnswerRow {
+  metric: MetricName;
+  unit: string;
+  higherIsWorse: boolean;
+  description: string;
+  scenario: string;
+  case: string;
+  pointKey: string;
+  pointLabel: string;
+  /** Targets with a median in any run, in TARGET_KINDS order. */
+  targets: TargetKind[];
+  /** Indexed like ReportModel.runs; null when the run did not measure this. */
+  cells: Array<AnswerCell | null>;
+}
+
+/** A target that did not run (skipped) or produced nothing (failed), with the reason. */
+export interface SkippedTarget {
+  runIndex: number;
+  scenario: string;
+  case: string;
+  pointLabel: string;
+  target: TargetKind;
+  status: Series['status'];
+  reason: string;
+}
+
+export interface ReportModel {
+  runs: RunInfo[];
+  answer: AnswerRow[];
+  groups: SeriesGroup[];
+  skipped: SkippedTarget[];
+  /** Bootstrap settings, so a reader can reproduce every CI. */
+  stats: { confidence: number; resamples: number; seed: number };
+}
+
+/** Canonical key of a sweep point: keys sorted, "instances=4,memory=268435456"; "" without a sweep. */
+export function formatPointKey(point: Series['point']): string {
+  return Object.keys(point)
+    .sort()
+    .map((key) => `${key}=${point[key]}`)
+    .join(',');
+}
+
+/** Human label of a sweep point: "instances=4, memory=256 MiB"; "" without a sweep. */
+export function formatPointLabel(point: Series['point']): string {
+  return Object.keys(point)
+    .sort()
+    .map((key) => {
+      const value = point[key]!;
+      // Memory sweep values are bytes; show whole MiB as the scenario wrote them.
+      if (key === 'memory' && typeof value === 'number' && value % (1024 * 1024) === 0) {
+        return `memory=${value / (1024 * 1024)} MiB`;
+      }
+      return `${key}=${value}`;
+    })
+    .join(', ');
+}
+
+/** "vm (TCG)" for the vm target (accel upper-cased, "accel unknown" when not recorded); the kind otherwise. */
+export function formatTargetLabel(target: TargetKind, accel: Accel | null): string {
+  if (target !== 'vm') return target;
+  return `vm (${accel ? accel.toUpperCase() : 'accel unknown'})`;
+}
+
+function labelRun(run: RunResult, environment: HostEnvironment): Omit<RunInfo, 'index'> {
+  const commit = run.isobench.commit ? run.isobench.commit.slice(0, 7) + (run.isobench.dirty ? '+dirty' : '') : null;
+  const date = /^\d{4}-\d{2}-\d{2}/.test(run.startedAt) ? run.startedAt.slice(0, 10) : run.startedAt;
+  return {
+    runId: run.runId,
+    label: `${environment.hostname} · ${commit ?? 'no commit'} · ${date}`,
+    hostname: environment.hostname,
+    commit,
+    date,
+    status: run.status,
+    interrupted: run.status !== 'complete',
+    isobenchVersion: run.isobench.version,
+    environment,
+    scenarios: run.scenarios.map((scenario) => scenario.name),
+  };
+}
+
+/** Labels runs; two runs with the same host, commit and day get their run id appended. */
+function describeRuns(runs: readonly RunResult[]): RunInfo[] {
+  const infos = runs.map((run, index) => ({ ...labelRun(run, describeEnvironment(run.environment)), index }));
+  const counts = new Map<string, number>();
+  for (const info of infos) counts.set(info.label, (counts.get(info.label) ?? 0) + 1);
+  return infos.map((info) =>
+    counts.get(info.label)! > 1 ? { ...info, label: `${info.label} · ${info.runId}` } : info,
+  );
+}
+
+function summarizeSamples(samples: readonly number[]): Summary | null {
+  if (samples.length === 0) return null;
+  return summarize(samples, { confidence: REPORT_CONFIDENCE, resamples: REPORT_RESAMPLES, seed: DEFAULT_SEED });
+}
+
+/**
+ * Ratio of medians a / b with a seeded bootstrap CI. Null when either side has no samples or the
+ * denominator median is 0; the CI alone is null when some resample of `b` has median 0.
+ */
+export function computeRatio(a: readonly number[], b: readonly number[], accel: Accel | null): RatioFigure | null {
+  if (a.length === 0 || b.length === 0) return null;
+  const denominator = median(b);
+  if (denominator === 0) return null;
+  const ratio = median(a) / denominator;
+  // A resample of b made only of zeros has median 0: no finite CI then.
+  const ci = b.every((x) => x > 0)
+    ? bootstrapRatioCi(a, b, median, { level: REPORT_CONFIDENCE, resamples: REPORT_RESAMPLES, seed: DEFAULT_SEED })
+    : null;
+  return { ratio, ci, accel };
+}
+
+function medianPhases(series: Series, recorded: Series['iterations']): Record<string, number> | null {
+  const byPhase = new Map<string, number[]>();
+  for (const iteration of recorded) {
+    if (!iteration.ok || !iteration.phasesNs) continue;
+    for (const [phase, ns] of Object.entries(iteration.phasesNs)) {
+      if (!byPhase.has(phase)) byPhase.set(phase, []);
+      byPhase.get(phase)!.push(ns);
+    }
+  }
+  if (byPhase.size === 0 || series.status === 'skipped') return null;
+  const phases: Record<string, number> = {};
+  for (const [phase, values] of byPhase) phases[phase] = median(values);
+  return phases;
+}
+
+function medianTimeline(recorded: Series['iterations']): SeriesView['timeline'] {
+  const withTimeline = recorded.filter(
+    (iteration) => iteration.ok && iteration.timeline && iteration.timeline.length > 0,
+  );
+  if (withTimeline.length === 0) return null;
+  const peak = (iteration: (typeof withTimeline)[number]) => Math.max(...iteration.timeline!.map((p) => p.pssBytes));
+  // Lower median by peak PSS, ties by iteration index, so the pick is stable.
+  const ranked = [...withTimeline].sort((x, y) => peak(x) - peak(y) || x.index - y.index);
+  return ranked[Math.floor((ranked.length - 1) / 2)]!.timeline!.map((p) => ({ tMs: p.tMs, pssBytes: p.pssBytes }));
+}
+
+/**
+ * Iteration index of each sample: samples are the successful recorded values in iteration order
+ * (results/schema.ts), so the k-th sample is the k-th such iteration; positions when they disagree.
+ */
+function indexSamples(recorded: Series['iterations'], metric: string, sampleCount: number): number[] {
+  const indices = recorded.filter((it) => it.ok && it.values[metric] !== undefined).map((it) => it.index);
+  return indices.length === sampleCount ? indices : Array.from({ length: sampleCount }, (_, k) => k);
+}
+
+function viewSeries(series: Series, runIndex: number): SeriesView {
+  const recorded = series.iterations.filter((iteration) => !iteration.warmup);
+  const accel = series.accel ?? null;
+  return {
+    runIndex,
+    scenario: series.scenario,
+    case: series.case,
+    measure: series.measure,
+    point: series.point,
+    pointKey: formatPointKey(series.point),
+    pointLabel: formatPointLabel(series.point),
+    target: series.target,
+    accel,
+    targetLabel: formatTargetLabel(series.target, accel),
+    status: series.status,
+    reason: series.reason ?? null,
+    recordedIterations: recorded.length,
+    failures: recorded
+      .filter((iteration) => !iteration.ok)
+      .map((iteration) => ({ index: iteration.index, error: iteration.error ?? 'failed without a message' })),
+    metrics: sortMetricNames(Object.keys(series.metrics)).map((metric) => {
+      const recordedMetric = series.metrics[metric]!;
+      return {
+        metric,
+        unit: recordedMetric.unit,
+        higherIsWorse: recordedMetric.higherIsWorse,
+        samples: [...recordedMetric.samples],
+        sampleIterations: indexSamples(recorded, metric, recordedMetric.samples.length),
+        summary: summarizeSamples(recordedMetric.samples),
+        ratioToNative: null,
+      };
+    }),
+    phasesMedianNs: medianPhases(series, recorded),
+    timeline: medianTimeline(recorded),
+  };
+}
+
+/** Known metrics in METRICS order, then unknown ones alphabetically. */
+export function sortMetricNames(names: readonly string[]): string[] {
+  const order = Object.keys(METRICS);
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
+  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+function groupKey(runIndex: number, series: Pick<Series, 'scenario' | 'case'>, pointKey: string): string {
+  return JSON.stringify([runIndex, series.scenario, series.case, pointKey]);
+}
+
+/** Groups a run's series by (scenario, case, point) in first-seen order; targets in TARGET_KINDS order. */
+function groupSeries(run: RunResult, runIndex: number): SeriesGroup[] {
+  const groups = new Map<string, SeriesGroup>();
+  for (const series of run.series) {
+    const view = viewSeries(series, runIndex);
+    const key = groupKey(runIndex, series, view.pointKey);
+    if (!groups.has(key)) {
+      groups.set(key, {
+        runIndex,
+        scenario: view.scenario,
+        case: view.case,
+        measure: view.measure,
+        point: view.point,
+        pointKey: view.pointKey,
+        pointLabel: view.pointLabel,
+        series: [],
+      });
+    }
+    groups.get(key)!.series.push(view);
+  }
+  for (const group of groups.values()) {
+    group.series.sort((a, b) => TARGET_KINDS.indexOf(a.target) - TARGET_KINDS.indexOf(b.target));
+    addRatiosToNative(group);
+  }
+  return [...groups.values()];
+}
+
+function addRatiosToNative(group: SeriesGroup): void {
+  const native = group.series.find((series) => series.target === 'native');
+  if (!native) return;
+  for (const series of group.series) {
+    if (series === native) continue;
+    for (const figures of series.metrics) {
+      const base = native.metrics.find((m) => m.metric === figures.metric);
+      if (base) figures.ratioToNative = computeRatio(figures.samples, base.samples, series.accel);
+    }
+  }
+}
+
+function findMetric(series: SeriesView | undefined, metric: string): MetricFigures | undefined {
+  return series?.metrics.find((m) => m.metric === metric && m.summary !== null);
+}
+
+function buildAnswerCell(group: SeriesGroup, metric: MetricName): AnswerCell | null {
+  const cell: AnswerCell = { medians: {}, ratios: {} };
+  const byTarget = new Map(group.series.map((series) => [series.target, series]));
+  for (const series of group.series) {
+    const figures = findMetric(series, metric);
+    if (!figures?.summary) continue;
+    const { median: mid, n, ci } = figures.summary;
+    cell.medians[series.target] = { median: mid, n, ci, accel: series.accel };
+  }
+  if (Object.keys(cell.medians).length === 0) return null;
+  for (const pair of ANSWER_RATIOS) {
+    const numerator = byTarget.get(pair.numerator);
+    const a = findMetric(numerator, metric);
+    const b = findMetric(byTarget.get(pair.denominator), metric);
+    if (!a || !b) continue;
+    // The native ratios are already computed for the series; only vm/container is new.
+    const ratio =
+      pair.denominator === 'native' ? a.ratioToNative : computeRatio(a.samples, b.samples, numerator!.accel);
+    if (ratio) cell.ratios[pair.key] = ratio;
+  }
+  return cell;
+}
+
+function buildAnswer(groups: readonly SeriesGroup[], runCount: number): AnswerRow[] {
+  const rows: AnswerRow[] = [];
+  for (const metric of ANSWER_METRICS) {
+    const rowsByKey = new Map<string, AnswerRow>();
+    for (const group of groups) {
+      const cell = buildAnswerCell(group, metric);
+      if (!cell) continue;
+      const key = JSON.stringify([group.scenario, group.case, group.pointKey]);
+      if (!rowsByKey.has(key)) {
+        const info = METRICS[metric];
+        rowsByKey.set(key, {
+          metric,
+          unit: info.unit,
+          higherIsWorse: info.higherIsWorse,
+          description: info.description,
+          scenario: group.scenario,
+          case: group.case,
+          pointKey: group.pointKey,
+          pointLabel: group.pointLabel,
+          targets: [],
+          cells: new Array<AnswerCell | null>(runCount).fill(null),
+        });
+      }
+      const row = rowsByKey.get(key)!;
+      row.cells[group.runIndex] = cell;
+    }
+    for (const row of rowsByKey.values()) {
+      row.targets = TARGET_KINDS.filter((target) => row.cells.some((cell) => cell?.medians[target] !== undefined));
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+function listSkipped(groups: readonly SeriesGroup[]): SkippedTarget[] {
+  return groups.flatMap((group) =>
+    group.series
+      .filter((series) => series.status === 'skipped' || series.status === 'failed')
+      .map((series) => ({
+        runIndex: group.runIndex,
+        scenario: group.scenario,
+        case: group.case,
+        pointLabel: group.pointLabel,
+        target: series.target,
+        status: series.status,
+        reason: series.reason ?? (series.status === 'failed' ? 'every iteration failed' : 'no reason recorded'),
+      })),
+  );
+}
+
+/**
+ * Computes everything a report shows from validated runs (see readRun). Pure and deterministic:
+ * every bootstrap is seeded with DEFAULT_SEED, nothing depends on the time of the call.
+ * @param runs - one or more runs; each becomes a column of the answer and a dataset of each chart.
+ */
+export function buildReportModel(runs: readonly RunResult[]): ReportModel {
+  const groups = runs.flatMap((run, index) => groupSeries(run, index));
+  return {
+    runs: describeRuns(runs),
+    answer: buildAnswer(groups, runs.length),
+    groups,
+    skipped: listSkipped(groups),
+    stats: { confidence: REPORT_CONFIDENCE, resamples: REPORT_RESAMPLES, seed: DEFAULT_SEED },
+  };
+}

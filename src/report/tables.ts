@@ -1,0 +1,188 @@
+// The report's tables as plain text cells (formatted figures, no markup), shared by report.md and
+// report.html so both show the same numbers. Cells hold untrusted text: renderers escape them.
+
+import { TARGET_KINDS } from '../scenario/schema.js';
+import {
+  ANSWER_RATIOS,
+  type AnswerCell,
+  type AnswerRow,
+  type RatioFigure,
+  type ReportModel,
+  type RunInfo,
+  type SeriesGroup,
+} from './model.js';
+import { formatInterval, formatRatio, formatValue } from './units.js';
+
+/** A table: a header row and rows of the same width. */
+export interface TextTable {
+  header: string[];
+  rows: string[][];
+}
+
+/** A titled detail table of one (scenario, case). */
+export interface DetailTable extends TextTable {
+  title: string;
+}
+
+function accelSuffix(accel: string | null, target: string): string {
+  if (target !== 'vm') return '';
+  return ` (${accel ? accel.toUpperCase() : 'accel unknown'})`;
+}
+
+function formatRatioCell(ratio: RatioFigure | undefined): string {
+  if (!ratio) return '–';
+  const accel = ratio.accel ? ` (${ratio.accel.toUpperCase()})` : '';
+  return formatRatio(ratio.ratio, ratio.ci) + accel;
+}
+
+function caseLabel(row: { scenario: string; case: string; pointLabel: string }): string {
+  return `${row.scenario}/${row.case}${row.pointLabel ? ` (${row.pointLabel})` : ''}`;
+}
+
+function answerLines(row: AnswerRow): Array<{ figure: string; cell: (cell: AnswerCell) => string }> {
+  const medians = row.targets.map((target) => ({
+    figure: target === 'vm' ? 'vm median' : `${target} median`,
+    cell: (cell: AnswerCell) => {
+      const figure = cell.medians[target];
+      return figure ? formatValue(row.unit, figure.median) + accelSuffix(figure.accel, target) : '–';
+    },
+  }));
+  const ratios = ANSWER_RATIOS.filter((pair) => row.cells.some((cell) => cell?.ratios[pair.key])).map((pair) => ({
+    figure: pair.key.replace('/', ' / '),
+    cell: (cell: AnswerCell) => formatRatioCell(cell.ratios[pair.key]),
+  }));
+  return [...medians, ...ratios];
+}
+
+/**
+ * The answer: a line per (metric, case, figure), a column per run. Figures are each target's
+ * median and the container/native, vm/native and vm/container ratios with their 95% CI.
+ */
+export function buildAnswerTable(report: ReportModel): TextTable {
+  const rows: string[][] = [];
+  for (const row of report.answer) {
+    for (const line of answerLines(row)) {
+      rows.push([row.metric, caseLabel(row), line.figure, ...row.cells.map((cell) => (cell ? line.cell(cell) : '–'))]);
+    }
+  }
+  return { header: ['metric', 'case', 'figure', ...report.runs.map((run) => run.label)], rows };
+}
+
+/** One table per (scenario, case): every series x metric with n, median, p95, min, max, CI, outliers, failures. */
+export function buildDetailTables(report: ReportModel): DetailTable[] {
+  const multiRun = report.runs.length > 1;
+  const byCase = new Map<string, SeriesGroup[]>();
+  for (const group of report.groups) {
+    const key = JSON.stringify([group.scenario, group.case]);
+    if (!byCase.has(key)) byCase.set(key, []);
+    byCase.get(key)!.push(group);
+  }
+  return [...byCase.values()].map((groups) => {
+    const hasPoints = groups.some((group) => group.pointLabel !== '');
+    const header = [
+      ...(multiRun ? ['run'] : []),
+      ...(hasPoints ? ['point'] : []),
+      ...['target', 'metric', 'n', 'median', 'p95', 'min', 'max', '95% CI of median', 'outliers', 'failed'],
+    ];
+    const rows: string[][] = [];
+    for (const group of groups) {
+      for (const series of group.series) {
+        if (series.status === 'skipped') continue;
+        const failed = `${series.failures.length}/${series.recordedIterations}`;
+        for (const figures of series.metrics) {
+          const s = figures.summary;
+          const f = (value: number | undefined) => (value === undefined ? '–' : formatValue(figures.unit, value));
+          rows.push([
+            ...(multiRun ? [report.runs[group.runIndex]!.label] : []),
+            ...(hasPoints ? [group.pointLabel] : []),
+            series.targetLabel,
+            figures.metric,
+            String(s?.n ?? 0),
+            f(s?.median),
+            f(s?.p95),
+            f(s?.min),
+            f(s?.max),
+            s ? formatInterval(figures.unit, s.ci.low, s.ci.high) : '–',
+            String(s?.outliers.length ?? 0),
+            failed,
+          ]);
+        }
+      }
+    }
+    return { title: `${groups[0]!.scenario} / ${groups[0]!.case}`, header, rows };
+  });
+}
+
+/** Targets that were skipped or failed entirely, with the recorded reason. */
+export function buildSkippedTable(report: ReportModel): TextTable {
+  return {
+    header: ['run', 'case', 'target', 'status', 'reason'],
+    rows: report.skipped.map((skipped) => [
+      report.runs[skipped.runIndex]!.label,
+      caseLabel(skipped),
+      skipped.target,
+      skipped.status,
+      skipped.reason,
+    ]),
+  };
+}
+
+/** Every failed recorded iteration with its error. */
+export function buildFailuresTable(report: ReportModel): TextTable {
+  const rows = report.groups.flatMap((group) =>
+    group.series.flatMap((series) =>
+      series.failures.map((failure) => [
+        report.runs[group.runIndex]!.label,
+        caseLabel(group),
+        series.targetLabel,
+        String(failure.index),
+        failure.error,
+      ]),
+    ),
+  );
+  return { header: ['run', 'case', 'target', 'iteration', 'error'], rows };
+}
+
+function describeKvm(run: RunInfo): string {
+  const kvm = run.environment.kvmAvailable;
+  if (kvm === null) return 'unknown';
+  return kvm ? 'available' : 'not available (VMs ran under TCG, software emulation)';
+}
+
+/** The hosts: a line per property, a column per run. */
+export function buildEnvironmentTable(report: ReportModel): TextTable {
+  const line = (name: string, value: (run: RunInfo) => string) => [name, ...report.runs.map(value)];
+  return {
+    header: ['', ...report.runs.map((run) => run.label)],
+    rows: [
+      line('host', (run) => run.environment.hostname),
+      line('CPU', (run) => run.environment.cpuModel),
+      line('logical CPUs', (run) => (run.environment.cores === null ? 'unknown' : String(run.environment.cores))),
+      line('memory', (run) =>
+        run.environment.memoryBytes === null ? 'unknown' : formatValue('bytes', run.environment.memoryBytes),
+      ),
+      line('kernel', (run) => run.environment.kernel),
+      line('distribution', (run) => run.environment.distro),
+      line('virtualization', (run) => run.environment.virtualization),
+      line('KVM', describeKvm),
+      line('cgroups', (run) => run.environment.cgroupMode),
+      line('isobench', (run) => `${run.isobenchVersion} (${run.commit ?? 'no commit'})`),
+      line('run id', (run) => run.runId),
+      line('status', (run) => (run.interrupted ? `${run.status}: INTERRUPTED, figures may be missing` : run.status)),
+    ],
+  };
+}
+
+/** The targets a report covers, for its introduction. */
+export function listReportTargets(report: ReportModel): string[] {
+  const seen = new Map<string, string>();
+  for (const group of report.groups) {
+    for (const series of group.series) {
+      if (series.status !== 'skipped') seen.set(series.targetLabel, series.target);
+    }
+  }
+  return [...seen.keys()].sort(
+    (a, b) =>
+      TARGET_KINDS.indexOf(seen.get(a) as never) - TARGET_KINDS.indexOf(seen.get(b) as never) || a.localeCompare(b),
+  );
+}

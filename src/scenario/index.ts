@@ -1,0 +1,32 @@
+// The scenario format's public surface: types and words the runner consumes, loading and sweep expansion.
+
+export type { CasePoint, SweepPoint, TargetRun } from './expand.js';
+export { expandCase, expandSweep, formatPointLabel } from './expand.js';
+export { findScenario, listScenarios, loadScenario, parseScenario } from './load.js';
+export { DEFAULT_READY_MARKER, isProbeCommand, probeReadyMarker } from './probe-steps.js';
+export { MAX_SWEEP_POINTS } from './resolve.js';
+export type {
+  CaseSweep,
+  MeasureKind,
+  MetricInfo,
+  MetricName,
+  MetricUnit,
+  Scenario,
+  ScenarioCase,
+  SweepKey,
+  TargetKind,
+  TargetPlan,
+  Thresholds,
+  VmMachine,
+  VmSettings,
+} from './schema.js';
+export {
+  BUILTIN_DEFAULTS,
+  MEASURE_KINDS,
+  METRIC_NAMES,
+  METRICS,
+  SWEEP_KEYS,
+  TARGET_KINDS,
+  VM_MACHINES,
+} from './schema.js';
+export { MAX_SCENARIO_BYTES } from './yaml-source.js';

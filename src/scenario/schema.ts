@@ -1,0 +1,335 @@
+// The scenario format: the words it is built from (targets, measures, metrics), the zod schema of the
+// YAML file as written, and the resolved types the runner consumes (defaults applied, sizes in bytes).
+import { z } from 'zod';
+import type { ResourceLimits } from '../container/types.js';
+
+/** Where a workload runs. NOTE: spelled the same in flags, JSON, CSV columns and file names. */
+export const TARGET_KINDS = ['native', 'container', 'vm', 'runc', 'crun', 'podman'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+/** What a case measures; decides which metrics it produces (see METRICS[..].measures). */
+export const MEASURE_KINDS = ['startup', 'memory', 'density', 'disk', 'io', 'cpu'] as const;
+export type MeasureKind = (typeof MEASURE_KINDS)[number];
+
+/** QEMU machine types a case may ask for (same words as vm-images/*.yaml). */
+export const VM_MACHINES = ['microvm', 'q35'] as const;
+export type VmMachine = (typeof VM_MACHINES)[number];
+
+/** Sweep keys, in the order expandCase nests them (first = outermost). */
+export const SWEEP_KEYS = ['instances', 'memory', 'cpus', 'param'] as const;
+export type SweepKey = (typeof SWEEP_KEYS)[number];
+
+/** Base unit of a metric's values. */
+export type MetricUnit = 'ns' | 'bytes' | 'bytes_per_s' | 'ratio';
+
+export interface MetricInfo {
+  unit: MetricUnit;
+  /** True when a larger value is a regression (time, memory); false for throughput. */
+  higherIsWorse: boolean;
+  /** Measures whose cases produce this metric. */
+  measures: readonly MeasureKind[];
+  description: string;
+}
+
+/** Every metric isobench records; thresholds and results refer to these names only. */
+export const METRICS = {
+  'startup.ready': {
+    unit: 'ns',
+    higherIsWorse: true,
+    measures: ['startup'],
+    description: 'launch to the ready marker',
+  },
+  'startup.exit': { unit: 'ns', higherIsWorse: true, measures: ['startup'], description: 'launch to exit observed' },
+  'memory.pss': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'proportional set size of the instance processes (smaps_rollup)',
+  },
+  'memory.uss': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'unique set size (private clean + dirty)',
+  },
+  'memory.rss': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'resident set size',
+  },
+  'memory.cgroup': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'memory charged to the instance cgroup',
+  },
+  'memory.peak': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'peak memory charge of the instance',
+  },
+  'memory.host_available_drop': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'drop of MemAvailable on the host while the instances run',
+  },
+  'memory.per_instance': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['density'],
+    description: 'host MemAvailable drop divided by the number of instances',
+  },
+  'disk.image': { unit: 'bytes', higherIsWorse: true, measures: ['disk'], description: 'stored size of the image' },
+  'disk.instance': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['disk'],
+    description: 'disk used by one instance beyond the image (upper dir, overlay disk)',
+  },
+  'io.write_throughput': {
+    unit: 'bytes_per_s',
+    higherIsWorse: false,
+    measures: ['io'],
+    description: 'sequential write + fsync throughput reported by the probe',
+  },
+  'io.randwrite_throughput': {
+    unit: 'bytes_per_s',
+    higherIsWorse: false,
+    measures: ['io'],
+    description: 'random 4 KiB write + fsync throughput reported by the probe',
+  },
+  'cpu.time': {
+    unit: 'ns',
+    higherIsWorse: true,
+    measures: ['cpu'],
+    description: 'compute step time reported by the probe',
+  },
+  'cpu.relative_to_native': {
+    unit: 'ratio',
+    higherIsWorse: true,
+    measures: ['cpu'],
+    description: 'cpu.time divided by the native median at the same point',
+  },
+} as const satisfies Record<string, MetricInfo>;
+
+export type MetricName = keyof typeof METRICS;
+export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
+
+// ---------------------------------------------------------------------------------------------
+// The file as written. Messages of custom checks are the expected form: the loader turns them
+// into "expected <field> to be <form>; got <value>".
+
+/** Size text: digits and an optional binary unit k, m, g or t (case-insensitive). */
+export const SIZE_PATTERN = /^[0-9]{1,15}[kmgtKMGT]?$/;
+const PERCENT_PATTERN = /^[0-9]{1,4}(\.[0-9]{1,3})?%$/;
+const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+const sizeText = z.custom<string>(
+  (value) => typeof value === 'string' && SIZE_PATTERN.test(value),
+  'a size like 128m, 1g or 512k (digits and an optional binary unit k, m, g, t)',
+);
+const percentText = z.custom<string>(
+  (value) => typeof value === 'string' && PERCENT_PATTERN.test(value),
+  'a percentage like 10%',
+);
+const paramValue = z.custom<string | number>(
+  (value) =>
+    (typeof value === 'string' && value.length > 0 && value.length <= 256 && !value.includes('\0')) ||
+    (typeof value === 'number' && Number.isFinite(value)),
+  'a non-empty string or a number',
+);
+const envValue = z.custom<string | number | boolean>(
+  (value) =>
+    (typeof value === 'string' && value.length <= 4096 && !value.includes('\0')) ||
+    typeof value === 'number' ||
+    typeof value === 'boolean',
+  'a string, a number or a boolean',
+);
+const name = z.string().regex(NAME_PATTERN, 'a lower-case name like hello (a-z, 0-9 and -, at most 64)');
+// The type error says "an integer" (zod alone would say "number" for a string).
+const count = (min: number, max: number) =>
+  z
+    .int({ error: (issue) => (issue.code === 'invalid_type' ? 'an integer' : undefined) })
+    .min(min)
+    .max(max);
+const commandArg = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^[^\0]*$/, 'an argument without NUL bytes');
+
+const vmSchema = z.strictObject({
+  memory: sizeText.optional(),
+  cpus: count(1, 64).optional(),
+  machine: z.enum(VM_MACHINES).optional(),
+});
+
+const sweepSchema = z.strictObject({
+  instances: z.array(count(1, 256)).min(1).max(32).optional(),
+  memory: z.array(sizeText).min(1).max(32).optional(),
+  cpus: z.array(z.number().positive().max(256)).min(1).max(32).optional(),
+  param: z.array(paramValue).min(1).max(32).optional(),
+});
+
+const targetSettingsShape = {
+  warmup: count(0, 1000).optional(),
+  iterations: count(1, 10_000).optional(),
+  timeoutSeconds: count(1, 86_400).optional(),
+};
+
+/** Builds `perTarget`: one optional block per target word, so a misspelt target is an unknown key. */
+function perTargetSchema<T extends z.ZodType>(settings: T) {
+  const shape = Object.fromEntries(TARGET_KINDS.map((kind) => [kind, settings.optional()]));
+  return z.strictObject(shape as Record<TargetKind, z.ZodOptional<T>>);
+}
+
+const settingsShape = {
+  targets: z.array(z.enum(TARGET_KINDS)).min(1).max(TARGET_KINDS.length).optional(),
+  ...targetSettingsShape,
+  budgetSeconds: count(1, 86_400).optional(),
+  sampleIntervalMs: count(1, 60_000).optional(),
+  holdMs: count(0, 600_000).optional(),
+  image: z
+    .string()
+    .regex(
+      /^(?!.*\.\.)[a-z0-9][a-z0-9._/:@-]{0,254}$/,
+      'an image reference like probe or docker.io/library/busybox:1.36',
+    )
+    .optional(),
+  vm: vmSchema.optional(),
+};
+
+const defaultsSchema = z.strictObject({
+  ...settingsShape,
+  perTarget: perTargetSchema(z.strictObject(targetSettingsShape)).optional(),
+});
+
+const caseSchema = z.strictObject({
+  name,
+  description: z.string().max(500).optional(),
+  measure: z.enum(MEASURE_KINDS),
+  command: z.array(commandArg).min(1).max(256),
+  ready: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a marker like ISOBENCH-READY (letters, digits, _ . : -)')
+    .optional(),
+  env: z.record(z.string(), envValue).optional(),
+  limits: z
+    .strictObject({
+      memory: sizeText.optional(),
+      cpus: z.number().positive().max(1024).optional(),
+      pids: count(1, 4_194_304).optional(),
+    })
+    .optional(),
+  sweep: sweepSchema.optional(),
+  ...settingsShape,
+  perTarget: perTargetSchema(z.strictObject({ ...targetSettingsShape, sweep: sweepSchema.optional() })).optional(),
+});
+
+const thresholdsShape = Object.fromEntries(METRIC_NAMES.map((metric) => [metric, percentText.optional()]));
+
+/** The scenario file exactly as written (strict: unknown keys are errors). */
+export const scenarioFileSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  name,
+  description: z.string().max(500),
+  defaults: defaultsSchema.optional(),
+  cases: z.array(caseSchema).min(1).max(64),
+  thresholds: z.strictObject(thresholdsShape as Record<MetricName, z.ZodOptional<typeof percentText>>).optional(),
+});
+
+export type ScenarioFile = z.infer<typeof scenarioFileSchema>;
+export type CaseFile = z.infer<typeof caseSchema>;
+export type SweepFile = z.infer<typeof sweepSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Resolved: what loadScenario returns. Validated at the edge; everything downstream trusts it.
+
+/** VM settings of a case; `memoryBytes` is a whole number of MiB. */
+export interface VmSettings {
+  memoryBytes: number;
+  cpus: number;
+  machine: VmMachine;
+}
+
+/** Sweep values of a case, in file order; an absent key is not swept. */
+export interface CaseSweep {
+  /** Number of instances started side by side (all running at once). */
+  instances?: number[];
+  /** Memory per instance in bytes: the cgroup limit of containers and peers, the VM's memory. */
+  memoryBytes?: number[];
+  /** CPUs per instance: the cgroup quota in cores; the VM's vCPU count (whole numbers when vm runs). */
+  cpus?: number[];
+  /** Free-form values substituted for `{param}` in the command. */
+  param?: string[];
+}
+
+/** How one target runs a case: its iterations, timeout and the sweep values it takes part in. */
+export interface TargetPlan {
+  target: TargetKind;
+  /** Iterations run first and not recorded, per sweep point. */
+  warmup: number;
+  /** Recorded iterations per sweep point. */
+  iterations: number;
+  /** Wall-clock limit of one iteration in seconds; past it the iteration is recorded as failed. */
+  timeoutSeconds: number;
+  /** The case's sweep, narrowed for this target (every value is one of the case's). */
+  sweep: CaseSweep;
+}
+
+export interface ScenarioCase {
+  name: string;
+  description?: string;
+  measure: MeasureKind;
+  /** argv of the workload; may hold `{param}` when the sweep has `param`. */
+  command: string[];
+  /** Prefix of the stdout line that means ready; from `ready:` or the probe's ready step. */
+  readyMarker?: string;
+  env: Record<string, string>;
+  /** cgroup limits of containers and peers (VMs take memory and cpus from `vm`). */
+  limits: ResourceLimits;
+  vm: VmSettings;
+  /** Image reference; a name with a recipe under scenarios/images/<name>/ is built on demand. */
+  image: string;
+  /** Targets in file order. */
+  targets: TargetKind[];
+  /** One plan per entry of `targets`, same order. */
+  plans: TargetPlan[];
+  sweep: CaseSweep;
+  /** Wall-clock budget for the whole case in seconds: stop starting iterations past it, keep what finished. */
+  budgetSeconds?: number;
+  /** Interval of the memory/CPU sampler in ms. */
+  sampleIntervalMs: number;
+  /** memory/density: how long instances stay up after ready while being sampled, in ms. */
+  holdMs: number;
+  /** Line of the case in its file, for messages. */
+  line: number;
+}
+
+/** Relative regression thresholds for `compare`: 0.1 means 10 %. */
+export type Thresholds = Partial<Record<MetricName, number>>;
+
+export interface Scenario {
+  schemaVersion: 1;
+  name: string;
+  description: string;
+  /** The file it was loaded from, as given. */
+  file: string;
+  cases: ScenarioCase[];
+  thresholds: Thresholds;
+}
+
+/** Settings a case gets when neither it nor `defaults` says otherwise. */
+export const BUILTIN_DEFAULTS = {
+  targets: TARGET_KINDS,
+  warmup: 1,
+  iterations: 10,
+  timeoutSeconds: 120,
+  sampleIntervalMs: 50,
+  holdMs: 1000,
+  image: 'probe',
+  vm: { memory: '256m', cpus: 1, machine: 'microvm' },
+} as const;

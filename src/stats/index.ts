@@ -1,0 +1,16 @@
+// The statistics every isobench figure goes through: summaries, bootstrap CIs, Mann–Whitney, compare.
+
+export type { BootstrapOptions, ConfidenceInterval, Statistic } from './bootstrap.js';
+export { bootstrapCi, bootstrapRatioCi } from './bootstrap.js';
+export type { CompareOptions, Comparison, Verdict } from './compare.js';
+export { compareSamples, MIN_COMPARE_SAMPLES } from './compare.js';
+export type { MannWhitneyResult } from './mann-whitney.js';
+export { EXACT_LIMIT, mannWhitneyU } from './mann-whitney.js';
+export { normalUpperTail } from './normal.js';
+export { median, quantile, quantileSorted } from './quantile.js';
+export type { Random } from './random.js';
+export { createRandom, DEFAULT_SEED } from './random.js';
+export type { Samples } from './samples.js';
+export { requireSamples, sortAscending } from './samples.js';
+export type { Summary, SummaryOptions } from './summary.js';
+export { findOutliers, OUTLIER_Z_LIMIT, summarize } from './summary.js';

@@ -1,0 +1,280 @@
+// The suite runner: for every scenario case and sweep point, runs the targets' iterations
+// interleaved (round r starts with target r mod n, so drift over time does not favour one side),
+// records every iteration (failed ones with their error), and rewrites run.json after every
+// point so an interrupted run keeps what it finished.
+import { IsobenchError } from '../errors.js';
+import type { EnvironmentFingerprint } from '../host/fingerprint-schema.js';
+import { RESULT_SCHEMA_VERSION, type RunResult, type Series } from '../results/schema.js';
+import { writeRun } from '../results/store.js';
+import { type CasePoint, expandCase, type Scenario, type ScenarioCase, type TargetKind } from '../scenario/index.js';
+import type { Availability, Target, WorkloadSpec } from '../targets/types.js';
+import { MEASURES } from './measures/index.js';
+import type { Progress } from './progress.js';
+import { deriveRelativeToNative, okCount, summarizeSeries } from './series.js';
+
+/** A target that fails this many times in a row without one success is given up for the point. */
+const MAX_CONSECUTIVE_FAILURES = 3;
+
+export interface SuiteScenario {
+  scenario: Scenario;
+  /** sha256 of the scenario file as read. */
+  sha256: string;
+}
+
+export interface SuiteOptions {
+  runId: string;
+  runDir: string;
+  scenarios: SuiteScenario[];
+  /** Only these targets (others are left out of the run, not recorded as skipped). */
+  targets?: TargetKind[];
+  /** Overrides every plan's recorded iterations. */
+  iterations?: number;
+  createTarget: (kind: TargetKind) => Target;
+  progress: Progress;
+  signal: AbortSignal;
+  environment: EnvironmentFingerprint;
+  isobench: RunResult['isobench'];
+  overrides: Record<string, unknown>;
+}
+
+interface TargetSlot {
+  target: Target;
+  availability: Availability;
+  /** image ref -> prepare() outcome (undefined: ok). */
+  prepared: Map<string, Error | undefined>;
+}
+
+/** Runs every scenario and returns the finished (or interrupted) run, also written to runDir. */
+export async function runSuite(options: SuiteOptions): Promise<RunResult> {
+  const run: RunResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    runId: options.runId,
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    isobench: options.isobench,
+    environment: options.environment as unknown as Record<string, unknown>,
+    scenarios: options.scenarios.map(({ scenario, sha256 }) => ({
+      name: scenario.name,
+      file: scenario.file,
+      sha256,
+      definition: scenario,
+    })),
+    overrides: options.overrides,
+    series: [],
+  };
+  await writeRun(options.runDir, run);
+  const slots = new Map<TargetKind, TargetSlot>();
+  const plan = planPoints(options);
+  options.progress.start(plan.reduce((sum, p) => sum + p.runs.reduce((s, r) => s + r.warmup + r.iterations, 0), 0));
+  try {
+    for (const item of plan) {
+      if (options.signal.aborted) break;
+      const series = await runPoint(item, slots, options);
+      run.series.push(...series);
+      await writeRun(options.runDir, run);
+    }
+  } finally {
+    options.progress.stop();
+    await Promise.allSettled([...slots.values()].map((slot) => slot.target.cleanup()));
+  }
+  run.status = options.signal.aborted ? 'interrupted' : 'complete';
+  run.finishedAt = new Date().toISOString();
+  await writeRun(options.runDir, run);
+  return run;
+}
+
+interface PlannedPoint {
+  scenario: Scenario;
+  scenarioCase: ScenarioCase;
+  point: CasePoint;
+  runs: CasePoint['runs'];
+  caseStartedAt: { ms?: number };
+}
+
+function planPoints(options: SuiteOptions): PlannedPoint[] {
+  const plan: PlannedPoint[] = [];
+  for (const { scenario } of options.scenarios) {
+    for (const scenarioCase of scenario.cases) {
+      const caseStartedAt = {};
+      for (const point of expandCase(scenarioCase)) {
+        const runs = point.runs
+          .filter((r) => !options.targets || options.targets.includes(r.target))
+          .map((r) => (options.iterations === undefined ? r : { ...r, iterations: options.iterations }));
+        if (runs.length > 0) plan.push({ scenario, scenarioCase, point, runs, caseStartedAt });
+      }
+    }
+  }
+  return plan;
+}
+
+async function slotFor(kind: TargetKind, slots: Map<TargetKind, TargetSlot>, options: SuiteOptions) {
+  let slot = slots.get(kind);
+  if (!slot) {
+    const target = options.createTarget(kind);
+    const availability = await target
+      .probe()
+      .catch((error: unknown): Availability => ({ available: false, reason: messageOf(error) }));
+    slot = { target, availability, prepared: new Map() };
+    slots.set(kind, slot);
+    if (!availability.available) options.progress.note(`isobench: ${kind} skipped: ${availability.reason}`);
+    else if (availability.detail) options.progress.note(`isobench: ${kind}: ${availability.detail}`);
+  }
+  return slot;
+}
+
+function workloadOf(scenarioCase: ScenarioCase, point: CasePoint): WorkloadSpec {
+  return {
+    image: scenarioCase.image,
+    args: point.command,
+    env: scenarioCase.env,
+    readyMarker: scenarioCase.readyMarker,
+    limits: point.limits,
+    vm: point.vm,
+  };
+}
+
+function newSeries(item: PlannedPoint, target: TargetKind): Series {
+  const point: Record<string, number | string> = {};
+  for (const [key, value] of Object.entries(item.point.point)) if (value !== undefined) point[key] = value;
+  return {
+    scenario: item.scenario.name,
+    case: item.scenarioCase.name,
+    measure: item.scenarioCase.measure,
+    point,
+    target,
+    status: 'ok',
+    iterations: [],
+    metrics: {},
+  };
+}
+
+async function runPoint(
+  item: PlannedPoint,
+  slots: Map<TargetKind, TargetSlot>,
+  options: SuiteOptions,
+): Promise<Series[]> {
+  const { scenarioCase, point } = item;
+  const workload = workloadOf(scenarioCase, point);
+  const active: Array<{ run: CasePoint['runs'][number]; slot: TargetSlot; series: Series; failuresInRow: number }> = [];
+  const all: Series[] = [];
+  for (const run of item.runs) {
+    const series = newSeries(item, run.target);
+    all.push(series);
+    const slot = await slotFor(run.target, slots, options);
+    if (!slot.availability.available) {
+      series.status = 'skipped';
+      series.reason = slot.availability.reason;
+      options.progress.skip(run.warmup + run.iterations);
+      continue;
+    }
+    const prepareError = await prepareOnce(slot, workload, options);
+    if (prepareError) {
+      series.status = 'failed';
+      series.reason = `prepare failed: ${messageOf(prepareError)}`;
+      options.progress.note(`isobench: ${run.target}: ${series.reason}`);
+      options.progress.skip(run.warmup + run.iterations);
+      continue;
+    }
+    active.push({ run, slot, series, failuresInRow: 0 });
+  }
+  item.caseStartedAt.ms ??= Date.now();
+  const rounds = Math.max(0, ...active.map((a) => a.run.warmup + a.run.iterations));
+  let budgetCut = false;
+  for (let round = 0; round < rounds && !options.signal.aborted; round++) {
+    if (
+      scenarioCase.budgetSeconds !== undefined &&
+      Date.now() - item.caseStartedAt.ms > scenarioCase.budgetSeconds * 1000
+    ) {
+      budgetCut = true;
+      options.progress.note(
+        `isobench: ${item.scenario.name}/${scenarioCase.name}: budget of ${scenarioCase.budgetSeconds} s used up; keeping what finished`,
+      );
+      break;
+    }
+    const order = active.map((_, i) => active[(i + round) % active.length]!);
+    for (const entry of order) {
+      if (options.signal.aborted) break;
+      const { run, slot, series } = entry;
+      if (round >= run.warmup + run.iterations || entry.failuresInRow >= MAX_CONSECUTIVE_FAILURES) continue;
+      const warmup = round < run.warmup;
+      const label = `${item.scenario.name}/${scenarioCase.name}${point.label ? `[${point.label}]` : ''} ${run.target}${warmup ? ' (warmup)' : ` #${round - run.warmup + 1}`}`;
+      try {
+        const outcome = await MEASURES[scenarioCase.measure]({
+          target: slot.target,
+          workload,
+          scenarioCase,
+          point,
+          timeoutMs: run.timeoutSeconds * 1000,
+          signal: options.signal,
+        });
+        series.iterations.push({ index: round, warmup, ok: true, ...outcome });
+        entry.failuresInRow = 0;
+        options.progress.tick({ label, ok: true, detail: headline(outcome.values) });
+      } catch (error) {
+        if (options.signal.aborted) break;
+        if (isBadInput(error)) throw error;
+        series.iterations.push({ index: round, warmup, ok: false, error: messageOf(error), values: {} });
+        entry.failuresInRow++;
+        options.progress.tick({ label, ok: false, detail: messageOf(error) });
+        if (entry.failuresInRow >= MAX_CONSECUTIVE_FAILURES && okCount(series.iterations) === 0) {
+          options.progress.note(
+            `isobench: ${run.target}: ${MAX_CONSECUTIVE_FAILURES} failures in a row; giving up on this point`,
+          );
+        }
+      }
+    }
+  }
+  for (const { run, slot, series } of active) {
+    const accel = slot.target.accel?.();
+    if (accel) series.accel = accel;
+    if (run.target === 'vm') series.machine = workload.vm.machine;
+    summarizeSeries(series);
+    const ok = okCount(series.iterations);
+    const failed = series.iterations.filter((it) => !it.ok);
+    if (ok === 0) {
+      series.status = 'failed';
+      series.reason = failed[0]?.error ?? (options.signal.aborted ? 'interrupted' : 'no iteration ran');
+    } else if (ok < run.iterations || budgetCut || failed.length > 0) {
+      series.status = 'partial';
+      series.reason = `${ok} of ${run.iterations} iterations recorded${failed.length > 0 ? `; ${failed.length} failed (first: ${failed[0]?.error})` : ''}`;
+    }
+  }
+  deriveRelativeToNative(all);
+  return all;
+}
+
+async function prepareOnce(
+  slot: TargetSlot,
+  workload: WorkloadSpec,
+  options: SuiteOptions,
+): Promise<Error | undefined> {
+  if (!slot.prepared.has(workload.image)) {
+    try {
+      await slot.target.prepare(workload);
+      slot.prepared.set(workload.image, undefined);
+    } catch (error) {
+      if (isBadInput(error) || options.signal.aborted) throw error;
+      slot.prepared.set(workload.image, error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+  return slot.prepared.get(workload.image);
+}
+
+/** Bad input stops the run; everything else is recorded against the iteration. */
+function isBadInput(error: unknown): boolean {
+  return (
+    error instanceof IsobenchError && (error.code === 'INPUT' || error.code === 'SCENARIO' || error.code === 'RECIPE')
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function headline(values: Record<string, number>): string {
+  const [metric, value] = Object.entries(values)[0] ?? [];
+  if (metric === undefined || value === undefined) return '';
+  if (metric.startsWith('startup.') || metric === 'cpu.time') return `${metric} ${(value / 1e6).toFixed(1)} ms`;
+  if (metric.startsWith('io.')) return `${metric} ${(value / 1e6).toFixed(1)} MB/s`;
+  return `${metric} ${(value / 1048576).toFixed(1)} MiB`;
+}

@@ -1,0 +1,210 @@
+// The native target: the workload runs directly on the host, no isolation, in a scratch dir of
+// its own. The baseline every other target is compared to.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { promises as fs, constants as fsConstants } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import path from 'node:path';
+import { EnvironmentError, WorkloadError } from '../errors.js';
+import { monotonicNs } from '../measure/clock.js';
+import { measureDiskUsage } from '../measure/disk-usage.js';
+import { readProcessTreeMemory } from '../measure/process-memory.js';
+import { listProcessTreeSync } from '../measure/process-tree.js';
+import { probeBinary, type RootLayout, rootLayout } from '../paths.js';
+import { createReadyMarkerReader, followStream, type ReadyMarkerReader, tailStream } from './ready-marker.js';
+import type { Availability, Instance, InstanceExit, MemorySample, Target, WorkloadSpec } from './types.js';
+
+/** argv[0] that names the probe program (build/isobench-probe natively, /usr/bin in images). */
+export const PROBE_NAME = 'isobench-probe';
+const BUILD_HINT = 'build it with the set-up command: bash scripts/setup.sh (or npm run build:helper)';
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface NativeTargetOptions {
+  /** Absolute state root; scratch dirs go under its tmp/. */
+  root: string;
+}
+
+/** The shell-style exit code of a child: its code, or 128 + the signal number. */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const number = signal === null ? undefined : osConstants.signals[signal];
+  return number === undefined ? 128 : 128 + number;
+}
+
+/**
+ * The host path argv[0] runs: the probe name maps to build/isobench-probe (ISOBENCH_PROBE
+ * overrides); a path is taken as is; anything else is looked up in `searchPath`.
+ * Returns undefined when nothing executable is found.
+ */
+export async function resolveNativeProgram(argv0: string, searchPath = process.env.PATH ?? DEFAULT_PATH) {
+  const candidates =
+    argv0 === PROBE_NAME
+      ? [probeBinary()]
+      : argv0.includes('/')
+        ? [path.resolve(argv0)]
+        : searchPath
+            .split(':')
+            .filter((dir) => dir !== '')
+            .map((dir) => path.join(dir, argv0));
+  for (const candidate of candidates) {
+    try {
+      await fs.access(candidate, fsConstants.X_OK);
+      if ((await fs.stat(candidate)).isFile()) return candidate;
+    } catch {
+      // Not here: try the next PATH entry.
+    }
+  }
+  return undefined;
+}
+
+/** SIGKILLs a process and its descendants (children first would race their parent respawning them: parent first). */
+export function killProcessTree(pid: number): void {
+  for (const member of listProcessTreeSync(pid)) {
+    try {
+      process.kill(member, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+}
+
+export class NativeTarget implements Target {
+  readonly kind = 'native' as const;
+  private readonly layout: RootLayout;
+  /** argv[0] -> host path, resolved in prepare() so launch() does no lookup. */
+  private readonly programs = new Map<string, string>();
+
+  constructor(options: NativeTargetOptions) {
+    this.layout = rootLayout(options.root);
+  }
+
+  async probe(): Promise<Availability> {
+    return { available: true };
+  }
+
+  /** @throws EnvironmentError when argv[0] resolves to nothing executable (e.g. the probe is not built). */
+  async prepare(workload: WorkloadSpec): Promise<void> {
+    await this.programFor(workload);
+    await fs.mkdir(this.layout.tmp, { recursive: true });
+  }
+
+  private async programFor(workload: WorkloadSpec): Promise<string> {
+    const argv0 = workload.args[0];
+    if (argv0 === undefined) throw new WorkloadError('the workload has an empty command');
+    const cached = this.programs.get(argv0);
+    if (cached) return cached;
+    const program = await resolveNativeProgram(argv0);
+    if (program === undefined) {
+      throw argv0 === PROBE_NAME
+        ? new EnvironmentError(`the probe program ${probeBinary()} is missing or not executable`, { hint: BUILD_HINT })
+        : new EnvironmentError(`'${argv0}' is not an executable file on this host (PATH searched)`, {
+            hint: 'install it, or give its absolute path as the first word of the command',
+          });
+    }
+    this.programs.set(argv0, program);
+    return program;
+  }
+
+  /**
+   * Starts the workload in a fresh scratch dir (its cwd) with env PATH + workload.env.
+   * Resolves once the process exists. @throws EnvironmentError/WorkloadError when it cannot start.
+   */
+  async launch(workload: WorkloadSpec): Promise<Instance> {
+    const program = await this.programFor(workload);
+    const scratch = await fs.mkdtemp(path.join(this.layout.tmp, 'native-'));
+    const launchedAtNs = monotonicNs();
+    let child: ChildProcess;
+    try {
+      child = spawn(program, workload.args.slice(1), {
+        argv0: workload.args[0],
+        cwd: scratch,
+        env: { PATH: process.env.PATH ?? DEFAULT_PATH, ...workload.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+    } catch (error) {
+      await fs.rm(scratch, { recursive: true, force: true });
+      throw new WorkloadError(`cannot start ${program}: ${(error as Error).message}`, { cause: error });
+    }
+    return new NativeInstance(child, workload, scratch, launchedAtNs);
+  }
+
+  /** Allocated bytes of the program argv[0] runs (the probe binary): all native needs on disk. */
+  async imageFootprintBytes(workload: WorkloadSpec): Promise<number> {
+    return (await measureDiskUsage([await this.programFor(workload)])).allocatedBytes;
+  }
+
+  async cleanup(): Promise<void> {
+    // Nothing per run: every instance removes its own scratch dir.
+  }
+}
+
+class NativeInstance implements Instance {
+  readonly ready: Promise<bigint>;
+  readonly exited: Promise<InstanceExit>;
+  private readonly pid: number;
+  private readonly reader: ReadyMarkerReader;
+  private exit: InstanceExit | undefined;
+  private disposing: Promise<void> | undefined;
+
+  constructor(
+    private readonly child: ChildProcess,
+    workload: WorkloadSpec,
+    private readonly scratch: string,
+    readonly launchedAtNs: bigint,
+  ) {
+    this.pid = child.pid!;
+    this.reader = createReadyMarkerReader(workload.readyMarker);
+    this.ready = this.reader.ready;
+    const stdoutDone = followStream(child.stdout!, this.reader);
+    const stderrTail = tailStream(child.stderr);
+    const exitedAt = new Promise<{ atNs: bigint; code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ atNs: monotonicNs(), code, signal }));
+    });
+    // 'exit' gives the moment; the lines are complete only once stdout has ended too.
+    this.exited = Promise.all([exitedAt, stdoutDone]).then(([{ atNs, code, signal }]) => {
+      const exit: InstanceExit = { exitCode: exitCodeOf(code, signal), atNs };
+      this.exit = exit;
+      if (workload.readyMarker === undefined) this.reader.resolveAt(atNs);
+      else {
+        const stderr = stderrTail();
+        this.reader.fail(
+          new WorkloadError(
+            `the workload exited with code ${exit.exitCode} before printing the ready marker '${workload.readyMarker}'${stderr ? `: ${stderr}` : ''}`,
+          ),
+        );
+      }
+      return exit;
+    });
+  }
+
+  phases(): Record<string, number> {
+    return {};
+  }
+
+  outputLines(): string[] {
+    return this.reader.lines();
+  }
+
+  async sampleMemory(): Promise<MemorySample> {
+    const tree = await readProcessTreeMemory(this.pid);
+    return { pssBytes: tree.pssBytes, ussBytes: tree.ussBytes, rssBytes: tree.rssBytes };
+  }
+
+  async writableBytes(): Promise<number> {
+    return (await measureDiskUsage([this.scratch])).allocatedBytes;
+  }
+
+  dispose(): Promise<void> {
+    this.disposing ??= (async () => {
+      if (this.exit === undefined && this.child.exitCode === null && this.child.signalCode === null) {
+        killProcessTree(this.pid);
+      }
+      await this.exited.catch(() => undefined);
+      await fs.rm(this.scratch, { recursive: true, force: true });
+    })();
+    return this.disposing;
+  }
+}

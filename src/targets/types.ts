@@ -1,0 +1,77 @@
+// The one interface every isolation target implements (native, container, vm, runc, crun,
+// podman), so the runner measures them all the same way. Targets launch and observe; they never
+// compute statistics or format anything.
+
+import type { TargetKind } from '../scenario/schema.js';
+
+/** NOTE: spelled the same in flags, JSON, CSV columns and file names (defined with the scenario schema). */
+export { TARGET_KINDS, type TargetKind } from '../scenario/schema.js';
+
+/** The workload of one scenario case at one sweep point, validated. Base units. */
+export interface WorkloadSpec {
+  /** Image ref in isobench's store (built from scenarios/images/<name> on demand). */
+  image: string;
+  /** argv; argv[0] is looked up in the image's PATH (native: in build/ then PATH). */
+  args: string[];
+  env: Record<string, string>;
+  /** Prefix of the stdout line that marks readiness; undefined: ready = exit. */
+  readyMarker?: string;
+  /** Container/peer cgroup limits. */
+  limits: { memoryBytes?: number; cpus?: number; pidsLimit?: number };
+  /** Guest sizing for the vm target. */
+  vm: { memoryBytes: number; cpus: number; machine: 'microvm' | 'q35' };
+}
+
+export type Availability = { available: true; detail?: string } | { available: false; reason: string };
+
+/** Memory of one running instance as the host sees it, plus the isolation's own view. Bytes. */
+export interface MemorySample {
+  /** Summed over the host process tree that makes up the instance (workload, monitor/shim, qemu). */
+  pssBytes: number;
+  ussBytes: number;
+  rssBytes: number;
+  /** Container targets: the cgroup's usage, anon/file split and peak. */
+  cgroup?: { currentBytes?: number; peakBytes?: number; anonBytes?: number; fileBytes?: number };
+  /** VM target: what the guest reports (e.g. MemTotal - MemAvailable), and the configured size. */
+  guest?: { usedBytes?: number; totalBytes?: number };
+}
+
+/** How one instance ended. Times are host monotonic ns (process.hrtime.bigint()). */
+export interface InstanceExit {
+  exitCode: number;
+  atNs: bigint;
+  oomKilled?: boolean;
+}
+
+/** One running instance of a workload in a target. */
+export interface Instance {
+  /** Monotonic ns just before the launch call began. */
+  readonly launchedAtNs: bigint;
+  /** Resolves with the monotonic ns at which the ready marker line was read (or exit if no marker). */
+  readonly ready: Promise<bigint>;
+  readonly exited: Promise<InstanceExit>;
+  /** Target-specific startup phases, ns from launch (e.g. vm: qemuStart, kernel, init, ready). */
+  phases(): Record<string, number>;
+  /** stdout lines read so far (the probe's reports are parsed from these). */
+  outputLines(): string[];
+  sampleMemory(): Promise<MemorySample>;
+  /** Bytes this instance wrote to its own writable layer (upper dir, qcow2 overlay, scratch dir). */
+  writableBytes(): Promise<number>;
+  /** Stops the instance (if running) and frees everything it holds. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+export interface Target {
+  readonly kind: TargetKind;
+  /** Whether this host can run the target; never throws for "cannot": returns the reason. */
+  probe(): Promise<Availability>;
+  /** Once per workload image, not timed: build/import the image, bundles, disks. */
+  prepare(workload: WorkloadSpec): Promise<void>;
+  launch(workload: WorkloadSpec): Promise<Instance>;
+  /** Bytes on disk this target needs for the workload image, shared by all instances. */
+  imageFootprintBytes(workload: WorkloadSpec): Promise<number>;
+  /** Accelerator for vm ('kvm' | 'tcg'); undefined elsewhere. Recorded with every figure. */
+  accel?(): 'kvm' | 'tcg' | undefined;
+  /** Frees what prepare() made that is per-run (not the image store). */
+  cleanup(): Promise<void>;
+}

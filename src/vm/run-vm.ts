@@ -1,0 +1,243 @@
+// Runs one VM attached: boots the image, streams the workload's output, times the boot phases
+// on the host clock, and removes the VM's overlay, socket and state however the run ends.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { IsobenchError, TimeoutError, WorkloadError } from '../errors.js';
+import type { RootLayout } from '../paths.js';
+import type { VmAccel } from './accel.js';
+import type { VmMachine } from './definition.js';
+import { clockParamsFor } from './guest-clock.js';
+import { buildKernelCmdline } from './guest-config.js';
+import { spawnAttachedQemu } from './launch-qemu.js';
+import { createOverlayDisk } from './overlay-disk.js';
+import { type PreparedVm, prepareVm, type VmLaunchOptions } from './prepare.js';
+import { readProcessStartTicks } from './process.js';
+import { buildQemuArgs } from './qemu-args.js';
+import { SerialParser } from './serial-parser.js';
+import { newVmId, type VmState, vmPaths, writeVmState } from './vm-state.js';
+
+/** Options of {@link runVm}. */
+export interface RunVmOptions extends VmLaunchOptions {
+  /** Kill the VM after this many ms (boot + workload); default 600 000. */
+  timeoutMs?: number;
+  /** Receives the workload's output (serial console between the ready and exit markers). */
+  stdout?: (chunk: string) => void;
+  signal?: AbortSignal;
+  /** Keep the VM dir (state, overlay) after exit, for `vm ps -a` / `vm rm`; default false. */
+  keep?: boolean;
+}
+
+/** Host-monotonic phase times, ns since launch (just before QEMU is spawned). */
+export interface VmPhases {
+  /** QEMU process created. */
+  qemuStartNs: number;
+  /** Estimated moment the guest clock started (readyNs minus the guest's uptime at ready). */
+  kernelNs?: number;
+  /** /init's first marker reached the host. */
+  initNs?: number;
+  /** The ready marker (printed right before the workload is exec'd) reached the host. */
+  readyNs: number;
+  /** QEMU exited. */
+  exitNs: number;
+}
+
+export interface VmRunResult {
+  id: string;
+  exitCode: number;
+  accel: VmAccel;
+  machine: VmMachine;
+  kernelRelease: string;
+  phases: VmPhases;
+  /** Guest uptime when /init printed ready, in ms (10 ms resolution). */
+  guestUptimeAtReadyMs: number;
+  guestUptimeAtInitMs?: number;
+  /** Last serial lines (kernel noise included), for diagnostics. */
+  serialTail: string[];
+  qemuPid: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 600_000;
+
+function serialReport(lines: string[]): string {
+  return lines.length === 0 ? '(no serial output)' : lines.map((line) => `  | ${line}`).join('\n');
+}
+
+/**
+ * Boots `options.image` in a fresh VM and waits for its workload to finish.
+ * Throws TimeoutError (with the serial tail) when the run outlives `timeoutMs`, WorkloadError when
+ * the guest fails before running the workload, IsobenchError INTERRUPTED on `signal`. QEMU is gone
+ * when this settles, on every path.
+ */
+export async function runVm(layout: RootLayout, options: RunVmOptions): Promise<VmRunResult> {
+  options.signal?.throwIfAborted();
+  const prepared = await prepareVm(layout, options);
+  const id = newVmId();
+  const paths = vmPaths(layout, id);
+  await fs.mkdir(paths.dir, { recursive: true });
+  const state: VmState = {
+    id,
+    name: options.name ?? id,
+    image: prepared.image.ref,
+    digest: prepared.image.digest,
+    accel: prepared.accel,
+    machine: prepared.machine,
+    mode: 'attached',
+    status: 'created',
+    createdAt: new Date().toISOString(),
+    ownerPid: process.pid,
+    ownerStartTicks: await readProcessStartTicks(process.pid),
+    autoRemove: options.keep !== true,
+  };
+  try {
+    await writeVmState(layout, state);
+    await createOverlayDisk(prepared.baseDiskPath, paths.overlay);
+    const result = await superviseAttached(layout, state, prepared, options);
+    state.status = 'exited';
+    state.exitCode = result.exitCode;
+    return result;
+  } finally {
+    state.status = 'exited';
+    if (state.autoRemove) await fs.rm(paths.dir, { recursive: true, force: true });
+    else await writeVmState(layout, state).catch(() => undefined);
+  }
+}
+
+async function superviseAttached(
+  layout: RootLayout,
+  state: VmState,
+  prepared: PreparedVm,
+  options: RunVmOptions,
+): Promise<VmRunResult> {
+  const paths = vmPaths(layout, state.id);
+  const nonce = randomBytes(8).toString('hex');
+  const baseParams = [...prepared.definition.cmdline, ...(await clockParamsFor(prepared.accel))];
+  const cmdline = buildKernelCmdline(baseParams, {
+    nonce,
+    hostname: state.name,
+    argv: prepared.argv,
+    env: prepared.env,
+    workdir: prepared.workdir,
+    user: prepared.user,
+    network: prepared.network,
+  });
+  const args = buildQemuArgs({
+    accel: prepared.accel,
+    machine: prepared.machine,
+    memoryMiB: prepared.memoryMiB,
+    cpus: prepared.cpus,
+    kernelPath: prepared.kernelPath,
+    initrdPath: prepared.initrdPath,
+    cmdline,
+    diskPath: paths.overlay,
+    network: prepared.network,
+    qmpSocketPath: paths.qmpSocket,
+    serial: { kind: 'stdio' },
+  });
+
+  const since = (t0: bigint): number => Number(process.hrtime.bigint() - t0);
+  let exitCode: number | undefined;
+  let guestError: string | undefined;
+  let initNs: number | undefined;
+  let readyNs: number | undefined;
+  let uptimeAtInitMs: number | undefined;
+  let uptimeAtReadyMs: number | undefined;
+  let stderrTail = '';
+
+  const t0 = process.hrtime.bigint();
+  const parser = new SerialParser(nonce, {
+    onPhase: (phase) => {
+      if (phase.name === 'init') {
+        initNs = since(t0);
+        uptimeAtInitMs = phase.guestUptimeMs;
+      } else if (phase.name === 'ready') {
+        readyNs = since(t0);
+        uptimeAtReadyMs = phase.guestUptimeMs;
+      }
+    },
+    onOutput: (text) => options.stdout?.(text),
+    onExit: (code) => {
+      exitCode = code;
+    },
+    onError: (message) => {
+      guestError = message;
+    },
+  });
+  // ISOBENCH_VM_DEBUG=1 shows the QEMU command line (for reproducing a boot by hand).
+  if (process.env.ISOBENCH_VM_DEBUG === '1') process.stderr.write(`isobench: qemu ${JSON.stringify(args)}\n`);
+  const child = await spawnAttachedQemu(args);
+  let qemuStartNs = 0;
+  let stopReason: 'timeout' | 'abort' | undefined;
+  const kill = (reason: 'timeout' | 'abort'): void => {
+    stopReason ??= reason;
+    child.kill('SIGKILL');
+  };
+  const timer = setTimeout(() => kill('timeout'), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const onAbort = (): void => kill('abort');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => parser.feed(chunk));
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-4096);
+  });
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  child.once('spawn', () => {
+    qemuStartNs = since(t0);
+    state.status = 'running';
+    state.qemuPid = child.pid;
+    void readProcessStartTicks(child.pid!).then((ticks) => {
+      state.qemuStartTicks = ticks;
+      return writeVmState(layout, state).catch(() => undefined);
+    });
+  });
+  if (options.signal?.aborted) kill('abort');
+  const exit = await closed;
+  const exitNs = since(t0);
+  clearTimeout(timer);
+  options.signal?.removeEventListener('abort', onAbort);
+  parser.end();
+  const tail = parser.lastLines();
+
+  if (exit.error) throw exit.error;
+  if (stopReason === 'abort') {
+    throw new IsobenchError('INTERRUPTED', `VM ${state.name} interrupted; QEMU killed`);
+  }
+  if (stopReason === 'timeout') {
+    const where = readyNs === undefined ? 'the guest never got ready' : 'the workload did not finish';
+    throw new TimeoutError(
+      `VM ${state.name} (accel=${prepared.accel}) timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms: ${where}; QEMU killed. Last serial lines:\n${serialReport(tail)}`,
+      { hint: 'raise the timeout; under TCG a boot takes seconds' },
+    );
+  }
+  if (guestError !== undefined) {
+    throw new WorkloadError(`VM ${state.name}: the guest init failed: ${guestError}`, {
+      hint: 'check the image (user, workdir) and the VM definition',
+    });
+  }
+  if (exitCode === undefined || readyNs === undefined || uptimeAtReadyMs === undefined) {
+    throw new WorkloadError(
+      `VM ${state.name}: QEMU exited (code ${exit.code ?? exit.signal}) before the guest reported an exit code: ${stderrTail.trim() || 'no QEMU error'}. Last serial lines:\n${serialReport(tail)}`,
+    );
+  }
+  return {
+    id: state.id,
+    exitCode,
+    accel: prepared.accel,
+    machine: prepared.machine,
+    kernelRelease: prepared.kernelRelease,
+    phases: {
+      qemuStartNs,
+      kernelNs: readyNs - uptimeAtReadyMs * 1e6,
+      initNs,
+      readyNs,
+      exitNs,
+    },
+    guestUptimeAtReadyMs: uptimeAtReadyMs,
+    guestUptimeAtInitMs: uptimeAtInitMs,
+    serialTail: tail,
+    qemuPid: child.pid ?? -1,
+  };
+}

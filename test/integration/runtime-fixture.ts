@@ -1,0 +1,149 @@
+// Shared set-up of the runtime integration tests: a temp state root with a busybox image in its
+// store, a unique cgroup parent, output capture, and the leak check every file ends with.
+import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import type { CliContext } from '../../src/cli/context.js';
+import type { ContainerHandle, ExitInfo, RunRequest, Runtime } from '../../src/container/index.js';
+import { packLayerFromDir } from '../../src/image/layer-tar.js';
+import { ImageStore } from '../../src/image/store.js';
+import type { ImageRuntimeConfig, StoredImage } from '../../src/image/types.js';
+import { rootLayout } from '../../src/paths.js';
+import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+
+/** A fresh state root and cgroup parent for one test file. */
+export interface TestRoot {
+  root: string;
+  cgroupParent: string;
+}
+
+/** Creates the temp root, sets ISOBENCH_CGROUP_PARENT (unique per file) and builds the helper if needed. */
+export async function makeTestRoot(label: string): Promise<TestRoot> {
+  ensureHelperBuilt();
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), `isobench-${label}-`));
+  const cgroupParent = `isobench-test-${label}-${process.pid}`;
+  process.env.ISOBENCH_CGROUP_PARENT = cgroupParent;
+  return { root, cgroupParent };
+}
+
+/** Packs a busybox rootfs into one layer and commits it as `ref` with `config` (Env PATH, Cmd sh by default). */
+export async function makeBusyboxImage(
+  root: string,
+  ref: string,
+  config: ImageRuntimeConfig = {},
+): Promise<StoredImage> {
+  const store = await ImageStore.open(root);
+  const rootfs = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-rootfs-'));
+  try {
+    await makeBusyboxRootfs(rootfs);
+    const tar = new PassThrough();
+    const [layer] = await Promise.all([store.addLayer(tar), packLayerFromDir(rootfs, tar, { overlayUpper: false })]);
+    return await store.commitImage({
+      ref,
+      layers: [layer],
+      config: {
+        architecture: 'amd64',
+        os: 'linux',
+        config: { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'], WorkingDir: '/', User: '', ...config },
+        rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+      },
+    });
+  } finally {
+    await fs.rm(rootfs, { recursive: true, force: true });
+  }
+}
+
+function collect(stream: NodeJS.ReadableStream | undefined): Promise<string> {
+  if (!stream) return Promise.resolve('');
+  let text = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    text += chunk;
+  });
+  return new Promise((resolve) => stream.on('end', () => resolve(text)));
+}
+
+/** Runs attached with piped output; resolves with the exit and what the workload printed. */
+export async function runCapture(
+  runtime: Runtime,
+  req: RunRequest,
+): Promise<{ exit: ExitInfo; stdout: string; stderr: string; handle: ContainerHandle }> {
+  const handle = await runtime.run({ stdio: 'pipe', ...req });
+  const [exit, stdout, stderr] = await Promise.all([handle.wait(), collect(handle.stdout), collect(handle.stderr)]);
+  return { exit, stdout, stderr, handle };
+}
+
+/** A CLI context whose stdout/stderr are captured into strings. */
+export function makeCapturingContext(root: string): CliContext & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, done) {
+        append(String(chunk));
+        done();
+      },
+    });
+  return {
+    root,
+    layout: rootLayout(root),
+    stdout: sink((s) => {
+      out += s;
+    }),
+    stderr: sink((s) => {
+      err += s;
+    }),
+    isTty: false,
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** Mount points under `dir` in this mount namespace. */
+export function mountsBelow(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((target) => target === dir || target.startsWith(`${dir}/`));
+}
+
+/** cgroup dirs named `parent` at the top of any mounted hierarchy. */
+export function cgroupDirsOf(parent: string): string[] {
+  return readdirSync('/sys/fs/cgroup')
+    .map((h) => path.join('/sys/fs/cgroup', h, parent))
+    .filter((dir) => existsSync(dir));
+}
+
+/** Pids whose /proc/<pid>/cgroup names `parent` (processes left in our cgroups). */
+export function processesIn(parent: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cgroup`, 'utf8').includes(`/${parent}/`)) pids.push(Number(name));
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return pids;
+}
+
+/**
+ * What a test file leaves behind: mounts under the root, cgroup dirs of its parent, processes in
+ * them, and the root itself. Removes the empty cgroup parent and the root, then reports.
+ */
+export async function removeTestRoot(t: TestRoot): Promise<{ mounts: string[]; cgroups: string[]; pids: number[] }> {
+  const leaks = {
+    mounts: mountsBelow(t.root),
+    pids: processesIn(t.cgroupParent),
+    cgroups: cgroupDirsOf(t.cgroupParent).flatMap((dir) =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => path.join(dir, e.name)),
+    ),
+  };
+  for (const dir of cgroupDirsOf(t.cgroupParent)) await fs.rmdir(dir).catch(() => undefined);
+  if (leaks.mounts.length === 0) await fs.rm(t.root, { recursive: true, force: true });
+  return leaks;
+}

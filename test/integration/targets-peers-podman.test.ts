@@ -1,0 +1,131 @@
+// The podman peer target, for real (slow: ~0.5 s per run): the busybox image from a temp store is
+// imported into podman's own storage under the temp root; exit code, ready marker, memory while
+// running, dispose, and nothing left behind (containers, mounts, cgroups).
+import { execFileSync } from 'node:child_process';
+import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packLayerFromDir } from '../../src/image/layer-tar.js';
+import { ImageStore } from '../../src/image/store.js';
+import { probeBinary } from '../../src/paths.js';
+import { PODMAN_CGROUP_PARENT, podmanGlobalArgs, podmanLayout } from '../../src/targets/peer-podman-env.js';
+import { gcPeerLeftovers } from '../../src/targets/peer-rootfs.js';
+import { PodmanTarget } from '../../src/targets/podman.js';
+import type { WorkloadSpec } from '../../src/targets/types.js';
+import { makeBusyboxRootfs } from '../fixtures/rootfs.js';
+
+const IMAGE = 'peers-busybox:1';
+let root: string;
+let target: PodmanTarget;
+
+function workload(script: string): WorkloadSpec {
+  return {
+    image: IMAGE,
+    args: ['sh', '-c', script],
+    env: { ISOBENCH_TEST: '1' },
+    readyMarker: 'ISOBENCH-READY',
+    limits: { memoryBytes: 64 * 1024 * 1024, pidsLimit: 64 },
+    vm: { memoryBytes: 256 * 1024 * 1024, cpus: 1, machine: 'microvm' },
+  };
+}
+
+function podmanPsNames(): string[] {
+  const layout = podmanLayout(root);
+  const out = execFileSync('podman', [...podmanGlobalArgs(layout), 'ps', '-a', '--format', '{{.Names}}'], {
+    encoding: 'utf8',
+    env: { ...process.env, CONTAINERS_CONF: layout.containersConf, CONTAINERS_STORAGE_CONF: layout.storageConf },
+  });
+  return out.split('\n').filter((n) => n !== '');
+}
+
+function mountsBelow(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((t) => t.startsWith(`${dir}/`));
+}
+
+beforeAll(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-peers-podman-'));
+  const store = await ImageStore.open(root);
+  const rootfs = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-peers-rootfs-'));
+  try {
+    await makeBusyboxRootfs(rootfs);
+    // The shared probe program, when built, so scenarios' workloads can run here too.
+    if (existsSync(probeBinary())) {
+      await fs.mkdir(path.join(rootfs, 'usr', 'bin'), { recursive: true });
+      await fs.copyFile(probeBinary(), path.join(rootfs, 'usr', 'bin', 'isobench-probe'));
+    }
+    const tar = new PassThrough();
+    const [layer] = await Promise.all([store.addLayer(tar), packLayerFromDir(rootfs, tar, { overlayUpper: false })]);
+    await store.commitImage({
+      ref: IMAGE,
+      layers: [layer],
+      config: {
+        architecture: 'amd64',
+        os: 'linux',
+        config: {
+          Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'FROM_IMAGE=yes'],
+          Entrypoint: ['/bin/false'],
+          Cmd: ['x'],
+        },
+        rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+      },
+    });
+  } finally {
+    await fs.rm(rootfs, { recursive: true, force: true });
+  }
+  target = new PodmanTarget({ root });
+  expect(await target.probe()).toMatchObject({ available: true });
+  await target.prepare(workload('true'));
+}, 120_000);
+
+afterAll(async () => {
+  await target.cleanup();
+  const gc = await gcPeerLeftovers(root);
+  const names = podmanPsNames();
+  const mounts = mountsBelow(root);
+  const cgroups = readdirSync('/sys/fs/cgroup')
+    .map((h) => path.join('/sys/fs/cgroup', h, PODMAN_CGROUP_PARENT))
+    .filter((d) => existsSync(d));
+  if (mounts.length === 0) {
+    await fs.rm(root, { recursive: true, force: true });
+    await fs.rm(podmanLayout(root).runRoot, { recursive: true, force: true });
+  }
+  expect(gc.removed).toEqual([]);
+  expect(names).toEqual([]);
+  expect(mounts).toEqual([]);
+  expect(cgroups).toEqual([]);
+}, 60_000);
+
+describe('podman target', () => {
+  it('resolves ready at the marker, overrides the entrypoint and reports exit code 3', async () => {
+    const instance = await target.launch(workload('echo ISOBENCH-READY; echo "$FROM_IMAGE $ISOBENCH_TEST"; exit 3'));
+    try {
+      await instance.ready;
+      expect((await instance.exited).exitCode).toBe(3);
+      expect(instance.outputLines()).toEqual(['ISOBENCH-READY', 'yes 1']);
+    } finally {
+      await instance.dispose();
+    }
+  }, 30_000);
+
+  it('samples memory while running, counts written bytes, and dispose() kills it', async () => {
+    const instance = await target.launch(
+      workload('dd if=/dev/zero of=/blob bs=1024 count=512 2>/dev/null; echo ISOBENCH-READY; exec sleep 30'),
+    );
+    try {
+      await instance.ready;
+      const memory = await instance.sampleMemory();
+      expect(memory.pssBytes).toBeGreaterThan(0);
+      expect(memory.cgroup?.currentBytes).toBeGreaterThan(0);
+      expect(await instance.writableBytes()).toBeGreaterThanOrEqual(512 * 1024);
+    } finally {
+      await instance.dispose();
+    }
+    expect((await instance.exited).exitCode).not.toBe(0);
+    expect(podmanPsNames()).toEqual([]);
+  }, 30_000);
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { errorFromStatus, parseStatusLine, signalName, WorkloadExecError } from '../../src/container/helper-config.js';
+import { HelperError } from '../../src/errors.js';
+
+describe('parseStatusLine', () => {
+  it('parses every line kind', () => {
+    expect(parseStatusLine('pid 1234')).toEqual({ kind: 'pid', pid: 1234 });
+    expect(parseStatusLine('monitor 99')).toEqual({ kind: 'monitor', pid: 99 });
+    expect(parseStatusLine('warn capability CAP_X missing')).toEqual({
+      kind: 'warn',
+      message: 'capability CAP_X missing',
+    });
+    expect(parseStatusLine('exit 137 9')).toEqual({ kind: 'exit', exitCode: 137, signal: 9 });
+    expect(parseStatusLine('error mount 1 mount `proc` on `/proc`: Operation not permitted')).toEqual({
+      kind: 'error',
+      syscall: 'mount',
+      errno: 1,
+      message: 'mount `proc` on `/proc`: Operation not permitted',
+    });
+  });
+
+  it('ignores lines outside the protocol', () => {
+    expect(parseStatusLine('')).toBeUndefined();
+    expect(parseStatusLine('pid x')).toBeUndefined();
+    expect(parseStatusLine('exit 1')).toBeUndefined();
+    expect(parseStatusLine('hello 1')).toBeUndefined();
+  });
+});
+
+describe('errorFromStatus', () => {
+  it('maps a missing command to WorkloadExecError with 127', () => {
+    const error = errorFromStatus({ kind: 'error', syscall: 'execve', errno: 2, message: 'exec `nope`: not found' });
+    expect(error).toBeInstanceOf(WorkloadExecError);
+    expect((error as WorkloadExecError).exitCode).toBe(127);
+    expect(error.message).toContain('exec `nope`');
+  });
+
+  it('maps a permission failure to 126', () => {
+    const error = errorFromStatus({ kind: 'error', syscall: 'execve', errno: 13, message: 'exec `/x`' });
+    expect((error as WorkloadExecError).exitCode).toBe(126);
+  });
+
+  it('maps any other syscall to HelperError with syscall and errno', () => {
+    const error = errorFromStatus({ kind: 'error', syscall: 'mount', errno: 1, message: 'mount `proc` on `/proc`' });
+    expect(error).toBeInstanceOf(HelperError);
+    expect((error as HelperError).syscall).toBe('mount');
+    expect((error as HelperError).errno).toBe(1);
+    expect(error.message).toBe('container setup failed: mount `proc` on `/proc`');
+  });
+});
+
+describe('signalName', () => {
+  it('names signals by number', () => {
+    expect(signalName(9)).toBe('SIGKILL');
+    expect(signalName(15)).toBe('SIGTERM');
+    expect(signalName(0)).toBeUndefined();
+  });
+});

@@ -1,0 +1,62 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { launchContainer } from '../../src/container/launch.js';
+import type { ContainerSpec } from '../../src/container/types.js';
+import { EnvironmentError, HelperError } from '../../src/errors.js';
+
+let tmp: string;
+const saved = process.env.ISOBENCH_HELPER;
+
+beforeEach(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-launch-'));
+});
+
+afterEach(async () => {
+  if (saved === undefined) delete process.env.ISOBENCH_HELPER;
+  else process.env.ISOBENCH_HELPER = saved;
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+function spec(): ContainerSpec {
+  return {
+    id: 'x',
+    lowerDirs: [],
+    upperDir: path.join(tmp, 'upper'),
+    workDir: path.join(tmp, 'work'),
+    rootfsDir: path.join(tmp, 'rootfs'),
+    args: ['true'],
+    env: [],
+    cwd: '/',
+    uid: 0,
+    gid: 0,
+    additionalGids: [],
+    hostname: 'x',
+    network: 'none',
+    limits: {},
+  };
+}
+
+describe('launchContainer without a usable helper', () => {
+  it('throws EnvironmentError naming the set-up command when the binary is missing', async () => {
+    process.env.ISOBENCH_HELPER = path.join(tmp, 'no-such-helper');
+    const launch = launchContainer(spec(), {
+      mode: { kind: 'attached', stdio: 'ignore' },
+      cgroupProcsFiles: [],
+      configFile: path.join(tmp, 'helper.conf'),
+    });
+    await expect(launch).rejects.toThrow(EnvironmentError);
+    await expect(launch).rejects.toMatchObject({ hint: 'run the set-up command: bash scripts/setup.sh' });
+  });
+
+  it('throws HelperError naming the config file when it cannot be written', async () => {
+    const file = path.join(tmp, 'missing-dir', 'helper.conf');
+    await expect(
+      launchContainer(spec(), { mode: { kind: 'attached', stdio: 'ignore' }, cgroupProcsFiles: [], configFile: file }),
+    ).rejects.toThrow(HelperError);
+    await expect(
+      launchContainer(spec(), { mode: { kind: 'attached', stdio: 'ignore' }, cgroupProcsFiles: [], configFile: file }),
+    ).rejects.toThrow(`cannot write the helper config \`${file}\``);
+  });
+});

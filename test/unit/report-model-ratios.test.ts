@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildReportModel } from '../../src/report/model.js';
+import { buildAnswerTable } from '../../src/report/tables.js';
+import { readRun } from '../../src/results/read-run.js';
+
+const fixtures = path.join(import.meta.dirname, '../fixtures/runs');
+
+describe('buildReportModel', () => {
+  it('gives the hand-computed medians and ratios of the tiny fixture', async () => {
+    // native 10, 12, 11 ms -> 11 ms; container 22, 20, 24 -> 22 ms; vm 110, 121, 99 -> 110 ms.
+    const model = buildReportModel([await readRun(path.join(fixtures, 'synthetic-tiny'))]);
+    expect(model.answer).toHaveLength(1);
+    const row = model.answer[0]!;
+    expect(row.metric).toBe('startup.ready');
+    expect(row.targets).toEqual(['native', 'container', 'vm']);
+    const cell = row.cells[0]!;
+    expect(cell.medians.native!.median).toBe(11e6);
+    expect(cell.medians.container!.median).toBe(22e6);
+    expect(cell.medians.vm).toMatchObject({ median: 110e6, n: 3, accel: 'tcg' });
+    expect(cell.ratios['container/native']!.ratio).toBe(2);
+    expect(cell.ratios['vm/native']!.ratio).toBe(10);
+    expect(cell.ratios['vm/container']!.ratio).toBe(5);
+    expect(cell.ratios['vm/native']!.accel).toBe('tcg');
+    expect(cell.ratios['container/native']!.accel).toBeNull();
+    for (const ratio of Object.values(cell.ratios)) {
+      expect(ratio.ci!.level).toBe(0.95);
+      expect(ratio.ci!.low).toBeLessThanOrEqual(ratio.ratio);
+      expect(ratio.ci!.high).toBeGreaterThanOrEqual(ratio.ratio);
+    }
+    // With 3 samples each side the bootstrap medians are sample values: the CI ends are their ratios.
+    expect(cell.ratios['container/native']!.ci!.low).toBeGreaterThanOrEqual(20 / 12);
+    expect(cell.ratios['container/native']!.ci!.high).toBeLessThanOrEqual(24 / 10);
+  });
+
+  it('is deterministic: the same runs give the same model', async () => {
+    const run = await readRun(path.join(fixtures, 'synthetic-full-tcg'));
+    expect(JSON.stringify(buildReportModel([run]))).toBe(JSON.stringify(buildReportModel([run])));
+  });
+
+  it('records the skipped target with its reason and failed iterations with their error', async () => {
+    const model = buildReportModel([await readRun(path.join(fixtures, 'synthetic-full-tcg'))]);
+    expect(model.skipped).toEqual([expect.objectContaining({ case: 'startup', target: 'podman', status: 'skipped' })]);
+    const vm = model.groups.find((g) => g.case === 'startup')!.series.find((s) => s.target === 'vm')!;
+    expect(vm.targetLabel).toBe('vm (TCG)');
+    expect(vm.failures).toEqual([{ index: 3, error: 'vm: guest did not print the ready marker within 120 s' }]);
+    expect(vm.recordedIterations).toBe(5);
+  });
+
+  it('merges two runs into two labelled columns and flags the interrupted one', async () => {
+    const model = buildReportModel([
+      await readRun(path.join(fixtures, 'synthetic-full-tcg')),
+      await readRun(path.join(fixtures, 'synthetic-kvm-interrupted')),
+    ]);
+    expect(model.runs.map((run) => [run.label, run.interrupted])).toEqual([
+      ['bench-tcg-01 · b7e4c2d · 2025-01-15', false],
+      ['bench-kvm-02 · c0ffee1 · 2025-01-16', true],
+    ]);
+    const table = buildAnswerTable(model);
+    expect(table.header).toEqual([
+      'metric',
+      'case',
+      'figure',
+      'bench-tcg-01 · b7e4c2d · 2025-01-15',
+      'bench-kvm-02 · c0ffee1 · 2025-01-16',
+    ]);
+    const vmStartup = table.rows.find((row) => row[0] === 'startup.ready' && row[2] === 'vm median')!;
+    expect(vmStartup[3]).toMatch(/ s \(TCG\)$/);
+    expect(vmStartup[4]).toMatch(/ ms \(KVM\)$/);
+    // The KVM run has no disk case: its column says so.
+    const disk = table.rows.find((row) => row[0] === 'disk.image' && row[2] === 'native median')!;
+    expect(disk[4]).toBe('–');
+  });
+
+  it('gives two runs of the same host, commit and day distinct labels', async () => {
+    const run = await readRun(path.join(fixtures, 'synthetic-tiny'));
+    const model = buildReportModel([run, { ...run, runId: 'synthetic-tiny-0002' }]);
+    expect(model.runs.map((r) => r.label)).toEqual([
+      'tiny-host · aaaaaaa · 2025-01-10 · synthetic-tiny-0001',
+      'tiny-host · aaaaaaa · 2025-01-10 · synthetic-tiny-0002',
+    ]);
+  });
+});

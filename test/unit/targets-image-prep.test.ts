@@ -1,0 +1,26 @@
+// Which host files a shipped recipe copies, so image-prep stages them into its build context.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageDir } from '../../src/paths.js';
+import { recipeDirFor, stagedSourcesOf } from '../../src/targets/image-prep.js';
+
+const HOST = { busybox: '/bin/busybox', 'isobench-probe': '/x/build/isobench-probe' };
+
+describe('stagedSourcesOf', () => {
+  it('finds host files named as COPY/ADD sources only', () => {
+    const recipe = 'FROM scratch\nCOPY busybox /bin/busybox\nRUN echo isobench-probe\nadd  isobench-probe /usr/bin/\n';
+    expect(stagedSourcesOf(recipe, HOST)).toEqual(['busybox', 'isobench-probe']);
+    expect(stagedSourcesOf('FROM scratch\nCOPY etc/ /etc/\n', HOST)).toEqual([]);
+  });
+
+  it('stages busybox and the probe for the shipped probe recipe', () => {
+    const dir = recipeDirFor('probe');
+    expect(dir).toBe(path.join(packageDir(), 'scenarios', 'images', 'probe'));
+    expect(stagedSourcesOf(readFileSync(path.join(dir!, 'Containerfile'), 'utf8'), HOST)).toEqual([
+      'busybox',
+      'isobench-probe',
+    ]);
+    expect(recipeDirFor('no-such-image:1')).toBeUndefined();
+  });
+});

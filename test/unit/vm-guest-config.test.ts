@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import {
+  buildKernelCmdline,
+  encodeGuestConfigParam,
+  type GuestRunConfig,
+  KERNEL_CMDLINE_MAX_BYTES,
+  mergeEnv,
+  renderGuestConfig,
+  shellQuote,
+} from '../../src/vm/guest-config.js';
+
+const config: GuestRunConfig = {
+  nonce: 'abcdef0123456789',
+  hostname: 'vm1',
+  argv: ['sh', '-c', "echo 'hi'"],
+  env: ['PATH=/bin', 'A=x y'],
+  workdir: '/data',
+  user: 'nobody',
+  network: 'none',
+};
+
+describe('guest config', () => {
+  it('quotes for a POSIX shell', () => {
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+    expect(shellQuote('$(x) `y` "z"')).toBe(`'$(x) \`y\` "z"'`);
+    expect(() => shellQuote('a\0b')).toThrow(InputError);
+  });
+
+  it('renders the fragment /init sources', () => {
+    expect(renderGuestConfig(config)).toBe(
+      [
+        'ISB_NONCE=abcdef0123456789',
+        "ISB_HOSTNAME='vm1'",
+        "ISB_USER='nobody'",
+        "ISB_WORKDIR='/data'",
+        'ISB_NET=none',
+        `isb_run() { /bin/busybox env -i 'PATH=/bin' 'A=x y' /bin/busybox chroot /mnt /proc/1/root/bin/busybox sh -c "$ISB_LAUNCH" isobench "$ISB_UID" "$ISB_GID" "$ISB_WORKDIR" 'sh' '-c' 'echo '\\''hi'\\'''; }`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('encodes the fragment as base64 in one kernel parameter', () => {
+    const param = encodeGuestConfigParam(config);
+    expect(param.startsWith('isobench.cfg=')).toBe(true);
+    expect(Buffer.from(param.slice('isobench.cfg='.length), 'base64').toString()).toBe(renderGuestConfig(config));
+    expect(param).toMatch(/^isobench\.cfg=[A-Za-z0-9+/=]+$/);
+  });
+
+  it('rejects bad env names, relative workdirs and empty commands', () => {
+    expect(() => renderGuestConfig({ ...config, env: ['1A=x'] })).toThrow(/KEY=VALUE/);
+    expect(() => renderGuestConfig({ ...config, workdir: 'data' })).toThrow(/absolute/);
+    expect(() => renderGuestConfig({ ...config, argv: [] })).toThrow(/nothing to run/);
+  });
+
+  it('fails clearly beyond the kernel command line limit', () => {
+    const big = { ...config, env: [`BIG=${'x'.repeat(1600)}`] };
+    expect(() => buildKernelCmdline(['console=ttyS0'], big)).toThrow(
+      new RegExp(`limit is ${KERNEL_CMDLINE_MAX_BYTES}`),
+    );
+    expect(buildKernelCmdline(['console=ttyS0', 'quiet'], config)).toBe(
+      `console=ttyS0 quiet ${encodeGuestConfigParam(config)}`,
+    );
+  });
+
+  it('merges env: run entries override image ones in place, PATH and HOME defaulted', () => {
+    expect(mergeEnv(['A=1', 'B=2'], ['B=3', 'C=4'], '')).toEqual([
+      'A=1',
+      'B=3',
+      'C=4',
+      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      'HOME=/root',
+    ]);
+    expect(mergeEnv(['PATH=/bin'], [], 'nobody')).toEqual(['PATH=/bin', 'HOME=/']);
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { buildQemuArgs, escapeQemuOptValue, type QemuLaunchSpec } from '../../src/vm/qemu-args.js';
+
+const base: QemuLaunchSpec = {
+  accel: 'tcg',
+  machine: 'microvm',
+  memoryMiB: 256,
+  cpus: 1,
+  kernelPath: '/k/vmlinux',
+  initrdPath: '/k/initrd.cpio',
+  cmdline: 'console=ttyS0 quiet',
+  diskPath: '/vm/a/disk.qcow2',
+  network: 'none',
+  qmpSocketPath: '/vm/a/qmp.sock',
+  serial: { kind: 'stdio' },
+};
+
+describe('buildQemuArgs', () => {
+  it('builds the microvm + tcg argv', () => {
+    expect(buildQemuArgs(base)).toEqual([
+      '-nodefaults',
+      '-no-user-config',
+      '-display',
+      'none',
+      '-accel',
+      'tcg',
+      '-M',
+      'microvm,x-option-roms=off,isa-serial=on,rtc=on',
+      '-m',
+      '256',
+      '-smp',
+      '1',
+      '-kernel',
+      '/k/vmlinux',
+      '-initrd',
+      '/k/initrd.cpio',
+      '-append',
+      'console=ttyS0 quiet',
+      '-drive',
+      'id=root,if=none,format=qcow2,file=/vm/a/disk.qcow2',
+      '-device',
+      'virtio-blk-device,drive=root',
+      '-chardev',
+      'stdio,id=ser0,signal=off',
+      '-serial',
+      'chardev:ser0',
+      '-qmp',
+      'unix:/vm/a/qmp.sock,server=on,wait=off',
+      '-no-reboot',
+    ]);
+  });
+
+  it('builds the q35 + kvm argv with user networking and a serial log file', () => {
+    expect(
+      buildQemuArgs({
+        ...base,
+        accel: 'kvm',
+        machine: 'q35',
+        memoryMiB: 512,
+        cpus: 2,
+        kernelPath: '/k/vmlinuz',
+        network: 'user',
+        serial: { kind: 'file', path: '/vm/a/serial.log' },
+      }),
+    ).toEqual([
+      '-nodefaults',
+      '-no-user-config',
+      '-display',
+      'none',
+      '-accel',
+      'kvm',
+      '-M',
+      'q35',
+      '-cpu',
+      'host',
+      '-m',
+      '512',
+      '-smp',
+      '2',
+      '-kernel',
+      '/k/vmlinuz',
+      '-initrd',
+      '/k/initrd.cpio',
+      '-append',
+      'console=ttyS0 quiet',
+      '-drive',
+      'id=root,if=none,format=qcow2,file=/vm/a/disk.qcow2',
+      '-device',
+      'virtio-blk-pci,drive=root',
+      '-netdev',
+      'user,id=net0',
+      '-device',
+      'virtio-net-pci,netdev=net0',
+      '-chardev',
+      'file,id=ser0,path=/vm/a/serial.log',
+      '-serial',
+      'chardev:ser0',
+      '-qmp',
+      'unix:/vm/a/qmp.sock,server=on,wait=off',
+      '-no-reboot',
+    ]);
+  });
+
+  it('doubles commas inside option values', () => {
+    expect(escapeQemuOptValue('/a,b/c,,d')).toBe('/a,,b/c,,,,d');
+    expect(buildQemuArgs({ ...base, diskPath: '/x,y/disk.qcow2' })).toContain(
+      'id=root,if=none,format=qcow2,file=/x,,y/disk.qcow2',
+    );
+  });
+});

@@ -1,7 +1,8 @@
 // Profiles the container launch path against the kernel floor, side by side in one warm process:
-// `unshare --pid --mount --net --uts --ipc --fork busybox true`, launchContainer() alone, and
-// Runtime.run() -> wait() (what the harness times), interleaved, with medians and ratios; plus
-// per-phase stamps from inside the helper (ISOBENCH_HELPER_TRACE=1). Not a test: it records figures.
+// `unshare --pid --mount --net --uts --ipc --fork busybox true`, launchContainer() alone (to the
+// helper's exit, unmount included), and Runtime.run() -> wait() (what the harness times), interleaved,
+// with medians and ratios; the untimed teardown wait() -> cleanup() resolved of each run->wait;
+// plus per-phase stamps from inside the helper (ISOBENCH_HELPER_TRACE=1). Not a test: it records figures.
 // Usage (root): node <bundle of this file> [--n 30] [--trace 30] [--strace FILE] [--baseline DIR]...
 //   [--no-baseline-launch]; each --baseline DIR also times DIR/bundle.mjs (exports Runtime and
 //   launchContainer, e.g. an esbuild bundle of an older tree) with DIR/isobench-helper.
@@ -19,6 +20,9 @@ import { ensureHelperBuilt } from '../test/fixtures/rootfs.js';
 import { makeBusyboxImage } from '../test/integration/runtime-fixture.js';
 
 type RuntimeModule = { Runtime: typeof Runtime; launchContainer: typeof launchContainer };
+
+/** One timed iteration: start-to-exit, and for run->wait the untimed teardown after it. */
+type Sample = { ms: number; teardownMs?: number };
 
 const IMAGE = 'profile-busybox:latest';
 const ARGS = ['/bin/true'];
@@ -47,7 +51,7 @@ function drain(stream: NodeJS.ReadableStream | null | undefined): void {
 }
 
 /** The kernel floor: the same namespaces, the same busybox binary, no rootfs work at all. */
-async function timeFloor(busybox: string): Promise<number> {
+async function timeFloor(busybox: string): Promise<Sample> {
   const t0 = nowNs();
   const child = spawn('unshare', ['--pid', '--mount', '--net', '--uts', '--ipc', '--fork', busybox, 'true'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,7 +59,7 @@ async function timeFloor(busybox: string): Promise<number> {
   drain(child.stdout);
   drain(child.stderr);
   await new Promise((resolve) => child.on('close', resolve));
-  return ms(nowNs() - t0);
+  return { ms: ms(nowNs() - t0) };
 }
 
 /** Untimed set-up of one launchContainer() call: dirs and cgroup, as runContainer makes them. */
@@ -93,7 +97,7 @@ async function prepareLaunch(runtime: Runtime, dir: string) {
   return { spec, options, dispose };
 }
 
-async function timeLaunch(mod: RuntimeModule, runtime: Runtime, dir: string): Promise<number> {
+async function timeLaunch(mod: RuntimeModule, runtime: Runtime, dir: string): Promise<Sample> {
   const { spec, options, dispose } = await prepareLaunch(runtime, dir);
   const t0 = nowNs();
   const launched = await mod.launchContainer(spec, options);
@@ -103,19 +107,21 @@ async function timeLaunch(mod: RuntimeModule, runtime: Runtime, dir: string): Pr
   const t = ms(nowNs() - t0);
   await dispose();
   if (exit.exitCode !== 0) throw new Error(`launch: exit ${exit.exitCode}`);
-  return t;
+  return { ms: t };
 }
 
-async function timeRun(runtime: Runtime): Promise<number> {
+async function timeRun(runtime: Runtime): Promise<Sample> {
   const t0 = nowNs();
   const handle = await runtime.run({ image: IMAGE, args: ARGS, network: 'none', stdio: 'pipe' });
   drain(handle.stdout);
   drain(handle.stderr);
   const exit = await handle.wait();
-  const t = ms(nowNs() - t0);
+  const t1 = nowNs();
+  // Untimed by the harness: the helper's unmount (and its sync), cgroup and dir removal.
   await handle.cleanup();
+  const teardownMs = ms(nowNs() - t1);
   if (exit.exitCode !== 0) throw new Error(`run: exit ${exit.exitCode}`);
-  return t;
+  return { ms: ms(t1 - t0), teardownMs };
 }
 
 /** One helper run under `strace -f -tt -T -o outFile` (strace is its parent: no parent_pid check). */
@@ -187,7 +193,7 @@ async function main(): Promise<void> {
     runtimes.push(runtime);
     const busybox = path.join((await runtime.context.store.lowerDirs(image))[0]!, 'bin', 'busybox');
     const current: RuntimeModule = { Runtime, launchContainer };
-    const variants: Array<[string, () => Promise<number>]> = [
+    const variants: Array<[string, () => Promise<Sample>]> = [
       ['floor', () => timeFloor(busybox)],
       ['launch', () => timeLaunch(current, runtime, scratch)],
       ['run->wait', () => timeRun(runtime)],
@@ -215,11 +221,14 @@ async function main(): Promise<void> {
 
     const loadBefore = readFileSync('/proc/loadavg', 'utf8').trim();
     const samples: Record<string, number[]> = Object.fromEntries(variants.map(([name]) => [name, []]));
+    const teardowns: Record<string, number[]> = {};
     for (let i = 0; i < n; i++) {
       // Rotate the order so no variant always runs right after another.
       for (let j = 0; j < variants.length; j++) {
         const [name, fn] = variants[(i + j) % variants.length]!;
-        samples[name]!.push(await fn());
+        const sample = await fn();
+        samples[name]!.push(sample.ms);
+        if (sample.teardownMs !== undefined) teardowns[name] = [...(teardowns[name] ?? []), sample.teardownMs];
       }
     }
     const loadAfter = readFileSync('/proc/loadavg', 'utf8').trim();
@@ -227,6 +236,14 @@ async function main(): Promise<void> {
     if (n > 0)
       printSummary(`start-to-exit of ${ARGS.join(' ')}, ms, n=${n} interleaved`, { floor: floor!, ...rest }, floor!);
     if (n > 0) console.log(`loadavg before: ${loadBefore}; after: ${loadAfter}`);
+    if (n > 0) {
+      console.log('\nteardown wait() -> cleanup() resolved (untimed by the harness), ms');
+      for (const [name, values] of Object.entries(teardowns)) {
+        console.log(
+          `${name.padEnd(18)} ${median(values).toFixed(2).padStart(7)} ${quantile(values, 0.25).toFixed(2).padStart(7)} ${quantile(values, 0.75).toFixed(2).padStart(7)}`,
+        );
+      }
+    }
 
     const straceFile = flag('strace', undefined);
     if (straceFile) await straceOnce(runtime, scratch, helperBinary(), straceFile);

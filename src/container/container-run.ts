@@ -24,7 +24,7 @@ import {
   validateHostname,
   validateWorkdir,
 } from './container-validate.js';
-import { spawnLaunch } from './launch.js';
+import { type LaunchedHelper, spawnLaunch } from './launch.js';
 import type { ContainerHandle, RuntimeContext } from './runtime.js';
 import {
   type ContainerPaths,
@@ -40,7 +40,7 @@ import {
   validateContainerName,
   writeRecord,
 } from './state.js';
-import type { ContainerSpec, ExitInfo, LaunchedContainer, LaunchMode, NetworkMode, ResourceLimits } from './types.js';
+import type { ContainerSpec, ExitInfo, LaunchMode, NetworkMode, ResourceLimits } from './types.js';
 import { type ResolvedUserIds, resolveUser } from './user.js';
 
 /** What to run. Unset fields come from the image config (Cmd/Entrypoint, Env, WorkingDir, User). */
@@ -235,13 +235,23 @@ async function reserveName(ctx: RuntimeContext, record: ContainerRecord, paths: 
   });
 }
 
-/** Removes what a failed start created, in reverse order: cgroup (and anything in it), then the dir. */
-async function rollback(cgroup: CgroupHandle | undefined, paths: ContainerPaths, onWarning?: (m: string) => void) {
+/**
+ * Removes what a failed start created, in reverse order: cgroup (and anything in it), the helper
+ * (gone once the workload is: `released`, when it had started), then the dir.
+ */
+async function rollback(
+  cgroup: CgroupHandle | undefined,
+  paths: ContainerPaths,
+  released: Promise<void> | undefined,
+  onWarning?: (m: string) => void,
+) {
   try {
     await cgroup?.destroy();
   } catch (error) {
     onWarning?.(`could not remove the cgroup of a failed start: ${(error as Error).message}; run \`isobench gc\``);
   }
+  // The helper holds the container's mounts until it exits: the dirs under them go after.
+  await released;
   try {
     await deleteContainerDir(paths.dir);
   } catch (error) {
@@ -283,7 +293,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
   cgroupCreated.catch(() => undefined);
 
   let cgroup: CgroupHandle | undefined;
-  let launched: LaunchedContainer;
+  let launched: LaunchedHelper | undefined;
   try {
     const reserved = (async () => {
       mkdirSync(paths.upperDir, { mode: 0o755 });
@@ -340,20 +350,56 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
   } catch (error) {
     // Anything made so far goes, in reverse order: a failed start leaves nothing behind.
     if (!pendingUsed) await pending.abandon();
-    await rollback(cgroup, paths, req.onWarning);
+    await rollback(cgroup, paths, launched?.released, req.onWarning);
     throw error;
   }
   return makeHandle(ctx, record, paths, cgroup, launched);
 }
 
-/** The handle of a started container; attached runs record their exit as soon as the helper reports it. */
+/** Adds `work` to what Runtime.close() awaits, until it settles. */
+function trackPending(ctx: RuntimeContext, work: Promise<void>): void {
+  ctx.pendingCleanups.add(work);
+  work.then(
+    () => ctx.pendingCleanups.delete(work),
+    () => ctx.pendingCleanups.delete(work),
+  );
+}
+
+/** Upper bound on waiting for a detached monitor to exit once its workload is killed. */
+const MONITOR_EXIT_TIMEOUT_MS = 10_000;
+
+/**
+ * Resolves once a detached container's monitor has exited: it holds the container's mount
+ * namespace until it has recorded the exit (and, with --rm, deleted the dirs), so its dirs may go
+ * only after. Gives up after MONITOR_EXIT_TIMEOUT_MS (a monitor stuck in cgroup rmdir retries).
+ */
+async function waitMonitorExit(record: ContainerRecord): Promise<void> {
+  const deadline = Date.now() + MONITOR_EXIT_TIMEOUT_MS;
+  for (
+    let delayMs = 2;
+    isProcessAlive(record.monitorPid, record.monitorStartTime);
+    delayMs = Math.min(delayMs * 2, 50)
+  ) {
+    if (Date.now() > deadline) return;
+    await sleep(delayMs);
+  }
+}
+
+/**
+ * The handle of a started container. Attached runs record their exit as soon as the helper
+ * reports it; the helper then unmounts the container (the overlay's unmount syncs its upper fs)
+ * and exits, off the timed path: cleanup() and Runtime.close() await that (launched.released).
+ */
 function makeHandle(
   ctx: RuntimeContext,
   record: ContainerRecord,
   paths: ContainerPaths,
   cgroup: CgroupHandle,
-  launched: LaunchedContainer,
+  launched: LaunchedHelper,
 ): ContainerHandle {
+  // Attached: the helper exits after the workload, once the mounts are gone. Detached: the monitor
+  // does (the spawned helper's exit says nothing about the mounts).
+  const mountsGone = (): Promise<void> => (launched.exited ? launched.released : waitMonitorExit(record));
   let cleaning: Promise<void> | undefined;
   const cleanup = (): Promise<void> => {
     if (cleaning) return cleaning;
@@ -368,15 +414,13 @@ function makeHandle(
       moved = false; // removed meanwhile (rm -f from elsewhere)
     }
     const removal = (async () => {
+      // First: it kills a workload still running, so the helper can reap it, unmount and exit.
       await cgroup.destroy();
+      await mountsGone();
       if (moved) await deleteContainerDir(trash);
     })();
     cleaning = removal;
-    ctx.pendingCleanups.add(removal);
-    removal.then(
-      () => ctx.pendingCleanups.delete(removal),
-      () => ctx.pendingCleanups.delete(removal),
-    );
+    trackPending(ctx, removal);
     return removal;
   };
 
@@ -384,6 +428,8 @@ function makeHandle(
   if (launched.exited) {
     // Chained here, after the 'running' record was written, so the final record always wins.
     finished = launched.exited.then(async ({ exitCode, signal }) => {
+      // The helper's teardown (unmount and sync) runs on: Runtime.close() awaits it too.
+      trackPending(ctx, launched.released);
       const exit = toExitInfo(exitCode, signal, await cgroup.readOomKills().catch(() => 0));
       if (record.remove) {
         // Not awaited: teardown is not part of start-to-exit; cleanup() / Runtime.close() await it.

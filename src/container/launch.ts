@@ -28,13 +28,30 @@ export interface HelperEnd {
   reported: boolean;
 }
 
-/** A running helper process and the two moments that matter. */
+/** A running helper process and the moments that matter. */
 export interface HelperRun {
   child: ChildProcess;
   /** Resolves on `pid N`; rejects (once the helper is gone) on an `error` line or an exit without `pid`. */
   started: Promise<{ pid: number; monitorPid: number }>;
+  /**
+   * Resolves on the helper's `exit` line (the workload has been reaped), or like `finished` when
+   * the helper ends without one. Never rejects. For `run` the helper still holds the container's
+   * mount namespace at that moment: its mounts go before `finished`.
+   */
+  reported: Promise<HelperEnd>;
   /** Resolves when the helper has exited and closed fd 3. Never rejects. */
   finished: Promise<HelperEnd>;
+}
+
+/** A launched container and the moment its helper is gone. */
+export interface LaunchedHelper extends LaunchedContainer {
+  /**
+   * Resolves once the spawned helper has exited (never rejects). Attached: after the workload's
+   * exit, once the container's mount namespace, with its overlay and every mount in it, is gone
+   * (the overlay's unmount syncs the upper fs: milliseconds). Detached: right after the start (the
+   * long-lived monitor is another process).
+   */
+  released: Promise<void>;
 }
 
 /**
@@ -80,6 +97,10 @@ export function startHelper(
   let monitorPid: number | undefined;
   let failure: IsobenchError | undefined;
   let exitLine: Extract<HelperStatus, { kind: 'exit' }> | undefined;
+  let resolveReported!: (end: HelperEnd) => void;
+  const reported = new Promise<HelperEnd>((resolve) => {
+    resolveReported = resolve;
+  });
   let resolveStarted!: (value: { pid: number; monitorPid: number }) => void;
   let rejectStarted!: (error: IsobenchError) => void;
   const started = new Promise<{ pid: number; monitorPid: number }>((resolve, reject) => {
@@ -95,8 +116,11 @@ export function startHelper(
     if (status.kind === 'monitor') monitorPid = status.pid;
     else if (status.kind === 'warn') onWarning?.(status.message);
     else if (status.kind === 'error') failure ??= errorFromStatus(status);
-    else if (status.kind === 'exit') exitLine = status;
-    else if (status.kind === 'pid' && pid === undefined) {
+    else if (status.kind === 'exit') {
+      exitLine = status;
+      // The workload is reaped: its exit is known now, before the helper's teardown and exit.
+      resolveReported({ exitCode: status.exitCode, signal: signalName(status.signal), reported: true });
+    } else if (status.kind === 'pid' && pid === undefined) {
       pid = status.pid;
       resolveStarted({ pid, monitorPid: monitorPid ?? child.pid ?? 0 });
     }
@@ -143,7 +167,9 @@ export function startHelper(
     if (signal) return { exitCode: 128 + (osConstants.signals[signal] ?? 0), signal, reported: false };
     return { exitCode: code ?? 125, reported: false };
   });
-  return { child, started, finished };
+  // No `exit` line (killed, setup failure): the helper's own end is all there is.
+  finished.then(resolveReported);
+  return { child, started, reported, finished };
 }
 
 /** spawn stdio for fds 0-2 per launch mode; detached helpers get nothing (the workload writes to log files). */
@@ -153,17 +179,23 @@ function stdioFor(mode: LaunchMode): [StdioSlot, StdioSlot, StdioSlot] {
   return [stdin, mode.stdio, mode.stdio];
 }
 
-/** What a helper run's handles become once the workload has exec'd. */
-async function followLaunch(run: HelperRun, mode: LaunchMode): Promise<LaunchedContainer> {
+/**
+ * What a helper run's handles become once the workload has exec'd. Attached, `exited` resolves on
+ * the helper's `exit` line with `exitedOn` 'report', or once the helper is gone with 'release'.
+ */
+async function followLaunch(run: HelperRun, mode: LaunchMode, exitedOn: 'report' | 'release'): Promise<LaunchedHelper> {
   const { pid, monitorPid } = await run.started;
+  const released = run.finished.then(() => undefined);
   if (mode.kind === 'detached') {
     await run.finished;
-    return { pid, monitorPid };
+    return { pid, monitorPid, released };
   }
-  const launched: LaunchedContainer = {
+  const ended = exitedOn === 'report' ? run.reported : run.finished;
+  const launched: LaunchedHelper = {
     pid,
     monitorPid,
-    exited: run.finished.then(({ exitCode, signal }) => (signal ? { exitCode, signal } : { exitCode })),
+    exited: ended.then(({ exitCode, signal }) => (signal ? { exitCode, signal } : { exitCode })),
+    released,
   };
   if (mode.stdio === 'pipe') {
     launched.stdout = run.child.stdout!;
@@ -175,10 +207,12 @@ async function followLaunch(run: HelperRun, mode: LaunchMode): Promise<LaunchedC
 /** A helper spawned before its container is ready (`run-fd`); see spawnLaunch. */
 export interface PendingLaunch {
   /**
-   * Hands the helper its config and follows it like launchContainer (same results and errors).
+   * Hands the helper its config and follows it like launchContainer (same errors), except that an
+   * attached `exited` resolves as soon as the helper reports the workload's exit, while the
+   * container's mounts may still be going: await `released` before deleting its dirs.
    * Precondition: options.mode has the kind given to spawnLaunch; options.configFile is unused.
    */
-  launch(spec: ContainerSpec, options: LaunchOptions): Promise<LaunchedContainer>;
+  launch(spec: ContainerSpec, options: LaunchOptions): Promise<LaunchedHelper>;
   /** Ends a helper that will not launch (the config never comes); resolves once it has exited. */
   abandon(): Promise<void>;
 }
@@ -215,7 +249,7 @@ export function spawnLaunch(
         throw new InternalError(`spawnLaunch(${kind}) launched with mode ${options.mode.kind}`);
       }
       config.end(serializeHelperConfig(spec, options, { parentPid: process.pid }));
-      return followLaunch(run, options.mode);
+      return followLaunch(run, options.mode, 'report');
     },
     async abandon() {
       use();
@@ -228,12 +262,14 @@ export function spawnLaunch(
 /**
  * Launches a container whose spec has been validated. Resolves once the workload has exec'd
  * (attached) or once it has exec'd and the spawned helper has exited, leaving the monitor
- * (detached). Rejects with WorkloadExecError (exitCode 127/126) when the command cannot be exec'd,
+ * (detached). Attached, `exited` resolves once the helper is gone, i.e. the container's mounts
+ * too, so a caller may delete its dirs right away (runEphemeral does); `released` resolves with it.
+ * Rejects with WorkloadExecError (exitCode 127/126) when the command cannot be exec'd,
  * HelperError (syscall, errno) for any other setup failure, EnvironmentError when the helper is
  * missing. Precondition: running as root; options.configFile's dir exists.
  */
-export async function launchContainer(spec: ContainerSpec, options: LaunchOptions): Promise<LaunchedContainer> {
+export async function launchContainer(spec: ContainerSpec, options: LaunchOptions): Promise<LaunchedHelper> {
   await writeHelperConfig(options.configFile, serializeHelperConfig(spec, options, { parentPid: process.pid }));
   const run = startHelper('run', options.configFile, stdioFor(options.mode), options.onWarning);
-  return followLaunch(run, options.mode);
+  return followLaunch(run, options.mode, 'release');
 }

@@ -112,7 +112,10 @@ export interface RuntimeContext {
   hostCpuCount: number;
   /** Resolved users keyed by "<image digest>\0<user spec>": an image's /etc/passwd never changes. */
   userCache: Map<string, ResolvedUserIds>;
-  /** Removals of --rm containers still running in the background (see ContainerHandle.wait). */
+  /**
+   * Background work Runtime.close() awaits: removals of --rm containers, and the teardown of
+   * attached containers whose exit was reported (their helper unmounts them, then exits).
+   */
   pendingCleanups: Set<Promise<void>>;
   /** Where a failed background removal is reported (default: nowhere; gc finishes it). */
   onCleanupError?: (message: string) => void;
@@ -130,8 +133,10 @@ export interface ContainerHandle {
   stderr?: NodeJS.ReadableStream;
   /**
    * Resolves once the workload exited and its exit is recorded: in state.json, or, with `remove`,
-   * once the container is unlisted (its dir moved to the trash in tmp/); its cgroup and files are
-   * then removed in the background: await cleanup() (or Runtime.close()) for that to finish.
+   * once the container is unlisted (its dir moved to the trash in tmp/). Attached, this follows
+   * the helper's exit report: the container's mounts (the overlay, whose unmount syncs its upper
+   * fs) are still going then, and with `remove` its cgroup and files go after them, in the
+   * background: await cleanup() (or Runtime.close()) for all of it to finish.
    * NOTE: the harness times run() -> wait() as start-to-exit, then awaits cleanup() untimed.
    * Detached: polls the monitor's exit file.
    */
@@ -139,8 +144,10 @@ export interface ContainerHandle {
   /** Sends a signal (default SIGKILL) to the workload if it still runs; never throws for a dead one. */
   kill(signal?: NodeJS.Signals | number): void;
   /**
-   * Removes the cgroup (killing what is left in it), the upper/work/rootfs dirs and the state dir;
-   * resolves when all is gone. Idempotent. Attached runs with `remove` start it themselves on exit.
+   * Removes the cgroup (killing what is left in it), waits for the helper (attached) or monitor
+   * (detached) to exit, which unmounts the container, then removes the upper/work/rootfs dirs and
+   * the state dir; resolves when all is gone: no process, mount, cgroup or dir of it is left.
+   * Idempotent. Attached runs with `remove` start it themselves on exit.
    */
   cleanup(): Promise<void>;
   cgroup: CgroupHandle;
@@ -222,10 +229,16 @@ export class Runtime {
     return { stdoutPath: paths.stdoutLog, stderrPath: paths.stderrLog };
   }
 
-  /** Resolves when every background removal of --rm containers started by this runtime has finished. */
+  /**
+   * Resolves when every background removal of --rm containers started by this runtime, and the
+   * teardown (unmount, helper exit) of every attached container whose exit was reported, has finished.
+   */
   async close(): Promise<void> {
     while (this.context.pendingCleanups.size > 0) {
       await Promise.allSettled([...this.context.pendingCleanups]);
+      // Yield a macrotask: entries leave the set in their own callbacks, and a pure microtask loop
+      // here would starve timers (and every timeout) if one ever lingered.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -1,23 +1,27 @@
-// Whether hardware-assisted virtualisation is usable: /dev/kvm opens read-write, and which module backs it.
+// Whether hardware-assisted virtualisation is usable (the VM target's own verdict, so doctor,
+// the fingerprint and the launcher never disagree), and which module backs /dev/kvm.
 
 import { constants } from 'node:fs';
-import { access, open } from 'node:fs/promises';
+import { access, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { probeKvm as probeKvmUsable } from '../vm/accel.js';
 
 export interface KvmProbe {
-  /** open(/dev/kvm, O_RDWR) succeeded: QEMU can use -accel kvm. */
+  /** QEMU can run guests with -accel kvm: /dev/kvm opens read-write and the CPU has vmx/svm. */
   available: boolean;
   /** The loaded KVM vendor module (kvm_intel, kvm_amd, kvm_pvm), or null when none is loaded. */
   module: string | null;
-  /** Why KVM is unavailable (the open error), or null when available. */
+  /** Why KVM is unusable, or null when available. */
   reason: string | null;
 }
 
 // kvm_pvm is the page-table-based KVM that runs guests without VMX/SVM (nested inside another VM).
 const KVM_MODULES = ['kvm_intel', 'kvm_amd', 'kvm_pvm'];
 
-/** Probes KVM the way QEMU does: by opening the device read-write. */
-export async function probeKvm(options: { devKvm?: string; sysRoot?: string } = {}): Promise<KvmProbe> {
+/** Probes KVM as the VM target decides it (src/vm/accel.ts), plus the module behind /dev/kvm. */
+export async function probeKvm(
+  options: { devKvm?: string; sysRoot?: string; procRoot?: string } = {},
+): Promise<KvmProbe> {
   const device = options.devKvm ?? '/dev/kvm';
   const sysRoot = options.sysRoot ?? '/sys';
   const present = await Promise.all(
@@ -29,12 +33,14 @@ export async function probeKvm(options: { devKvm?: string; sysRoot?: string } = 
     ),
   );
   const module = KVM_MODULES.find((_, index) => present[index]) ?? null;
-  try {
-    const handle = await open(device, constants.O_RDWR);
-    await handle.close();
-    return { available: true, module, reason: null };
-  } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    return { available: false, module, reason: `${device}: ${err.code ?? err.message}` };
-  }
+  const verdict = await probeKvmUsable({
+    openDevice: async () => {
+      const handle = await open(device, constants.O_RDWR);
+      await handle.close();
+    },
+    readCpuinfo: () => readFile(path.join(options.procRoot ?? '/proc', 'cpuinfo'), 'utf8'),
+  });
+  return verdict.usable
+    ? { available: true, module, reason: null }
+    : { available: false, module, reason: verdict.reason ?? `${device} is not usable` };
 }

@@ -1,7 +1,7 @@
 // Memory of a process or a process tree from /proc/<pid>/smaps_rollup (RSS, PSS, USS, swap).
 
 import path from 'node:path';
-import { parseKbTable, readProcText } from './proc-files.js';
+import { openProcFile, type ProcFileHandle, readKbField, readProcText } from './proc-files.js';
 import { listProcessTreeSync, type ProcOptions } from './process-tree.js';
 
 /** Memory of one process, from smaps_rollup (proc(5)); all values in bytes. */
@@ -25,14 +25,13 @@ export interface ProcessTreeMemory extends ProcessMemory {
 
 /** Parses the text of /proc/<pid>/smaps_rollup. Missing fields count as 0 (anonBytes: left out). */
 export function parseSmapsRollup(text: string): ProcessMemory {
-  const table = parseKbTable(text);
   const memory: ProcessMemory = {
-    rssBytes: table.get('Rss') ?? 0,
-    pssBytes: table.get('Pss') ?? 0,
-    ussBytes: (table.get('Private_Clean') ?? 0) + (table.get('Private_Dirty') ?? 0),
-    swapBytes: table.get('Swap') ?? 0,
+    rssBytes: readKbField(text, 'Rss') ?? 0,
+    pssBytes: readKbField(text, 'Pss') ?? 0,
+    ussBytes: (readKbField(text, 'Private_Clean') ?? 0) + (readKbField(text, 'Private_Dirty') ?? 0),
+    swapBytes: readKbField(text, 'Swap') ?? 0,
   };
-  const anon = table.get('Anonymous');
+  const anon = readKbField(text, 'Anonymous');
   if (anon !== undefined) memory.anonBytes = anon;
   return memory;
 }
@@ -58,22 +57,115 @@ function readProcessMemorySync(pid: number, options: ProcOptions): ProcessMemory
  * PSS is the figure that adds up across processes.
  */
 export async function readProcessTreeMemory(rootPid: number, options: ProcOptions = {}): Promise<ProcessTreeMemory> {
-  const tree = listProcessTreeSync(rootPid, options);
-  const readings = tree.map((pid) => readProcessMemorySync(pid, options));
+  return sumProcessMemory(listProcessTreeSync(rootPid, options), (pid) => readProcessMemorySync(pid, options));
+}
+
+// Sums `read` over pids; the result's `pids` are those read (a pid reading undefined had vanished).
+function sumProcessMemory(
+  pids: readonly number[],
+  read: (pid: number) => ProcessMemory | undefined,
+): ProcessTreeMemory {
   const total: ProcessTreeMemory = { pids: [], rssBytes: 0, pssBytes: 0, ussBytes: 0, swapBytes: 0 };
-  let anonSeen = false;
-  readings.forEach((memory, index) => {
-    if (memory === undefined) return;
-    total.pids.push(tree[index]!);
+  for (const pid of pids) {
+    const memory = read(pid);
+    if (memory === undefined) continue;
+    total.pids.push(pid);
     total.rssBytes += memory.rssBytes;
     total.pssBytes += memory.pssBytes;
     total.ussBytes += memory.ussBytes;
     total.swapBytes += memory.swapBytes;
-    if (memory.anonBytes !== undefined) {
-      anonSeen = true;
-      total.anonBytes = (total.anonBytes ?? 0) + memory.anonBytes;
-    }
-  });
-  if (!anonSeen) delete total.anonBytes;
+    if (memory.anonBytes !== undefined) total.anonBytes = (total.anonBytes ?? 0) + memory.anonBytes;
+  }
   return total;
+}
+
+/** Options of {@link createTreeMemoryReader}. */
+export interface TreeMemoryReaderOptions extends ProcOptions {
+  /** List the processes again after this many reads (a positive integer); default 20 (1 s at 50 ms). */
+  relistEvery?: number;
+}
+
+/** A sampler's view of one process tree: the pid list and each process's smaps_rollup stay open between reads. */
+export interface TreeMemoryReader {
+  /** Memory summed over the cached pids; lists them first when due. Synchronous (procfs reads). */
+  read(): ProcessTreeMemory;
+  /** Makes the next read list the processes again (e.g. the cgroup's task count changed). */
+  invalidate(): void;
+  /** Closes the files kept open; later reads open, read and close each file. Idempotent. */
+  close(): void;
+}
+
+/**
+ * Reads a process tree's memory repeatedly, calling `listPids` only on the first read, every
+ * `relistEvery` reads, after invalidate(), and when a cached pid vanished (then at once, in the same
+ * read). Why: listing walks /proc/<pid>/task/<tid>/children of every process, and opening each
+ * smaps_rollup walks its path; both cost more than reading the figures when sampled every 50 ms.
+ * Between listings a newly forked process is not counted: callers with a cheaper change signal
+ * (a cgroup's pids.current) should call invalidate() on it. Call close() when done.
+ * @throws RangeError when relistEvery is not a positive integer.
+ */
+export function createTreeMemoryReader(
+  listPids: () => number[],
+  options: TreeMemoryReaderOptions = {},
+): TreeMemoryReader {
+  const relistEvery = options.relistEvery ?? 20;
+  if (!Number.isInteger(relistEvery) || relistEvery < 1) {
+    throw new RangeError(`Expected relistEvery to be a positive integer, got ${relistEvery} (${typeof relistEvery})`);
+  }
+  const procRoot = options.procRoot ?? '/proc';
+  const files = new Map<number, ProcFileHandle>();
+  let closed = false;
+  let pids: number[] | undefined;
+  let readsSinceList = 0;
+
+  const list = (): number[] => {
+    readsSinceList = 0;
+    pids = [...new Set(listPids())];
+    const keep = new Set(pids);
+    for (const [pid, file] of files) {
+      if (keep.has(pid)) continue;
+      file.close();
+      files.delete(pid);
+    }
+    return pids;
+  };
+
+  // One process's smaps_rollup through its kept-open file; undefined once the process is gone.
+  const readOne = (pid: number): ProcessMemory | undefined => {
+    if (closed) return readProcessMemorySync(pid, options);
+    let file = files.get(pid);
+    if (file === undefined) {
+      file = openProcFile(path.join(procRoot, String(pid), 'smaps_rollup'));
+      if (file === undefined) return undefined;
+      files.set(pid, file);
+    }
+    const text = file.read();
+    if (text !== undefined) return parseSmapsRollup(text);
+    file.close();
+    files.delete(pid);
+    return undefined;
+  };
+
+  return {
+    read() {
+      const fresh = pids === undefined || readsSinceList >= relistEvery;
+      let listed = fresh ? list() : pids!;
+      let memory = sumProcessMemory(listed, readOne);
+      // A process exited: its children may have been re-parented, so list again at once.
+      if (!fresh && memory.pids.length < listed.length) {
+        listed = list();
+        memory = sumProcessMemory(listed, readOne);
+      }
+      readsSinceList++;
+      return memory;
+    },
+    invalidate() {
+      pids = undefined;
+    },
+    close() {
+      closed = true;
+      for (const file of files.values()) file.close();
+      files.clear();
+    },
+  };
 }

@@ -2,6 +2,7 @@
 // interleaved (round r starts with target r mod n, so drift over time does not favour one side),
 // records every iteration (failed ones with their error), and rewrites run.json after every
 // point so an interrupted run keeps what it finished.
+import { mkdir } from 'node:fs/promises';
 import { IsobenchError } from '../errors.js';
 import type { EnvironmentFingerprint } from '../host/fingerprint-schema.js';
 import { RESULT_SCHEMA_VERSION, type RunResult, type Series } from '../results/schema.js';
@@ -62,6 +63,7 @@ export async function runSuite(options: SuiteOptions): Promise<RunResult> {
     overrides: options.overrides,
     series: [],
   };
+  await mkdir(options.runDir, { recursive: true });
   await writeRun(options.runDir, run);
   const slots = new Map<TargetKind, TargetSlot>();
   const plan = planPoints(options);

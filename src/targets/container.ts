@@ -2,13 +2,18 @@
 // one warm Runtime per target, one attached container per instance.
 import { promises as fs, constants as fsConstants, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { planCgroupLayout } from '../container/cgroups/layout.js';
+import { parseIntegerFile } from '../container/cgroups/parse-cgroup-files.js';
+import type { CgroupHost } from '../container/cgroups/types.js';
 import type { ContainerHandle, ExitInfo } from '../container/index.js';
 import { Runtime } from '../container/index.js';
 import { containerPaths } from '../container/state.js';
 import { EnvironmentError, WorkloadError } from '../errors.js';
 import { monotonicNs } from '../measure/clock.js';
 import { measureDiskUsage } from '../measure/disk-usage.js';
-import { readProcessTreeMemory } from '../measure/process-memory.js';
+import { openProcFile, type ProcFileHandle } from '../measure/proc-files.js';
+import { createTreeMemoryReader, type TreeMemoryReader } from '../measure/process-memory.js';
 import { listProcessTreeSync } from '../measure/process-tree.js';
 import { helperBinary, type RootLayout, rootLayout } from '../paths.js';
 import { ensureImage } from './image-prep.js';
@@ -103,7 +108,13 @@ export class ContainerTarget implements Target {
       network: 'none',
       stdio: 'pipe',
     });
-    return new ContainerInstance(handle, workload, containerPaths(this.layout.containers, handle.id), launchedAtNs);
+    return new ContainerInstance(
+      handle,
+      workload,
+      containerPaths(this.layout.containers, handle.id),
+      launchedAtNs,
+      runtime.context.cgroups.host,
+    );
   }
 
   /** Allocated bytes of the image's unpacked layer dirs (shared inodes counted once). */
@@ -124,6 +135,90 @@ export class ContainerTarget implements Target {
   }
 }
 
+/** The cgroup files one memory sample reads (absolute paths); absent when the controller is. */
+export interface SampleCgroupFiles {
+  memoryCurrent?: string;
+  memoryPeak?: string;
+  memoryStat?: string;
+  /** Task count: a change means the process tree changed. */
+  pidsCurrent?: string;
+}
+
+/**
+ * Where a container's memory and pids figures live: its own dir (basename `id`, among the handle's
+ * `dirs`) in the hierarchy of each controller, with v1 or v2 file names. Pure.
+ */
+export function locateSampleCgroupFiles(host: CgroupHost, dirs: readonly string[], id: string): SampleCgroupFiles {
+  const { placement } = planCgroupLayout(host);
+  const dirIn = (mount: string | undefined) =>
+    mount === undefined ? undefined : dirs.find((dir) => dir.startsWith(`${mount}/`) && path.basename(dir) === id);
+  const files: SampleCgroupFiles = {};
+  const memoryDir = dirIn(placement.memory?.mount);
+  if (memoryDir !== undefined) {
+    const v1 = placement.memory?.version === 'v1';
+    files.memoryCurrent = path.join(memoryDir, v1 ? 'memory.usage_in_bytes' : 'memory.current');
+    files.memoryPeak = path.join(memoryDir, v1 ? 'memory.max_usage_in_bytes' : 'memory.peak');
+    files.memoryStat = path.join(memoryDir, 'memory.stat');
+  }
+  const pidsDir = dirIn(placement.pids?.mount);
+  if (pidsDir !== undefined) files.pidsCurrent = path.join(pidsDir, 'pids.current');
+  return files;
+}
+
+/** The files of {@link SampleCgroupFiles}, kept open for the instance's samples. */
+type OpenCgroupFiles = { [K in keyof SampleCgroupFiles]?: ProcFileHandle };
+
+/** Opens each file that exists; closed by {@link closeCgroupFiles}. */
+function openCgroupFiles(files: SampleCgroupFiles): OpenCgroupFiles {
+  const open: OpenCgroupFiles = {};
+  for (const key of Object.keys(files) as Array<keyof SampleCgroupFiles>) {
+    const handle = openProcFile(files[key]!);
+    if (handle !== undefined) open[key] = handle;
+  }
+  return open;
+}
+
+function closeCgroupFiles(files: OpenCgroupFiles): void {
+  for (const handle of Object.values(files)) handle.close();
+}
+
+/**
+ * One "key value" line of a flat-keyed cgroup file (memory.stat), without parsing the other ~40:
+ * the sampler reads it every 50 ms. undefined when absent or not a whole number.
+ */
+export function readFlatKeyedField(text: string, key: string): number | undefined {
+  let start = 0;
+  if (!text.startsWith(`${key} `)) {
+    start = text.indexOf(`\n${key} `) + 1;
+    if (start === 0) return undefined;
+  }
+  const end = text.indexOf('\n', start);
+  return parseIntegerFile(text.slice(start + key.length + 1, end < 0 ? text.length : end));
+}
+
+/** memory.stat's anon and file bytes, v1 hierarchical totals first (as parseMemoryStat picks them). */
+function readMemoryStatFigures(text: string): { anonBytes?: number; fileBytes?: number } {
+  const pick = (keys: string[]) => {
+    for (const key of keys) {
+      const value = readFlatKeyedField(text, key);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  };
+  const figures: { anonBytes?: number; fileBytes?: number } = {};
+  const anonBytes = pick(['total_rss', 'rss', 'anon']);
+  if (anonBytes !== undefined) figures.anonBytes = anonBytes;
+  const fileBytes = pick(['total_cache', 'cache', 'file']);
+  if (fileBytes !== undefined) figures.fileBytes = fileBytes;
+  return figures;
+}
+
+/** A whole-number cgroup file, or undefined when absent or not a number (v2 "max"). */
+function readCount(file: ProcFileHandle | undefined): number | undefined {
+  const text = file?.read();
+  return text === undefined ? undefined : parseIntegerFile(text);
+}
+
 class ContainerInstance implements Instance {
   readonly ready: Promise<bigint>;
   readonly exited: Promise<InstanceExit>;
@@ -131,20 +226,30 @@ class ContainerInstance implements Instance {
   private exit: InstanceExit | undefined;
   private monitorPid: number | undefined;
   private disposing: Promise<void> | undefined;
+  // Sampling state, made on the first sample (nothing of it on the timed launch path).
+  private cgroupFiles: OpenCgroupFiles | undefined;
+  private tree: TreeMemoryReader | undefined;
+  private lastTaskCount: string | undefined;
 
   constructor(
     private readonly handle: ContainerHandle,
     workload: WorkloadSpec,
     private readonly paths: ReturnType<typeof containerPaths>,
     readonly launchedAtNs: bigint,
+    private readonly cgroupHost: CgroupHost,
   ) {
     this.reader = createReadyMarkerReader(workload.readyMarker);
     this.ready = this.reader.ready;
-    const stdoutDone = handle.stdout ? followStream(handle.stdout, this.reader) : Promise.resolve();
+    // The exit is observed once the status is known AND stdout is drained: the status pipe can be
+    // read before the last stdout chunk (the ready line), and exit must never precede ready.
+    const stdoutDone = (handle.stdout ? followStream(handle.stdout, this.reader) : Promise.resolve()).then(() =>
+      monotonicNs(),
+    );
     const stderrTail = tailStream(handle.stderr);
     const waited = handle.wait().then((info: ExitInfo) => ({ info, atNs: monotonicNs() }));
     this.exited = Promise.all([waited, stdoutDone]).then(
-      ([{ info, atNs }]) => {
+      ([{ info, atNs: waitedAtNs }, drainedAtNs]) => {
+        const atNs = waitedAtNs > drainedAtNs ? waitedAtNs : drainedAtNs;
         const exit: InstanceExit = { exitCode: info.exitCode, atNs, oomKilled: info.oomKilled };
         this.exit = exit;
         if (workload.readyMarker === undefined) this.reader.resolveAt(atNs);
@@ -189,32 +294,58 @@ class ContainerInstance implements Instance {
     return this.monitorPid;
   }
 
-  /** PSS/USS/RSS of monitor + workload tree (each process once), plus the cgroup's accounting. */
-  async sampleMemory(): Promise<MemorySample> {
+  /** Monitor + workload tree (each pid once): the monitor's tree holds the workload unless it left it. */
+  private listInstancePids(): number[] {
     const monitorPid = this.findMonitorPid();
-    const roots = monitorPid === undefined ? [this.handle.pid] : [monitorPid];
-    if (monitorPid !== undefined && !listProcessTreeSync(monitorPid).includes(this.handle.pid)) {
-      roots.push(this.handle.pid);
+    const pids = monitorPid === undefined ? [] : listProcessTreeSync(monitorPid);
+    if (!pids.includes(this.handle.pid)) pids.push(...listProcessTreeSync(this.handle.pid));
+    return pids;
+  }
+
+  /**
+   * PSS/USS/RSS of monitor + workload tree (each process once), plus the cgroup's accounting.
+   * Synchronous procfs/cgroupfs reads, and the tree is listed again only when the cgroup's task
+   * count changed, a process vanished, or every 20 samples (see createTreeMemoryReader): sampling
+   * every 50 ms must stay under 1 % of a core (bench/harness.ts measures it).
+   */
+  async sampleMemory(): Promise<MemorySample> {
+    if (this.disposing !== undefined) throw new WorkloadError('the instance was disposed: nothing to sample');
+    this.cgroupFiles ??= openCgroupFiles(
+      locateSampleCgroupFiles(this.cgroupHost, this.handle.cgroup.dirs, this.handle.id),
+    );
+    this.tree ??= createTreeMemoryReader(() => this.listInstancePids());
+    const files = this.cgroupFiles;
+    if (files.pidsCurrent !== undefined) {
+      const taskCount = files.pidsCurrent.read();
+      if (taskCount !== this.lastTaskCount) this.tree.invalidate();
+      this.lastTaskCount = taskCount;
     }
-    const [trees, stats] = await Promise.all([
-      Promise.all(roots.map((pid) => readProcessTreeMemory(pid))),
-      this.handle.cgroup.readStats().catch(() => undefined),
-    ]);
-    const sample: MemorySample = { pssBytes: 0, ussBytes: 0, rssBytes: 0 };
-    for (const tree of trees) {
-      sample.pssBytes += tree.pssBytes;
-      sample.ussBytes += tree.ussBytes;
-      sample.rssBytes += tree.rssBytes;
-    }
-    if (stats) {
-      const cgroup: NonNullable<MemorySample['cgroup']> = {};
-      if (stats.memoryCurrentBytes !== undefined) cgroup.currentBytes = stats.memoryCurrentBytes;
-      if (stats.memoryPeakBytes !== undefined) cgroup.peakBytes = stats.memoryPeakBytes;
-      if (stats.memoryAnonBytes !== undefined) cgroup.anonBytes = stats.memoryAnonBytes;
-      if (stats.memoryFileBytes !== undefined) cgroup.fileBytes = stats.memoryFileBytes;
-      sample.cgroup = cgroup;
-    }
+    // Until state.json names the monitor (right after launch), list on every sample as before.
+    if (this.monitorPid === undefined) this.tree.invalidate();
+    const tree = this.tree.read();
+    const sample: MemorySample = { pssBytes: tree.pssBytes, ussBytes: tree.ussBytes, rssBytes: tree.rssBytes };
+    if (files.memoryCurrent !== undefined) sample.cgroup = this.readCgroupMemory(files);
     return sample;
+  }
+
+  // The memory controller's figures; a cgroup removed meanwhile (or unreadable) gives what was read.
+  private readCgroupMemory(files: OpenCgroupFiles): NonNullable<MemorySample['cgroup']> {
+    const cgroup: NonNullable<MemorySample['cgroup']> = {};
+    try {
+      const current = readCount(files.memoryCurrent);
+      if (current !== undefined) cgroup.currentBytes = current;
+      const peak = readCount(files.memoryPeak);
+      if (peak !== undefined) cgroup.peakBytes = peak;
+      const statText = files.memoryStat?.read();
+      if (statText !== undefined) {
+        const stat = readMemoryStatFigures(statText);
+        if (stat.anonBytes !== undefined) cgroup.anonBytes = stat.anonBytes;
+        if (stat.fileBytes !== undefined) cgroup.fileBytes = stat.fileBytes;
+      }
+    } catch {
+      // An unexpected errno from a cgroup being torn down: keep what was read.
+    }
+    return cgroup;
   }
 
   /** Allocated bytes of the container's overlay upper dir (what it wrote, copy-ups included). */
@@ -224,6 +355,9 @@ class ContainerInstance implements Instance {
 
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
+      // Close the kept-open sample files first: nothing may hold the cgroup while it is removed.
+      this.tree?.close();
+      if (this.cgroupFiles !== undefined) closeCgroupFiles(this.cgroupFiles);
       if (this.exit === undefined) this.handle.kill('SIGKILL');
       await this.exited.catch(() => undefined);
       await this.handle.cleanup();

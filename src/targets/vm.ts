@@ -34,13 +34,6 @@ export interface VmTargetOptions {
   timeoutMs?: number;
 }
 
-/**
- * runVm's options plus the hook this target needs to know QEMU's pid and the VM id while it runs.
- * TODO(lead): needs onQemuStarted in runVm (call it in the 'spawn' handler, right after qemuStartNs).
- * Until then the target finds both from state.json by the VM's unique name.
- */
-type RunVmOptionsWithHook = RunVmOptions & { onQemuStarted?: (pid: number, vmId?: string) => void };
-
 /** Whole MiB of a guest memory size in bytes (the scenario loader guarantees whole MiB). */
 export function guestMemoryMiB(memoryBytes: number): number {
   return Math.max(1, Math.round(memoryBytes / MIB));
@@ -122,7 +115,7 @@ export class VmTarget implements Target {
     const abort = new AbortController();
     const reader = createReadyMarkerReader(workload.readyMarker);
     const started: { pid?: number; vmId?: string; atNs?: bigint } = {};
-    const options: RunVmOptionsWithHook = {
+    const options: RunVmOptions = {
       ...this.launchOptions(workload),
       name,
       signal: abort.signal,
@@ -132,7 +125,7 @@ export class VmTarget implements Target {
       onQemuStarted: (pid, vmId) => {
         started.atNs = monotonicNs();
         started.pid = pid;
-        if (vmId !== undefined) started.vmId = vmId;
+        started.vmId = vmId;
       },
       ...(this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs }),
     };

@@ -2,8 +2,9 @@
 // (read from each module's .modinfo, since the Debian package ships no modules.dep), in load order.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { InputError } from '../errors.js';
-import { runTool } from './tools.js';
+import { missingTool } from './tools.js';
 
 const DEPENDS_KEY = Buffer.from('\0depends=');
 
@@ -72,12 +73,13 @@ export async function indexModules(modulesDir: string): Promise<Map<string, stri
 export async function readModule(file: string): Promise<Buffer> {
   const tool = file.endsWith('.xz') ? 'xz' : file.endsWith('.zst') ? 'zstd' : file.endsWith('.gz') ? 'gzip' : '';
   if (tool === '') return fs.readFile(file);
-  const { execa } = await import('execa');
-  const result = await execa(tool, ['-dc', file], { encoding: 'buffer' }).catch(async (error) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') await runTool(tool, ['--version']);
+  try {
+    const result = await execa(tool, ['-dc', file], { encoding: 'buffer' });
+    return Buffer.from(result.stdout);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missingTool(tool);
     throw error;
-  });
-  return Buffer.from(result.stdout);
+  }
 }
 
 /** A module ready to go into the initramfs. */

@@ -25,6 +25,8 @@ export interface RunVmOptions extends VmLaunchOptions {
   signal?: AbortSignal;
   /** Keep the VM dir (state, overlay) after exit, for `vm ps -a` / `vm rm`; default false. */
   keep?: boolean;
+  /** Called once QEMU runs, with its pid and the VM id (the harness samples QEMU's memory while it runs). */
+  onQemuStarted?: (pid: number, vmId: string) => void;
 }
 
 /** Host-monotonic phase times, ns since launch (just before QEMU is spawned). */
@@ -188,6 +190,7 @@ async function superviseAttached(
     qemuStartNs = since(t0);
     state.status = 'running';
     state.qemuPid = child.pid;
+    options.onQemuStarted?.(child.pid!, state.id);
     void readProcessStartTicks(child.pid!).then((ticks) => {
       state.qemuStartTicks = ticks;
       return writeVmState(layout, state).catch(() => undefined);

@@ -103,8 +103,13 @@ describe('launchContainer (detached)', () => {
     expect(readFileSync(`/proc/${launched.monitorPid}/stat`, 'utf8').split(' ')[4]).toBe(String(launched.monitorPid)); // session leader
     expect(readFileSync(path.join(cgroupDir, 'cgroup.procs'), 'utf8')).toBe(`${launched.pid}\n`);
     expect(readFileSync(`/proc/${launched.pid}/cgroup`, 'utf8')).toContain(`pids:/${path.basename(cgroupDir)}\n`);
-    // Only /dev/null on 0-2: the monitor holds no pipe of ours and no other file.
-    expect((await fs.readdir(`/proc/${launched.monitorPid}/fd`)).sort()).toEqual(['0', '1', '2']);
+    // /dev/null on 0-2 and the container's mount namespace (held until the exit is recorded):
+    // the monitor holds no pipe of ours and no other file.
+    // (It sheds the others right after telling the spawned helper that the workload runs.)
+    const monitorFds = () => readdirSync(`/proc/${launched.monitorPid}/fd`).sort().join(' ');
+    await waitFor(() => monitorFds() === '0 1 2 3', 'the monitor to shed its fds');
+    const heldNs = await fs.readlink(`/proc/${launched.monitorPid}/fd/3`);
+    expect(heldNs).toBe(await fs.readlink(`/proc/${launched.pid}/ns/mnt`));
     const rollup = readFileSync(`/proc/${launched.monitorPid}/smaps_rollup`, 'utf8');
     const pssKiB = Number(/^Pss:\s+(\d+) kB/m.exec(rollup)![1]);
     const rssKiB = Number(/^Rss:\s+(\d+) kB/m.exec(rollup)![1]);

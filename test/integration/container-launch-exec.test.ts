@@ -37,6 +37,11 @@ beforeAll(async () => {
     },
     { mode: { kind: 'attached', stdio: 'ignore' }, cgroupProcsFiles: [], configFile: path.join(tmp, 'run.conf') },
   );
+  // launchContainer resolves once `sh` runs; the tests expect it to have written /tmp/ready and
+  // become `sleep` (on a busy host that can take a while). Bounded: ~10 s.
+  for (let i = 0; i < 500 && readFileSync(`/proc/${container.pid}/comm`, 'utf8') !== 'sleep\n'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 });
 
 afterAll(async () => {

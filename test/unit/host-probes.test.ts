@@ -41,14 +41,33 @@ describe('host probes on fake files', () => {
     expect(await isStaticElf(path.join(dir, 'script'))).toBe(false);
   });
 
-  it('reports KVM available when the device opens read-write, with the loaded module', async () => {
+  it('reports KVM available when the device opens read-write and the CPU has svm, with the loaded module', async () => {
     const device = path.join(dir, 'kvm');
     await writeFile(device, '');
     await mkdir(path.join(dir, 'sys/module/kvm_amd'), { recursive: true });
-    expect(await probeKvm({ devKvm: device, sysRoot: path.join(dir, 'sys') })).toEqual({
+    await mkdir(path.join(dir, 'proc'), { recursive: true });
+    await writeFile(path.join(dir, 'proc/cpuinfo'), 'processor\t: 0\nflags\t\t: fpu vme svm sse2\n');
+    expect(
+      await probeKvm({ devKvm: device, sysRoot: path.join(dir, 'sys'), procRoot: path.join(dir, 'proc') }),
+    ).toEqual({
       available: true,
       module: 'kvm_amd',
       reason: null,
+    });
+  });
+
+  it('reports KVM unusable when the device opens but the CPU has neither vmx nor svm (a nested guest)', async () => {
+    const device = path.join(dir, 'kvm');
+    await writeFile(device, '');
+    await mkdir(path.join(dir, 'sys/module/kvm_pvm'), { recursive: true });
+    await mkdir(path.join(dir, 'proc'), { recursive: true });
+    await writeFile(path.join(dir, 'proc/cpuinfo'), 'processor\t: 0\nflags\t\t: fpu vme sse2\n');
+    expect(
+      await probeKvm({ devKvm: device, sysRoot: path.join(dir, 'sys'), procRoot: path.join(dir, 'proc') }),
+    ).toEqual({
+      available: false,
+      module: 'kvm_pvm',
+      reason: '/dev/kvm opens but the CPU has no vmx/svm flag (nested virtualisation is off)',
     });
   });
 
@@ -57,7 +76,7 @@ describe('host probes on fake files', () => {
     expect(await probeKvm({ devKvm: device, sysRoot: path.join(dir, 'sys') })).toEqual({
       available: false,
       module: null,
-      reason: `${device}: ENOENT`,
+      reason: '/dev/kvm cannot be opened read-write (ENOENT)',
     });
   });
 

@@ -1,5 +1,8 @@
-// `isobench gc`: clean leftovers of crashed container runs and print what was cleaned.
+// `isobench gc`: clean what crashed or killed runs left — containers, VMs, peer-runtime bundles
+// and namespace holders — and print what was cleaned.
 import { type GcReport, Runtime } from '../../container/index.js';
+import { gcPeerLeftovers } from '../../targets/peer-rootfs.js';
+import { gcVms, type VmGcReport } from '../../vm/index.js';
 import type { CliContext } from '../context.js';
 
 /** One line per cleaned item, grouped; "nothing to clean" when empty. */
@@ -17,8 +20,25 @@ export function formatGcReport(report: GcReport): string {
   return lines.length === 0 ? 'containers: nothing to clean' : lines.join('\n');
 }
 
+function formatVmGcReport(report: VmGcReport): string {
+  const lines = [
+    ...report.killedPids.map((pid) => `killed qemu: ${pid}`),
+    ...report.removedVms.map((id) => `removed vm: ${id}`),
+    ...report.removedTemp.map((entry) => `removed vm temp entry: ${entry}`),
+  ];
+  return lines.length === 0 ? 'vms: nothing to clean' : lines.join('\n');
+}
+
 export async function gcCommand(ctx: CliContext): Promise<number> {
   const runtime = await Runtime.open(ctx.root);
   ctx.stdout.write(`${formatGcReport(await runtime.gc())}\n`);
-  return 0;
+  ctx.stdout.write(`${formatVmGcReport(await gcVms(ctx.layout))}\n`);
+  const peers = await gcPeerLeftovers(ctx.root);
+  const peerLines = [
+    ...peers.removed.map((id) => `removed peer instance: ${id}`),
+    ...peers.killedHolders.map((pid) => `killed namespace holder: ${pid}`),
+  ];
+  ctx.stdout.write(`${peerLines.length === 0 ? 'peers: nothing to clean' : peerLines.join('\n')}\n`);
+  for (const problem of peers.problems) ctx.stderr.write(`isobench: gc: ${problem}\n`);
+  return peers.problems.length === 0 ? 0 : 1;
 }

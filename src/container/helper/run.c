@@ -7,6 +7,7 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -16,8 +17,19 @@ static void require(const char *value, const char *key, const char *path) {
   if (!value) fail("config", EINVAL, "config `%s`: key `%s` is required", path, key);
 }
 
-/* Runs in the clone child, PID 1 of the new pid namespace; never returns. */
-static _Noreturn void setup_child(const struct config *cfg, int devnull, int log_out, int log_err, int lo_up) {
+/* Blocks until the monitor holds our mount namespace (EOF on `hold_fd`; -1: nothing to wait for). */
+static void await_ns_held(int hold_fd) {
+  if (hold_fd < 0) return;
+  char c;
+  ssize_t n;
+  do n = read(hold_fd, &c, 1);
+  while (n < 0 && errno == EINTR);
+  close(hold_fd);
+}
+
+/* Runs in the clone child, PID 1 of the new pid namespace; never returns. `hold_fd`: see await_ns_held. */
+static _Noreturn void setup_child(const struct config *cfg, int devnull, int log_out, int log_err, int lo_up,
+                                  int hold_fd) {
   /* "0" = the writer: only the workload joins the cgroups, the monitor stays outside. */
   for (size_t i = 0; i < cfg->cgroup_procs.len; i++) cgroup_join_self(cfg->cgroup_procs.items[i]);
   trace_mark("cgroups");
@@ -39,6 +51,9 @@ static _Noreturn void setup_child(const struct config *cfg, int devnull, int log
     /* Detached: no terminal, output appended to the log files. */
     if (dup2(devnull, 0) < 0 || dup2(log_out, 1) < 0 || dup2(log_err, 2) < 0) fail("dup2", errno, "log files");
   }
+  /* From here on the child leaves only by exec (or a setup failure): its exit must not end the
+   * namespace before the monitor holds it. Long done by now: this read returns at once. */
+  await_ns_held(hold_fd);
   process_finish_and_exec(cfg, 1);
 }
 
@@ -76,9 +91,44 @@ static pid_t clone_namespaces(int net_none) {
   return child;
 }
 
-/* The monitor's part once the child runs: report `monitor`/`pid`, wait, report the exit.
- * `sync_fd` >= 0 means detached. */
-static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int sync_fd, const sigset_t *saved) {
+/*
+ * Opens the child's mount namespace so that it outlives the child. A namespace dies with its last
+ * process: when the workload (PID 1) exits, the kernel would unmount its overlay in the exit path,
+ * and overlayfs syncs the whole upper filesystem on unmount (ovl_sync_fs via sync_filesystem,
+ * milliseconds), all before we can reap the workload and report its exit. Held by this fd, the
+ * namespace (and that sync) goes when we close it, after the `exit` line (setns(2), namespaces(7):
+ * an open /proc/PID/ns file keeps the namespace alive). Precondition: the child cannot exit yet
+ * (it waits for the config, or in await_ns_held). Returns -1 if it cannot be held (a warning).
+ */
+static int hold_mount_ns(pid_t child) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)child);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* ENOENT: the child already died (a setup failure, reported on its own): nothing to hold. */
+  if (fd < 0 && errno != ENOENT)
+    warn_line("open `%s`: %s; the overlay's unmount sync now precedes the exit report", path, strerror(errno));
+  return fd;
+}
+
+/* Drops the held namespace: the overlay is unmounted (and synced) here, before close returns to us. */
+static void release_mount_ns(int *ns_fd) {
+  if (*ns_fd >= 0) close(*ns_fd);
+  *ns_fd = -1;
+}
+
+/* Closes every fd from 3 up except `*keep`, which moves to fd 3 (the monitor keeps 0-3 only). */
+static void close_fds_except(int *keep) {
+  if (*keep > 3) {
+    syscall(SYS_close_range, 3U, (unsigned)*keep - 1, 0U);
+    if (dup3(*keep, 3, O_CLOEXEC) == 3) close(*keep), *keep = 3;
+  }
+  syscall(SYS_close_range, *keep >= 3 ? (unsigned)*keep + 1 : 3U, ~0U, 0U);
+}
+
+/* The monitor's part once the child runs: report `monitor`/`pid`, wait, report the exit, then let
+ * the container's mount namespace go (`ns_fd`, from hold_mount_ns). `sync_fd` >= 0 means detached. */
+static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int sync_fd, int ns_fd,
+                         const sigset_t *saved) {
   monitor_install_handlers(child, saved);
   status_line("monitor %d", (int)getpid());
   int status, signo;
@@ -95,7 +145,7 @@ static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int 
     }
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) dup2(null, 0), dup2(null, 1), dup2(null, 2);
-    syscall(SYS_close_range, 3U, ~0U, 0U);
+    close_fds_except(&ns_fd);
     g_status_fd = g_error_fd = -1;
   }
   if (monitor_wait(child, &status) < 0) return EXIT_SETUP_FAILED;
@@ -103,9 +153,14 @@ static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int 
   int code = monitor_exit_code(status, &signo);
   if (sync_fd >= 0) {
     monitor_write_exit_file(cfg->exit_file, code, signo);
+    /* The overlay must be gone before --rm deletes the dirs under it. */
+    release_mount_ns(&ns_fd);
     monitor_cleanup(cfg);
   } else {
     status_line("exit %d %d", code, signo);
+    /* Untimed from here: the TS side has the exit; it awaits our exit (the unmount) in cleanup(). */
+    release_mount_ns(&ns_fd);
+    trace_mark("ns_released");
   }
   return code;
 }
@@ -114,23 +169,29 @@ static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int 
 static int start_and_monitor(const struct config *cfg, int sync_fd) {
   int devnull = -1, log_out = -1, log_err = -1;
   if (sync_fd >= 0) open_detached_stdio(cfg, &devnull, &log_out, &log_err);
-  int errp[2];
+  int errp[2], holdp[2];
   /* CLOEXEC error pipe: EOF means the child's execve succeeded. */
   if (pipe2(errp, O_CLOEXEC) < 0) fail("pipe2", errno, "error pipe");
+  /* EOF on the hold pipe tells the child we hold its mount namespace (see hold_mount_ns). */
+  if (pipe2(holdp, O_CLOEXEC) < 0) fail("pipe2", errno, "hold pipe");
   sigset_t saved;
   monitor_block_signals(&saved);
   pid_t child = clone_namespaces(cfg->net_none);
   if (child == 0) {
     close(errp[0]);
+    close(holdp[1]);
     g_error_fd = errp[1];
     trace_mark("child");
     /* The helper (our parent) dies -> we die: no orphaned container. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_PDEATHSIG");
-    setup_child(cfg, devnull, log_out, log_err, 0);
+    setup_child(cfg, devnull, log_out, log_err, 0, holdp[0]);
   }
+  int ns_fd = hold_mount_ns(child);
+  close(holdp[0]);
+  close(holdp[1]);
   close(errp[1]);
   if (devnull >= 0) close(devnull), close(log_out), close(log_err);
-  return monitor_child(cfg, child, errp[0], sync_fd, &saved);
+  return monitor_child(cfg, child, errp[0], sync_fd, ns_fd, &saved);
 }
 
 /* Ignores what the TS side orchestrates: Ctrl-C, and a vanished status reader must not kill the monitor. */
@@ -207,7 +268,7 @@ static _Noreturn void early_child(const struct early_hints *hints, int cfg_fd) {
   config_parse(&cfg, buf, size, "config pipe");
   int devnull = -1, log_out = -1, log_err = -1;
   if (cfg.detached) open_detached_stdio(&cfg, &devnull, &log_out, &log_err);
-  setup_child(&cfg, devnull, log_out, log_err, 1);
+  setup_child(&cfg, devnull, log_out, log_err, 1, -1);
 }
 
 static int start_early(const void *arg, int sync_fd) {
@@ -227,6 +288,8 @@ static int start_early(const void *arg, int sync_fd) {
     g_error_fd = errp[1];
     early_child(hints, cfgp[0]);
   }
+  /* Before the config goes to the child: until then it cannot exit (but by failing). */
+  int ns_fd = hold_mount_ns(child);
   close(errp[1]);
   close(cfgp[0]);
   size_t size;
@@ -256,7 +319,7 @@ static int start_early(const void *arg, int sync_fd) {
     fail("config", EINVAL, "config on fd 4: mode/network differ from the `run-fd` arguments");
   if (!cfg.detached && cfg.parent_pid && getppid() != cfg.parent_pid)
     fail("getppid", ESRCH, "parent %d already gone", cfg.parent_pid);
-  return monitor_child(&cfg, child, errp[0], sync_fd, &saved);
+  return monitor_child(&cfg, child, errp[0], sync_fd, ns_fd, &saved);
 }
 
 int cmd_run_fd(const char *hints_text) {

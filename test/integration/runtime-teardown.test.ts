@@ -1,0 +1,159 @@
+// Teardown of containers: the helper (attached) or monitor (detached) holds the container's mount
+// namespace past the workload's exit, so the overlay's unmount sync happens after the exit report.
+// Once cleanup() or Runtime.close() resolves, the helper has exited and no process, fd or mount
+// anywhere still refers to that namespace or to the container's rootfs.
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ContainerHandle, Runtime } from '../../src/container/index.js';
+import { containerPaths, isProcessAlive } from '../../src/container/state.js';
+import { rootLayout } from '../../src/paths.js';
+import { makeBusyboxImage, makeTestRoot, removeTestRoot, type TestRoot } from './runtime-fixture.js';
+
+let t: TestRoot;
+let runtime: Runtime;
+
+beforeAll(async () => {
+  t = await makeTestRoot('teardown');
+  await makeBusyboxImage(t.root, 'busybox:latest');
+  runtime = await Runtime.open(t.root);
+});
+
+afterAll(async () => {
+  if (runtime) {
+    for (const c of await runtime.list({ all: true })) await runtime.remove(c.id, { force: true });
+    await runtime.close();
+  }
+  if (t) expect(await removeTestRoot(t)).toEqual({ mounts: [], cgroups: [], pids: [] });
+});
+
+/** Readlinks under /proc/<pid>/<sub> (ns/* or fd/*) of every process; a vanished one is skipped. */
+function linksOf(pid: string, sub: string): string[] {
+  try {
+    const dir = `/proc/${pid}/${sub}`;
+    return readdirSync(dir).flatMap((name) => {
+      try {
+        return [readlinkSync(path.join(dir, name))];
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Everything on the host that still refers to the mount namespace `nsLink` ("mnt:[inode]") or to
+ * `rootfs`: a process in it, an open fd on it, a bind mount of it (nsfs), a mount of the rootfs.
+ * Nothing listed means the kernel has freed the namespace and unmounted everything in it.
+ */
+function referencesTo(nsLink: string, rootfs: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    if (linksOf(pid, 'ns').includes(nsLink)) found.push(`${pid}: process in the namespace`);
+    if (linksOf(pid, 'fd').includes(nsLink)) found.push(`${pid}: fd on the namespace`);
+    let mountinfo = '';
+    try {
+      mountinfo = readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of mountinfo.split('\n')) {
+      if (line.includes(nsLink) || line.includes(rootfs)) found.push(`${pid}: mount ${line}`);
+    }
+  }
+  return found;
+}
+
+/** Starts `sleep` attached and notes what its teardown must remove: helper, namespace, rootfs. */
+async function startSleeper(remove: boolean) {
+  const handle: ContainerHandle = await runtime.run({
+    image: 'busybox',
+    // Dirty data in the upper dir: the overlay's unmount has something to sync.
+    args: ['sh', '-c', 'dd if=/dev/zero of=/data bs=1048576 count=32 2>/dev/null; exec sleep 1000'],
+    stdio: 'ignore',
+    remove,
+  });
+  const record = await runtime.get(handle.id);
+  const nsLink = readlinkSync(`/proc/${handle.pid}/ns/mnt`);
+  const paths = containerPaths(rootLayout(t.root).containers, handle.id);
+  // Alive now: the checks below that it is gone mean something.
+  expect(isProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(true);
+  expect(referencesTo(nsLink, paths.rootfsDir)).not.toEqual([]);
+  return { handle, record, nsLink, paths };
+}
+
+describe('attached teardown', () => {
+  it('leaves no helper, namespace or mount once cleanup() resolves', async () => {
+    const { handle, record, nsLink, paths } = await startSleeper(false);
+    expect(nsLink).toMatch(/^mnt:\[\d+\]$/);
+    expect(nsLink).not.toBe(readlinkSync('/proc/self/ns/mnt'));
+    handle.kill('SIGKILL');
+    expect(await handle.wait()).toEqual({ exitCode: 137, signal: 'SIGKILL', oomKilled: false, reason: 'signaled' });
+    expect((await runtime.get(handle.id)).status).toBe('stopped');
+    // Freeze the helper: it is usually still unmounting (syncing the 32 MiB) right after wait().
+    // cleanup() must not finish before the helper has exited, frozen or not; a cleanup that did not
+    // wait for it would finish within the pause (it takes ~10 ms here). Already gone: nothing to freeze.
+    const helper = record.monitorPid!;
+    let frozen = false;
+    if (isProcessAlive(helper, record.monitorStartTime)) {
+      process.kill(helper, 'SIGSTOP');
+      // Still there and stopped: it cannot exit (nor its pid be reused) until SIGCONT.
+      frozen = isProcessAlive(helper, record.monitorStartTime);
+    }
+    let finishedWhileFrozen = false;
+    const cleaning = handle.cleanup().then(() => {
+      finishedWhileFrozen = frozen;
+    });
+    if (frozen) {
+      await sleep(200);
+      frozen = false;
+      process.kill(helper, 'SIGCONT');
+    }
+    await cleaning;
+    expect(finishedWhileFrozen).toBe(false);
+    expect(isProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
+    expect(referencesTo(nsLink, paths.rootfsDir)).toEqual([]);
+    expect(existsSync(paths.dir)).toBe(false);
+  });
+
+  it('leaves no helper, namespace or mount of a --rm container once Runtime.close() resolves', async () => {
+    const { handle, record, nsLink, paths } = await startSleeper(true);
+    handle.kill('SIGKILL');
+    expect((await handle.wait()).exitCode).toBe(137);
+    await runtime.close();
+    expect(isProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
+    expect(referencesTo(nsLink, paths.rootfsDir)).toEqual([]);
+    expect(existsSync(paths.dir)).toBe(false);
+    expect(await runtime.list({ all: true })).toEqual([]);
+  });
+
+  it('cleanup() of a running container kills it and waits for its teardown', async () => {
+    const { handle, record, nsLink, paths } = await startSleeper(false);
+    await handle.cleanup();
+    expect(isProcessAlive(handle.pid, record.pidStartTime)).toBe(false);
+    expect(isProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
+    expect(referencesTo(nsLink, paths.rootfsDir)).toEqual([]);
+    expect(existsSync(paths.dir)).toBe(false);
+  });
+});
+
+describe('detached teardown', () => {
+  it('cleanup() waits for the monitor, which holds the namespace until the exit is recorded', async () => {
+    const handle = await runtime.run({ image: 'busybox', args: ['sleep', '1000'], detach: true });
+    const record = await runtime.get(handle.id);
+    const nsLink = readlinkSync(`/proc/${handle.pid}/ns/mnt`);
+    // The monitor holds the container's mount namespace open (fd 3, once it has shed the others:
+    // it does so right after telling the spawned helper that the workload runs).
+    const monitorFds = () => readdirSync(`/proc/${record.monitorPid}/fd`).sort().join(' ');
+    for (let i = 0; i < 500 && monitorFds() !== '0 1 2 3'; i++) await sleep(20);
+    expect(readlinkSync(`/proc/${record.monitorPid}/fd/3`)).toBe(nsLink);
+    const paths = containerPaths(rootLayout(t.root).containers, handle.id);
+    await handle.cleanup();
+    expect(isProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
+    expect(referencesTo(nsLink, paths.rootfsDir)).toEqual([]);
+    expect(existsSync(paths.dir)).toBe(false);
+  });
+});

@@ -1,9 +1,9 @@
 // bench:harness — what isobench's own measuring costs and how far its clock can be trusted:
 // (1) the memory sampler's CPU at a 50 ms interval on an idle container of the probe image, net of
-// an idle baseline of the same length right before; (2) runc start-to-exit as the harness times it
+// an idle baseline of the same length right before (3 pairs, median); (2) runc start-to-exit as the harness times it
 // (PeerInstance: stamp before spawn, stamp at exit) next to hyperfine's whole-process timer on the
 // same bundle and command, in alternating blocks. Records figures; asserts nothing. Usage:
-//   npm run bench:harness -- [--sampler-seconds 10] [--runs 30] [--block 5] [--warmup 3]
+//   npm run bench:harness -- [--sampler-seconds 10] [--sampler-pairs 3] [--runs 30] [--block 5] [--warmup 3]
 //                            [--skip-sampler] [--skip-runc] [--json]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -40,6 +40,7 @@ const DIRECT_CALLS = 200;
 
 interface Options {
   samplerSeconds: number;
+  samplerPairs: number;
   runs: number;
   block: number;
   warmup: number;
@@ -51,6 +52,7 @@ interface Options {
 function parseOptions(argv: string[]): Options {
   const options: Options = {
     samplerSeconds: 10,
+    samplerPairs: 3,
     runs: 30,
     block: 5,
     warmup: 3,
@@ -58,7 +60,13 @@ function parseOptions(argv: string[]): Options {
     skipRunc: false,
     json: false,
   };
-  const numeric = { '--sampler-seconds': 'samplerSeconds', '--runs': 'runs', '--block': 'block', '--warmup': 'warmup' };
+  const numeric = {
+    '--sampler-seconds': 'samplerSeconds',
+    '--sampler-pairs': 'samplerPairs',
+    '--runs': 'runs',
+    '--block': 'block',
+    '--warmup': 'warmup',
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--json') options.json = true;
@@ -72,7 +80,7 @@ function parseOptions(argv: string[]): Options {
       options[numeric[arg as keyof typeof numeric] as 'runs'] = value;
     } else
       throw new Error(
-        `unknown option ${arg} (expected --sampler-seconds N, --runs N, --block N, --warmup N, --skip-sampler, --skip-runc, --json)`,
+        `unknown option ${arg} (expected --sampler-seconds N, --sampler-pairs N, --runs N, --block N, --warmup N, --skip-sampler, --skip-runc, --json)`,
       );
   }
   if (options.runs % options.block !== 0)
@@ -132,7 +140,23 @@ type Cleanups = ReturnType<typeof createCleanups>;
 
 // ---- (1) sampler CPU -------------------------------------------------------------------------
 
-async function measureSamplerCost(target: ContainerTarget, cleanups: Cleanups, seconds: number) {
+/** CPU of this process over `seconds` with `reader` sampled every 50 ms (none: the idle baseline). */
+async function measureWindow(seconds: number, reader?: () => unknown) {
+  return measureSelfCpu(async () => {
+    if (reader === undefined) {
+      await sleep(seconds * 1000);
+      return { samples: 0, gaps: 0 };
+    }
+    const sampler = startSampler(reader, { intervalMs: SAMPLER_INTERVAL_MS });
+    await sleep(seconds * 1000);
+    const samples = await sampler.stop();
+    return { samples: samples.length, gaps: sampler.gaps.length };
+  });
+}
+
+const cpuNsOf = (usage: { userCpuNs: number; systemCpuNs: number }) => usage.userCpuNs + usage.systemCpuNs;
+
+async function measureSamplerCost(target: ContainerTarget, cleanups: Cleanups, seconds: number, pairs: number) {
   const instance: Instance = await target.launch(probeWorkload(['ready', 'idle'], 'ISOBENCH-READY'));
   const forget = cleanups.add('the idle container', () => instance.dispose());
   try {
@@ -140,39 +164,55 @@ async function measureSamplerCost(target: ContainerTarget, cleanups: Cleanups, s
     await sleep(500); // let the launch's own callbacks and stream reads settle
     const first = await instance.sampleMemory();
     const loadavg = await readLoadavg();
-    const idle = await measureSelfCpu(() => sleep(seconds * 1000));
-    const sampling = await measureSelfCpu(async () => {
-      const sampler = startSampler(() => instance.sampleMemory(), { intervalMs: SAMPLER_INTERVAL_MS });
-      await sleep(seconds * 1000);
-      const samples = await sampler.stop();
-      return { samples: samples.length, gaps: sampler.gaps.length };
-    });
+    const rounds: Array<{
+      idleCorePercent: number;
+      samplingCorePercent: number;
+      costCorePercent: number;
+      samples: number;
+      gaps: number;
+      perSampleCpuUs: number;
+    }> = [];
+    for (let pair = 0; pair < pairs; pair++) {
+      log(`sampler: pair ${pair + 1}/${pairs}: ${seconds} s idle baseline, then ${seconds} s sampling`);
+      const idle = await measureWindow(seconds);
+      const sampling = await measureWindow(seconds, () => instance.sampleMemory());
+      const netCpuNs = cpuNsOf(sampling) - idle.coreFraction * sampling.wallNs;
+      const { samples, gaps } = sampling.value;
+      rounds.push({
+        idleCorePercent: round(idle.coreFraction * 100, 3),
+        samplingCorePercent: round(sampling.coreFraction * 100, 3),
+        costCorePercent: round((sampling.coreFraction - idle.coreFraction) * 100, 3),
+        samples,
+        gaps,
+        perSampleCpuUs: round(netCpuNs / samples / 1000, 1),
+      });
+    }
+    // The loop alone (timer wake-ups + sampler bookkeeping), next to an idle window of its own.
+    log(`sampler: ${seconds} s idle, then ${seconds} s of a no-op sampler (the floor)`);
+    const floorIdle = await measureWindow(seconds);
+    const floor = await measureWindow(seconds, () => 0);
     const direct = await measureSelfCpu(async () => {
       for (let i = 0; i < DIRECT_CALLS; i++) await instance.sampleMemory();
     });
-    const cpuNs = (usage: { userCpuNs: number; systemCpuNs: number }) => usage.userCpuNs + usage.systemCpuNs;
-    const netCpuNs = cpuNs(sampling) - idle.coreFraction * sampling.wallNs;
-    const n = sampling.value.samples;
-    const costCoreFraction = sampling.coreFraction - idle.coreFraction;
+    const cost = median(rounds.map((r) => r.costCorePercent));
     return {
       timed:
         `process.cpuUsage() (user+system) of this node process over ${seconds} s with startSampler(() => instance.sampleMemory(), ` +
         `{ intervalMs: ${SAMPLER_INTERVAL_MS} }) on an idle container (probe image, 'isobench-probe ready idle'), ` +
-        `minus the same over ${seconds} s without a sampler right before; as a fraction of one core`,
+        `minus the same over ${seconds} s without a sampler right before, as % of one core; ${pairs} such pairs, median reported. ` +
+        `floor: the same with a no-op reader; direct: ${DIRECT_CALLS} back-to-back sampleMemory() calls (warm caches)`,
       intervalMs: SAMPLER_INTERVAL_MS,
-      samples: n,
-      gaps: sampling.value.gaps,
-      idleCorePercent: round(idle.coreFraction * 100, 3),
-      samplingCorePercent: round(sampling.coreFraction * 100, 3),
-      costCorePercent: round(costCoreFraction * 100, 3),
-      perSampleCpuUs: n > 0 ? round(netCpuNs / n / 1000, 1) : null,
-      samplingUserMs: round(ms(sampling.userCpuNs), 1),
-      samplingSystemMs: round(ms(sampling.systemCpuNs), 1),
+      windowSeconds: seconds,
+      pairs: rounds,
+      costCorePercent: cost,
+      samples: median(rounds.map((r) => r.samples)),
+      perSampleCpuUs: median(rounds.map((r) => r.perSampleCpuUs)),
+      floorCorePercent: round((floor.coreFraction - floorIdle.coreFraction) * 100, 3),
       directCalls: DIRECT_CALLS,
-      directPerCallCpuUs: round(cpuNs(direct) / DIRECT_CALLS / 1000, 1),
+      directPerCallCpuUs: round(cpuNsOf(direct) / DIRECT_CALLS / 1000, 1),
       directPerCallWallUs: round(direct.wallNs / DIRECT_CALLS / 1000, 1),
       goalCorePercent: SAMPLER_GOAL_CORE_FRACTION * 100,
-      withinGoal: costCoreFraction <= SAMPLER_GOAL_CORE_FRACTION,
+      withinGoal: cost <= SAMPLER_GOAL_CORE_FRACTION * 100,
       firstSample: {
         pssBytes: first.pssBytes,
         rssBytes: first.rssBytes,
@@ -379,8 +419,7 @@ async function main(): Promise<void> {
       const target = new ContainerTarget({ root, cgroupParent: `isobench-bench-harness-${process.pid}` });
       cleanups.add('the container target', () => target.cleanup());
       await target.prepare(probeWorkload(['exit=0']));
-      log(`sampler: ${options.samplerSeconds} s idle baseline, then ${options.samplerSeconds} s sampling`);
-      result.sampler = await measureSamplerCost(target, cleanups, options.samplerSeconds);
+      result.sampler = await measureSamplerCost(target, cleanups, options.samplerSeconds, options.samplerPairs);
     }
     if (!options.skipRunc) result.runcAgreement = await measureRuncAgreement(root, tmp, cleanups, options);
     host.loadavgEnd = await readLoadavg();
@@ -400,9 +439,14 @@ function printTable(result: Record<string, unknown>): void {
   const sampler = result.sampler as Awaited<ReturnType<typeof measureSamplerCost>> | undefined;
   if (sampler) {
     lines.push(
-      `| sampler (${sampler.intervalMs} ms) | n samples | idle % core | sampling % core | cost % core | µs CPU/sample | direct µs CPU/call (n=${sampler.directCalls}) | goal ≤ ${sampler.goalCorePercent} % |`,
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
-      `| container, idle probe | ${sampler.samples} | ${sampler.idleCorePercent} | ${sampler.samplingCorePercent} | ${sampler.costCorePercent} | ${sampler.perSampleCpuUs} | ${sampler.directPerCallCpuUs} | ${sampler.withinGoal ? 'met' : 'missed'} |`,
+      `| sampler (${sampler.intervalMs} ms, ${sampler.windowSeconds} s windows) | n samples | idle % core | sampling % core | cost % core | µs CPU/sample |`,
+      '| --- | --- | --- | --- | --- | --- |',
+      ...sampler.pairs.map(
+        (r, i) =>
+          `| pair ${i + 1} | ${r.samples} | ${r.idleCorePercent} | ${r.samplingCorePercent} | ${r.costCorePercent} | ${r.perSampleCpuUs} |`,
+      ),
+      `| **median of ${sampler.pairs.length}** | ${sampler.samples} | | | **${sampler.costCorePercent}** | ${sampler.perSampleCpuUs} |`,
+      `goal ≤ ${sampler.goalCorePercent} % of a core: ${sampler.withinGoal ? 'met' : 'missed'}; floor (no-op reader) ${sampler.floorCorePercent} % of a core; direct ${sampler.directPerCallCpuUs} µs CPU per sampleMemory() call (n=${sampler.directCalls}, warm)`,
       `timed: ${sampler.timed}; loadavg before ${sampler.loadavgBefore}`,
       '',
     );

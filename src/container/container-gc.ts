@@ -3,12 +3,13 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { requireRoot } from '../errors.js';
+import { isProcessAlive, isSameProcessAlive } from '../util/process.js';
 import { listContainerIds } from './container-list.js';
 import { refreshContainer } from './container-refresh.js';
 import { deleteContainerDir, destroyContainer, mountsUnder } from './container-remove.js';
 import { signalWorkload } from './container-stop.js';
 import type { RuntimeContext } from './runtime.js';
-import { type ContainerRecord, containerPaths, isProcessAlive, readRecord, writeRecord } from './state.js';
+import { type ContainerRecord, containerPaths, readRecord, writeRecord } from './state.js';
 
 /** What gc did; every entry names a container (id and name), a cgroup id or a path. */
 export interface GcReport {
@@ -39,24 +40,15 @@ export function ownerPidOfTmpName(name: string): number | undefined {
   return pid > 0 ? pid : undefined;
 }
 
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const label = (r: ContainerRecord) => `${r.id.slice(0, 12)} (${r.name})`;
 
 /** True when the workload runs but nobody will record its exit: its monitor (detached) or creator (attached) died. */
 function isOrphan(record: ContainerRecord): boolean {
-  if (record.status !== 'running' || !isProcessAlive(record.pid, record.pidStartTime)) return false;
-  if (record.detached) return !isProcessAlive(record.monitorPid, record.monitorStartTime);
+  if (record.status !== 'running' || !isSameProcessAlive(record.pid, record.pidStartTime)) return false;
+  if (record.detached) return !isSameProcessAlive(record.monitorPid, record.monitorStartTime);
   return (
-    !isProcessAlive(record.creatorPid, record.creatorStartTime) ||
-    !isProcessAlive(record.monitorPid, record.monitorStartTime)
+    !isSameProcessAlive(record.creatorPid, record.creatorStartTime) ||
+    !isSameProcessAlive(record.monitorPid, record.monitorStartTime)
   );
 }
 
@@ -80,7 +72,7 @@ async function collectContainer(ctx: RuntimeContext, id: string, report: GcRepor
     report.removedCorrupt.push(id);
     return;
   }
-  if (record.status === 'creating' && !isProcessAlive(record.creatorPid, record.creatorStartTime)) {
+  if (record.status === 'creating' && !isSameProcessAlive(record.creatorPid, record.creatorStartTime)) {
     await destroyContainer(ctx, record);
     report.removedContainers.push(`${label(record)}: its creator died while creating it`);
     return;
@@ -134,7 +126,7 @@ function collectTmp(tmpDir: string, report: GcReport): void {
   for (const name of names) {
     const entry = path.join(tmpDir, name);
     const pid = ownerPidOfTmpName(name);
-    if (pid === undefined || pidExists(pid)) continue;
+    if (pid === undefined || isProcessAlive(pid)) continue;
     let ageMs: number;
     try {
       ageMs = Date.now() - statSync(entry).mtimeMs;

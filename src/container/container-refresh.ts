@@ -1,12 +1,12 @@
 // Refreshes a container's record: probes /proc and the exit file, derives the real status and,
 // when it changed to stopped, records the exit in state.json (like youki's `refresh_status`).
 import { readFileSync } from 'node:fs';
+import { isSameProcessAlive } from '../util/process.js';
 import type { RuntimeContext } from './runtime.js';
 import {
   type ContainerRecord,
   containerPaths,
   deriveStatus,
-  isProcessAlive,
   readRecord,
   signalName,
   toExitInfo,
@@ -27,9 +27,9 @@ export async function refreshContainer(ctx: RuntimeContext, record: ContainerRec
   if (record.status === 'stopped') return record;
   const paths = containerPaths(ctx.layout.containers, record.id);
   const derived = deriveStatus(record, {
-    workloadAlive: isProcessAlive(record.pid, record.pidStartTime),
-    monitorAlive: isProcessAlive(record.monitorPid, record.monitorStartTime),
-    creatorAlive: isProcessAlive(record.creatorPid, record.creatorStartTime),
+    workloadAlive: isSameProcessAlive(record.pid, record.pidStartTime),
+    monitorAlive: isSameProcessAlive(record.monitorPid, record.monitorStartTime),
+    creatorAlive: isSameProcessAlive(record.creatorPid, record.creatorStartTime),
     exitFileText: readOptionalText(paths.exitFile),
   });
   if (derived.status === record.status) return record;

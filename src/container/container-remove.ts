@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { ConflictError, InternalError, requireRoot } from '../errors.js';
+import { isSameProcessAlive } from '../util/process.js';
 import { findContainer } from './container-list.js';
 import type { RuntimeContext } from './runtime.js';
-import { type ContainerRecord, containerPaths, isProcessAlive } from './state.js';
+import { type ContainerRecord, containerPaths } from './state.js';
 
 export interface RemoveOptions {
   /** Kill a running container (SIGKILL) instead of refusing. */
@@ -75,7 +76,7 @@ export async function removeContainer(
         hint: 'wait until it has started, then remove it',
       });
     }
-    if (isProcessAlive(record.pid, record.pidStartTime)) {
+    if (isSameProcessAlive(record.pid, record.pidStartTime)) {
       try {
         process.kill(record.pid!, 'SIGKILL');
       } catch (error) {

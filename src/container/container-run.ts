@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, requireRoot } from '../errors.js';
 import type { StoredImage } from '../image/types.js';
 import { withLock } from '../util/lock.js';
+import { isSameProcessAlive, readProcessStartTicks } from '../util/process.js';
 import { validateLimits } from './cgroups/index.js';
 import type { CgroupHandle } from './cgroups/types.js';
 import { readAllRecords } from './container-list.js';
@@ -32,9 +33,7 @@ import {
   containerPaths,
   generateContainerId,
   generateContainerName,
-  isProcessAlive,
   parseSignal,
-  readProcStartTime,
   STATE_SCHEMA_VERSION,
   toExitInfo,
   validateContainerName,
@@ -94,7 +93,7 @@ let creatorStartTime: number | null | undefined;
 
 /** Our own /proc start time, read once: it identifies this process as a container's creator. */
 function ownStartTime(): number | null {
-  if (creatorStartTime === undefined) creatorStartTime = readProcStartTime(process.pid);
+  if (creatorStartTime === undefined) creatorStartTime = readProcessStartTicks(process.pid) ?? null;
   return creatorStartTime;
 }
 
@@ -342,9 +341,9 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     record.status = 'running';
     record.startedAt = new Date().toISOString();
     record.pid = launched.pid;
-    record.pidStartTime = readProcStartTime(launched.pid);
+    record.pidStartTime = readProcessStartTicks(launched.pid) ?? null;
     record.monitorPid = launched.monitorPid;
-    record.monitorStartTime = readProcStartTime(launched.monitorPid);
+    record.monitorStartTime = readProcessStartTicks(launched.monitorPid) ?? null;
     record.cgroupDirs = cgroup.dirs;
     writeRecord(paths, record);
   } catch (error) {
@@ -377,7 +376,7 @@ async function waitMonitorExit(record: ContainerRecord): Promise<void> {
   const deadline = Date.now() + MONITOR_EXIT_TIMEOUT_MS;
   for (
     let delayMs = 2;
-    isProcessAlive(record.monitorPid, record.monitorStartTime);
+    isSameProcessAlive(record.monitorPid, record.monitorStartTime);
     delayMs = Math.min(delayMs * 2, 50)
   ) {
     if (Date.now() > deadline) return;
@@ -467,7 +466,7 @@ function makeHandle(
     wait,
     kill: (signal: NodeJS.Signals | number = 'SIGKILL') => {
       // Without a known start time the pid may already belong to someone else.
-      if (!isProcessAlive(launched.pid, record.pidStartTime)) return;
+      if (!isSameProcessAlive(launched.pid, record.pidStartTime)) return;
       try {
         process.kill(launched.pid, signal);
       } catch (error) {
@@ -489,7 +488,7 @@ async function waitDetached(ctx: RuntimeContext, record: ContainerRecord): Promi
         hint: `see \`isobench inspect ${record.name}\``,
       });
     }
-    if (record.remove && !isProcessAlive(record.monitorPid, record.monitorStartTime)) {
+    if (record.remove && !isSameProcessAlive(record.monitorPid, record.monitorStartTime)) {
       throw new ConflictError(`container ${record.name} was removed on exit (--rm); its exit status is gone`);
     }
     await sleep(delayMs);

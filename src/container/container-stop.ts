@@ -3,10 +3,11 @@
 // handler for (pid_namespaces(7)), so a plain `sleep` only ends with the SIGKILL.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireRoot, TimeoutError } from '../errors.js';
+import { isSameProcessAlive } from '../util/process.js';
 import { findContainer } from './container-list.js';
 import { refreshContainer } from './container-refresh.js';
 import type { RuntimeContext } from './runtime.js';
-import { type ContainerRecord, containerPaths, isProcessAlive, readRecord } from './state.js';
+import { type ContainerRecord, containerPaths, readRecord } from './state.js';
 
 export interface StopOptions {
   /** Grace period between the stop signal and SIGKILL, in ms; default 10 000. */
@@ -15,7 +16,7 @@ export interface StopOptions {
 
 /** Sends `signal` to the workload if it is still the recorded process; false when it was gone. */
 export function signalWorkload(record: ContainerRecord, signal: NodeJS.Signals | number): boolean {
-  if (!isProcessAlive(record.pid, record.pidStartTime)) return false;
+  if (!isSameProcessAlive(record.pid, record.pidStartTime)) return false;
   try {
     process.kill(record.pid!, signal);
     return true;
@@ -29,7 +30,7 @@ export function signalWorkload(record: ContainerRecord, signal: NodeJS.Signals |
 async function waitWorkloadGone(record: ContainerRecord, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (let delayMs = 2; ; delayMs = Math.min(delayMs * 2, 50)) {
-    if (!isProcessAlive(record.pid, record.pidStartTime)) return true;
+    if (!isSameProcessAlive(record.pid, record.pidStartTime)) return true;
     if (Date.now() >= deadline) return false;
     await sleep(delayMs);
   }

@@ -42,17 +42,8 @@ export interface HelperConfigExtra {
   rlimits?: readonly RlimitSpec[];
 }
 
-/** The process `exec` starts inside a running container. */
-export interface ExecProcess {
-  args: string[];
-  /** KEY=VALUE */
-  env: string[];
-  /** Absolute, must exist inside the container. */
-  cwd: string;
-  uid: number;
-  gid: number;
-  additionalGids: number[];
-}
+/** The process `exec` starts inside a running container: the process fields of a spec (cwd must exist inside it). */
+export type ExecProcess = Pick<ContainerSpec, 'args' | 'env' | 'cwd' | 'uid' | 'gid' | 'additionalGids'>;
 
 /** Appends `key\0value\0` records; a NUL inside a value would end it early, so it is refused. */
 class RecordWriter {

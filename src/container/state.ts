@@ -211,54 +211,6 @@ export function readRecord(paths: ContainerPaths): ContainerRecord | undefined {
   return parseRecord(text, paths.stateFile);
 }
 
-/** Fields of /proc/<pid>/stat we use. */
-export interface ProcStat {
-  /** Single-letter state: R, S, D, Z (zombie), X, ... */
-  state: string;
-  /** Field 22: start time after boot in clock ticks; with the pid it names one process for the boot's lifetime. */
-  startTime: number;
-}
-
-/** Parses a /proc/<pid>/stat line. comm (field 2) may hold spaces and ')' so we split after the last ')'. */
-export function parseProcStat(text: string): ProcStat | undefined {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return undefined;
-  const fields = text.slice(close + 2).split(' ');
-  // fields[0] is field 3 (state), so field 22 is fields[19].
-  const state = fields[0];
-  const startTime = Number(fields[19]);
-  if (state === undefined || !Number.isSafeInteger(startTime)) return undefined;
-  return { state, startTime };
-}
-
-/** Reads /proc/<pid>/stat; undefined when the process does not exist. */
-export function readProcStat(pid: number, procRoot = '/proc'): ProcStat | undefined {
-  try {
-    return parseProcStat(readFileSync(`${procRoot}/${pid}/stat`, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/** Start time of `pid`, or null when it is already gone. */
-export function readProcStartTime(pid: number, procRoot = '/proc'): number | null {
-  return readProcStat(pid, procRoot)?.startTime ?? null;
-}
-
-/**
- * True when `pid` is the process recorded (same start time) and not a zombie. An unknown start
- * time (the process was gone before we could read it) counts as not alive: pids are reused.
- */
-export function isProcessAlive(
-  pid: number | undefined,
-  startTime: number | null | undefined,
-  procRoot = '/proc',
-): boolean {
-  if (pid === undefined || startTime === null || startTime === undefined) return false;
-  const stat = readProcStat(pid, procRoot);
-  return stat !== undefined && stat.startTime === startTime && stat.state !== 'Z' && stat.state !== 'X';
-}
-
 /** Parses the monitor's exit file "<exitCode> <signalNumber>\n"; undefined when malformed. */
 export function parseExitFile(text: string): { exitCode: number; signalNumber: number } | undefined {
   const match = /^(\d{1,3}) (\d{1,2})\n?$/.exec(text);

@@ -282,6 +282,16 @@ function barLabel(series: SeriesView, report: ReportModel): string {
   return report.runs.length > 1 ? `${series.targetLabel} · ${report.runs[series.runIndex]!.label}` : series.targetLabel;
 }
 
+/** A line of one series: the target's colour, dashed by run. */
+function targetLineStyle(series: SeriesView) {
+  return {
+    backgroundColor: TARGET_COLOURS[series.target],
+    borderColor: TARGET_COLOURS[series.target],
+    borderDash: RUN_DASHES[series.runIndex % RUN_DASHES.length]!,
+    fill: false,
+  };
+}
+
 function sortByTarget(series: SeriesView[]): SeriesView[] {
   return [...series].sort(
     (a, b) => a.runIndex - b.runIndex || TARGET_KINDS.indexOf(a.target) - TARGET_KINDS.indexOf(b.target),
@@ -374,10 +384,7 @@ function buildDensityCharts(report: ReportModel): ChartSpec[] {
     const datasets: ChartDataset[] = all.map(({ series: s, points }) => ({
       label: barLabel(s, report),
       data: points.sort((a, b) => a.x - b.x).map((p) => ({ x: p.x, y: p.y / scale.divisor })),
-      backgroundColor: TARGET_COLOURS[s.target],
-      borderColor: TARGET_COLOURS[s.target],
-      borderDash: RUN_DASHES[s.runIndex % RUN_DASHES.length]!,
-      fill: false,
+      ...targetLineStyle(s),
       pointRadius: 4,
     }));
     return [
@@ -538,10 +545,7 @@ function buildTimelineCharts(report: ReportModel): ChartSpec[] {
     const datasets: ChartDataset[] = series.map((s) => ({
       label: barLabel(s, report),
       data: s.timeline!.map((p) => ({ x: p.tMs, y: p.pssBytes / scale.divisor })),
-      backgroundColor: TARGET_COLOURS[s.target],
-      borderColor: TARGET_COLOURS[s.target],
-      borderDash: RUN_DASHES[s.runIndex % RUN_DASHES.length]!,
-      fill: false,
+      ...targetLineStyle(s),
       pointRadius: 0,
     }));
     return [

@@ -4,6 +4,7 @@ import {
   type CompareReport,
   type CompareRow,
   FAILING_VERDICTS,
+  ROW_VERDICTS,
   type RowVerdict,
   type RunRef,
 } from './compare-types.js';
@@ -13,17 +14,6 @@ export interface CompareMarkdownOptions {
   /** Prefix verdicts with ✅/⚠️/❌ (default true); false prints words only. */
   emoji?: boolean;
 }
-
-const VERDICT_ORDER: readonly RowVerdict[] = [
-  'regression',
-  'failed',
-  'improvement',
-  'unchanged',
-  'inconclusive',
-  'refused',
-  'added',
-  'removed',
-];
 
 const VERDICT_EMOJI: Record<RowVerdict, string> = {
   regression: '❌',
@@ -68,7 +58,7 @@ export function formatCompareMarkdown(report: CompareReport, options: CompareMar
 
 /** "isobench compare: ❌ 1 regression, 12 unchanged, 1 inconclusive". */
 export function describeHeadline(report: CompareReport, emoji = true): string {
-  const parts = VERDICT_ORDER.filter((v) => report.counts[v] > 0).map((v) => `${report.counts[v]} ${v}`);
+  const parts = ROW_VERDICTS.filter((v) => report.counts[v] > 0).map((v) => `${report.counts[v]} ${v}`);
   const failing = FAILING_VERDICTS.some((v) => report.counts[v] > 0);
   const doubtful = report.counts.inconclusive + report.counts.refused > 0;
   const mark = failing ? '❌' : doubtful ? '⚠️' : '✅';

@@ -11,6 +11,18 @@ import type { ConfidenceInterval, Verdict } from '../stats/index.js';
  */
 export type RowVerdict = Verdict | 'failed' | 'refused' | 'added' | 'removed';
 
+/** Every row verdict, worst first: the order of counts and summaries. */
+export const ROW_VERDICTS: readonly RowVerdict[] = [
+  'regression',
+  'failed',
+  'improvement',
+  'unchanged',
+  'inconclusive',
+  'refused',
+  'added',
+  'removed',
+];
+
 /** Verdicts that make `isobench compare` exit 1. */
 export const FAILING_VERDICTS: readonly RowVerdict[] = ['regression', 'failed'];
 

@@ -5,7 +5,15 @@ import type { MetricSeries, RunResult, Series } from '../results/schema.js';
 import type { MetricName } from '../scenario/schema.js';
 import { compareSamples, median } from '../stats/index.js';
 import { describeFieldDiff, diffHosts, diffScenarios, readScenarioThresholds } from './compare-checks.js';
-import type { CompareReport, CompareRow, RowVerdict, RunRef, ScenarioDiff, ThresholdSource } from './compare-types.js';
+import {
+  type CompareReport,
+  type CompareRow,
+  ROW_VERDICTS,
+  type RowVerdict,
+  type RunRef,
+  type ScenarioDiff,
+  type ThresholdSource,
+} from './compare-types.js';
 
 export const DEFAULT_THRESHOLD_RATIO = 0.05;
 export const DEFAULT_ALPHA = 0.05;
@@ -28,17 +36,6 @@ interface Side {
   series: Series;
   run: RunResult;
 }
-
-const ROW_VERDICTS: readonly RowVerdict[] = [
-  'regression',
-  'failed',
-  'improvement',
-  'unchanged',
-  'inconclusive',
-  'refused',
-  'added',
-  'removed',
-];
 
 /**
  * Compares a candidate run with a baseline: one run, or several runs pooled (their samples of a

@@ -3,7 +3,7 @@
 
 import { stringify } from 'csv-stringify/sync';
 import type { Exporter } from './exporter.js';
-import type { ReportModel, RunInfo, SeriesView } from './model.js';
+import type { MetricFigures, ReportModel, RunInfo, SeriesView } from './model.js';
 
 /**
  * Neutralises spreadsheet formulas in text from the run (hostnames, names): a cell starting with
@@ -29,8 +29,22 @@ function numberCell(value: number | null | undefined): string | number {
   return value === null || value === undefined ? '' : value;
 }
 
-function identityCells(run: RunInfo, series: SeriesView): string[] {
-  return [guardCsvText(run.runId), guardCsvText(run.hostname), run.commit ?? '', series.scenario, series.case];
+/** Header cells naming a series x metric row, up to its unit: run, host, ..., param_*, ..., unit. */
+function seriesHeader(keys: readonly string[]): string[] {
+  return [
+    ...['run', 'host', 'commit', 'scenario', 'case'],
+    ...keys.map((key) => `param_${key}`),
+    ...['target', 'accel', 'metric', 'unit'],
+  ];
+}
+
+/** The cells under seriesHeader() for one metric of one series. */
+function seriesCells(run: RunInfo, series: SeriesView, keys: readonly string[], figures: MetricFigures): string[] {
+  return [
+    ...[guardCsvText(run.runId), guardCsvText(run.hostname), run.commit ?? '', series.scenario, series.case],
+    ...paramCells(series, keys),
+    ...[series.target, series.accel ?? '', figures.metric, figures.unit],
+  ];
 }
 
 function allSeries(report: ReportModel): SeriesView[] {
@@ -41,9 +55,8 @@ function allSeries(report: ReportModel): SeriesView[] {
 export function renderSummaryCsv(report: ReportModel): string {
   const keys = listParamKeys(report);
   const header = [
-    ...['run', 'host', 'commit', 'scenario', 'case'],
-    ...keys.map((key) => `param_${key}`),
-    ...['target', 'accel', 'metric', 'unit', 'n', 'median', 'mean', 'p95', 'min', 'max', 'stddev'],
+    ...seriesHeader(keys),
+    ...['n', 'median', 'mean', 'p95', 'min', 'max', 'stddev'],
     ...['ci_low', 'ci_high', 'ratio_to_native', 'ratio_ci_low', 'ratio_ci_high'],
   ];
   const rows: Array<Array<string | number>> = [header];
@@ -53,12 +66,7 @@ export function renderSummaryCsv(report: ReportModel): string {
       const s = figures.summary;
       const ratio = figures.ratioToNative;
       rows.push([
-        ...identityCells(run, series),
-        ...paramCells(series, keys),
-        series.target,
-        series.accel ?? '',
-        figures.metric,
-        figures.unit,
+        ...seriesCells(run, series, keys, figures),
         s?.n ?? 0,
         ...[s?.median, s?.mean, s?.p95, s?.min, s?.max, s?.stddev, s?.ci.low, s?.ci.high].map(numberCell),
         ...[ratio?.ratio, ratio?.ci?.low, ratio?.ci?.high].map(numberCell),
@@ -71,26 +79,13 @@ export function renderSummaryCsv(report: ReportModel): string {
 /** Renders samples.csv. */
 export function renderSamplesCsv(report: ReportModel): string {
   const keys = listParamKeys(report);
-  const header = [
-    ...['run', 'host', 'commit', 'scenario', 'case'],
-    ...keys.map((key) => `param_${key}`),
-    ...['target', 'accel', 'metric', 'unit', 'iteration', 'value'],
-  ];
+  const header = [...seriesHeader(keys), 'iteration', 'value'];
   const rows: Array<Array<string | number>> = [header];
   for (const series of allSeries(report)) {
     const run = report.runs[series.runIndex]!;
     for (const figures of series.metrics) {
       figures.samples.forEach((value, k) => {
-        rows.push([
-          ...identityCells(run, series),
-          ...paramCells(series, keys),
-          series.target,
-          series.accel ?? '',
-          figures.metric,
-          figures.unit,
-          figures.sampleIterations[k]!,
-          value,
-        ]);
+        rows.push([...seriesCells(run, series, keys, figures), figures.sampleIterations[k]!, value]);
       });
     }
   }

@@ -77,8 +77,8 @@ export interface MetricFigures {
   ratioToNative: RatioFigure | null;
 }
 
-/** One target of one (run, scenario, case, point). */
-export interface SeriesView {
+/** Where a series or group stands: which run, scenario, case and sweep point. */
+export interface SeriesPlace {
   runIndex: number;
   scenario: string;
   case: string;
@@ -86,6 +86,10 @@ export interface SeriesView {
   point: Series['point'];
   pointKey: string;
   pointLabel: string;
+}
+
+/** One target of one (run, scenario, case, point). */
+export interface SeriesView extends SeriesPlace {
   target: TargetKind;
   accel: Accel | null;
   /** "vm (TCG)", "vm (KVM)", "native", ... */
@@ -103,14 +107,7 @@ export interface SeriesView {
 }
 
 /** The targets of one run at one (scenario, case, point), in TARGET_KINDS order. */
-export interface SeriesGroup {
-  runIndex: number;
-  scenario: string;
-  case: string;
-  measure: Series['measure'];
-  point: Series['point'];
-  pointKey: string;
-  pointLabel: string;
+export interface SeriesGroup extends SeriesPlace {
   series: SeriesView[];
 }
 

@@ -26,16 +26,7 @@ export const TARGET_COLOURS: Record<TargetKind, string> = {
 };
 
 /** Colours for series that are not targets (phases, disk components), in a fixed order. */
-export const COMPONENT_COLOURS = [
-  '#E69F00',
-  '#56B4E9',
-  '#009E73',
-  '#F0E442',
-  '#0072B2',
-  '#D55E00',
-  '#CC79A7',
-  '#000000',
-];
+export const COMPONENT_COLOURS: readonly string[] = OKABE_ITO;
 
 /** Colour of whiskers, reference lines and text. */
 export const INK_COLOUR = '#000000';

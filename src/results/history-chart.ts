@@ -2,6 +2,7 @@
 // several), runs along the x axis labelled by short commit or date, colour-blind-safe colours.
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import { InputError } from '../errors.js';
+import { INK_COLOUR, OKABE_ITO, TARGET_COLOURS } from '../report/palette.js';
 import { chooseScale, describeAxis } from '../report/units.js';
 import type { TrendRow } from './history.js';
 
@@ -9,18 +10,6 @@ export type ChartFormat = 'png' | 'svg';
 
 const WIDTH_PX = 960;
 const HEIGHT_PX = 540;
-
-/** Okabe–Ito palette (distinguishable with the common colour-vision deficiencies). */
-const OKABE_ITO = ['#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7', '#000000'] as const;
-// Each target keeps its colour across charts; extra lines take the remaining ones.
-const TARGET_COLOURS: Record<string, string> = {
-  native: '#000000',
-  container: '#0072B2',
-  vm: '#D55E00',
-  runc: '#009E73',
-  crun: '#CC79A7',
-  podman: '#E69F00',
-};
 
 /** 'png' or 'svg' from a file name; InputError for any other extension. */
 export function chartFormatOf(file: string): ChartFormat {
@@ -50,11 +39,13 @@ export async function renderTrendChart(rows: TrendRow[], format: ChartFormat): P
   const scale = chooseScale(unit, Math.max(...rows.map((r) => Math.abs(r.median))));
   const lines = groupLines(rows);
   const multiplePerTarget = new Set(lines.map((l) => l.target)).size < lines.length;
+  // Each target keeps its report colour; extra lines take the colours no target uses.
+  const targetColours: Record<string, string | undefined> = TARGET_COLOURS;
   const spare = OKABE_ITO.filter((c) => !Object.values(TARGET_COLOURS).includes(c));
   const datasets = lines.map((line, i) => {
     const colour = multiplePerTarget
       ? OKABE_ITO[i % OKABE_ITO.length]!
-      : (TARGET_COLOURS[line.target] ?? spare[i % spare.length] ?? '#000000');
+      : (targetColours[line.target] ?? spare[i % spare.length] ?? INK_COLOUR);
     const byRun = new Map(line.rows.map((r) => [r.runId, r.median / scale.divisor]));
     return {
       label: line.label,

@@ -16,6 +16,7 @@ import { openProcFile, type ProcFileHandle } from '../measure/proc-files.js';
 import { createTreeMemoryReader, type TreeMemoryReader } from '../measure/process-memory.js';
 import { listProcessTreeSync } from '../measure/process-tree.js';
 import { helperBinary, type RootLayout, rootLayout } from '../paths.js';
+import { settleReadyAtExit } from './child-exit.js';
 import { ensureImage } from './image-prep.js';
 import { createReadyMarkerReader, followStream, type ReadyMarkerReader, tailStream } from './ready-marker.js';
 import type { Availability, Instance, InstanceExit, MemorySample, Target, WorkloadSpec } from './types.js';
@@ -249,18 +250,12 @@ class ContainerInstance implements Instance {
     const waited = handle.wait().then((info: ExitInfo) => ({ info, atNs: monotonicNs() }));
     this.exited = Promise.all([waited, stdoutDone]).then(
       ([{ info, atNs: waitedAtNs }, drainedAtNs]) => {
+        // biome-ignore lint/complexity/useMathMinMax: bigints; Math.max takes numbers only.
         const atNs = waitedAtNs > drainedAtNs ? waitedAtNs : drainedAtNs;
         const exit: InstanceExit = { exitCode: info.exitCode, atNs, oomKilled: info.oomKilled };
         this.exit = exit;
-        if (workload.readyMarker === undefined) this.reader.resolveAt(atNs);
-        else {
-          const stderr = stderrTail();
-          this.reader.fail(
-            new WorkloadError(
-              `the container exited with code ${exit.exitCode} (${info.reason}) before printing the ready marker '${workload.readyMarker}'${stderr ? `: ${stderr}` : ''}`,
-            ),
-          );
-        }
+        const description = `the container exited with code ${exit.exitCode} (${info.reason})`;
+        settleReadyAtExit(this.reader, workload.readyMarker, atNs, description, stderrTail());
         return exit;
       },
       (error: Error) => {

@@ -2,7 +2,6 @@
 // its own. The baseline every other target is compared to.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs, constants as fsConstants } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { EnvironmentError, WorkloadError } from '../errors.js';
 import { monotonicNs } from '../measure/clock.js';
@@ -10,7 +9,8 @@ import { measureDiskUsage } from '../measure/disk-usage.js';
 import { readProcessTreeMemory } from '../measure/process-memory.js';
 import { listProcessTreeSync } from '../measure/process-tree.js';
 import { probeBinary, type RootLayout, rootLayout } from '../paths.js';
-import { createReadyMarkerReader, followStream, type ReadyMarkerReader, tailStream } from './ready-marker.js';
+import { followChildExit } from './child-exit.js';
+import { createReadyMarkerReader, type ReadyMarkerReader } from './ready-marker.js';
 import type { Availability, Instance, InstanceExit, MemorySample, Target, WorkloadSpec } from './types.js';
 
 /** argv[0] that names the probe program (build/isobench-probe natively, /usr/bin in images). */
@@ -21,13 +21,6 @@ const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 export interface NativeTargetOptions {
   /** Absolute state root; scratch dirs go under its tmp/. */
   root: string;
-}
-
-/** The shell-style exit code of a child: its code, or 128 + the signal number. */
-export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  const number = signal === null ? undefined : osConstants.signals[signal];
-  return number === undefined ? 128 : 128 + number;
 }
 
 /**
@@ -158,24 +151,8 @@ class NativeInstance implements Instance {
     this.pid = child.pid!;
     this.reader = createReadyMarkerReader(workload.readyMarker);
     this.ready = this.reader.ready;
-    const stdoutDone = followStream(child.stdout!, this.reader);
-    const stderrTail = tailStream(child.stderr);
-    const exitedAt = new Promise<{ atNs: bigint; code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ atNs: monotonicNs(), code, signal }));
-    });
-    // 'exit' gives the moment; the lines are complete only once stdout has ended too.
-    this.exited = Promise.all([exitedAt, stdoutDone]).then(([{ atNs, code, signal }]) => {
-      const exit: InstanceExit = { exitCode: exitCodeOf(code, signal), atNs };
+    this.exited = followChildExit(child, this.reader, workload.readyMarker, 'the workload').then((exit) => {
       this.exit = exit;
-      if (workload.readyMarker === undefined) this.reader.resolveAt(atNs);
-      else {
-        const stderr = stderrTail();
-        this.reader.fail(
-          new WorkloadError(
-            `the workload exited with code ${exit.exitCode} before printing the ready marker '${workload.readyMarker}'${stderr ? `: ${stderr}` : ''}`,
-          ),
-        );
-      }
       return exit;
     });
   }

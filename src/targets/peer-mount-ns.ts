@@ -6,7 +6,8 @@ import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import { monotonicNs } from '../measure/clock.js';
-import { identityOf, isAlive, type ProcessIdentity, runTool, selfIdentity } from './peer-exec.js';
+import { identityOf, isIdentityAlive, type ProcessIdentity, selfIdentity } from '../util/process.js';
+import { runTool } from './peer-exec.js';
 
 /** cgroup layout of the host, from the mount table. */
 export type CgroupHostMode = 'v1' | 'v2' | 'hybrid' | 'none';
@@ -101,12 +102,12 @@ export class MountNamespaceHolder {
 
   /** Whether the holder still runs. */
   isAlive(): boolean {
-    return isAlive(this.identity);
+    return isIdentityAlive(this.identity);
   }
 
   /** Ends the holder (closing its stdin, then SIGKILL) and removes its record. Idempotent. */
   async stop(): Promise<void> {
-    if (isAlive(this.identity)) {
+    if (isIdentityAlive(this.identity)) {
       const gone = new Promise<void>((resolve) => {
         if (this.child.exitCode !== null || this.child.signalCode !== null) resolve();
         else this.child.once('exit', () => resolve());
@@ -133,8 +134,8 @@ export async function gcHolders(root: string): Promise<number[]> {
       await fs.rm(file, { force: true });
       continue;
     }
-    if (isAlive(record.owner)) continue;
-    if (isAlive(record.holder)) {
+    if (isIdentityAlive(record.owner)) continue;
+    if (isIdentityAlive(record.holder)) {
       try {
         process.kill(record.holder.pid, 'SIGKILL');
         killed.push(record.holder.pid);

@@ -12,8 +12,9 @@ import { ImageStore } from '../image/store.js';
 import type { ImageRuntimeConfig } from '../image/types.js';
 import { monotonicNs } from '../measure/clock.js';
 import { measureDiskUsage } from '../measure/disk-usage.js';
+import { isIdentityAlive, type ProcessIdentity } from '../util/process.js';
 import { buildOciConfig } from './oci-bundle.js';
-import { isAlive, type ProcessIdentity, runTool } from './peer-exec.js';
+import { runTool } from './peer-exec.js';
 import { PeerInstance } from './peer-process.js';
 import {
   bundlePaths,
@@ -162,7 +163,7 @@ export abstract class OciPeerTarget implements Target {
 
   // After the CLI exited: forget the runtime's state if it kept any, unmount, drop dir and cgroup.
   private async release(id: string, paths: PeerBundlePaths, cgroupsPath: string, invocation: RuntimeInvocation) {
-    const holderAlive = invocation.holder === undefined || isAlive(invocation.holder);
+    const holderAlive = invocation.holder === undefined || isIdentityAlive(invocation.holder);
     if (holderAlive) await this.runRuntime(invocation, ['delete', '-f', id]).catch(() => undefined);
     await removePeerBundle(
       paths,

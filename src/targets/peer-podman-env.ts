@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isAlive, type ProcessIdentity, runTool, type ToolResult } from './peer-exec.js';
+import { isIdentityAlive, type ProcessIdentity } from '../util/process.js';
+import { runTool, type ToolResult } from './peer-exec.js';
 
 /** cgroup parent of podman's containers (libpod-<id>) and of its conmons (conmon/). */
 export const PODMAN_CGROUP_PARENT = '/isobench-podman';
@@ -123,7 +124,7 @@ export async function gcPodmanLeftovers(root: string): Promise<{ removed: string
     } catch {
       record = undefined;
     }
-    if (record && isAlive(record.owner)) continue;
+    if (record && isIdentityAlive(record.owner)) continue;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) {
       problems.push(`podman instance record ${file} has an invalid name`);
       continue;

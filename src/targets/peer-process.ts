@@ -2,15 +2,13 @@
 // followed for the ready marker, its exit, and memory summed over its process tree(s) + cgroup.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { parseMemoryStat } from '../container/cgroups/parse-cgroup-files.js';
-import { WorkloadError } from '../errors.js';
-import { monotonicNs } from '../measure/clock.js';
 import { readIfPresent } from '../measure/proc-files.js';
 import { readProcessMemory } from '../measure/process-memory.js';
 import { listProcessTreeSync } from '../measure/process-tree.js';
-import { createReadyMarkerReader, followStream, tailStream } from './ready-marker.js';
+import { followChildExit } from './child-exit.js';
+import { createReadyMarkerReader } from './ready-marker.js';
 import type { Instance, InstanceExit, MemorySample, WorkloadSpec } from './types.js';
 
 /** Waits this long for the runtime CLI to exit after the runtime killed the container. */
@@ -30,13 +28,6 @@ export interface PeerInstanceHooks {
   kill(): Promise<void>;
   /** Frees everything once the CLI process has exited: runtime state, mounts, dirs, cgroups. */
   release(): Promise<void>;
-}
-
-/** The shell-style exit code of a child: its code, or 128 + the signal number. */
-export function shellExitCode(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  const number = signal === null ? undefined : osConstants.signals[signal];
-  return number === undefined ? 128 : 128 + number;
 }
 
 /** memory.* figures of a cgroup, v1 (memory hierarchy) or v2 (unified), or undefined if it is gone. */
@@ -110,27 +101,12 @@ export class PeerInstance implements Instance {
     workload: Pick<WorkloadSpec, 'readyMarker'>,
     readonly launchedAtNs: bigint,
     private readonly hooks: PeerInstanceHooks,
-    private readonly label: string,
+    label: string,
   ) {
     this.reader = createReadyMarkerReader(workload.readyMarker);
     this.ready = this.reader.ready;
-    const stdoutDone = followStream(child.stdout!, this.reader);
-    const stderrTail = tailStream(child.stderr);
-    const exitedAt = new Promise<{ atNs: bigint; code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ atNs: monotonicNs(), code, signal }));
-    });
-    this.exited = Promise.all([exitedAt, stdoutDone]).then(([{ atNs, code, signal }]) => {
-      const exit: InstanceExit = { exitCode: shellExitCode(code, signal), atNs };
+    this.exited = followChildExit(child, this.reader, workload.readyMarker, label).then((exit) => {
       this.exit = exit;
-      if (workload.readyMarker === undefined) this.reader.resolveAt(atNs);
-      else {
-        const stderr = stderrTail();
-        this.reader.fail(
-          new WorkloadError(
-            `${this.label} exited with code ${exit.exitCode} before printing the ready marker '${workload.readyMarker}'${stderr ? `: ${stderr}` : ''}`,
-          ),
-        );
-      }
       return exit;
     });
   }

@@ -6,7 +6,8 @@ import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, InputError } from '../errors.js';
 import { rootLayout } from '../paths.js';
-import { describeCommand, isAlive, type ProcessIdentity, runTool, selfIdentity } from './peer-exec.js';
+import { isIdentityAlive, type ProcessIdentity, selfIdentity } from '../util/process.js';
+import { describeCommand, runTool } from './peer-exec.js';
 import { gcHolders } from './peer-mount-ns.js';
 import { gcPodmanLeftovers } from './peer-podman-env.js';
 
@@ -232,7 +233,7 @@ export async function gcPeerLeftovers(root: string): Promise<PeerGcReport> {
     } catch {
       record = undefined; // Crashed before owner.json was complete: nothing was mounted or started yet.
     }
-    if (record && isAlive(record.owner)) continue;
+    if (record && isIdentityAlive(record.owner)) continue;
     try {
       if (record) await deleteLeftoverContainer(record);
       if (isMountedHere(paths.rootfs)) await runTool('umount', ['-l', paths.rootfs]);
@@ -266,7 +267,7 @@ async function deleteLeftoverContainer(record: PeerInstanceRecord): Promise<void
     return;
   }
   const args = ['delete', '-f', record.id];
-  if (record.mountHolder && isAlive(record.mountHolder)) {
+  if (record.mountHolder && isIdentityAlive(record.mountHolder)) {
     await runTool('nsenter', [`--mount=/proc/${record.mountHolder.pid}/ns/mnt`, '--', 'crun', ...args]).catch(
       () => undefined,
     );

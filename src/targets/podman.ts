@@ -16,7 +16,7 @@ import { ImageStore } from '../image/store.js';
 import { monotonicNs } from '../measure/clock.js';
 import { measureDiskUsage } from '../measure/disk-usage.js';
 import { readIfPresent } from '../measure/proc-files.js';
-import { selfIdentity } from './peer-exec.js';
+import { selfIdentity } from '../util/process.js';
 import { newInstanceId, type PeerTargetOptions } from './peer-oci-target.js';
 import {
   PODMAN_CGROUP_PARENT,

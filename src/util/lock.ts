@@ -4,15 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { TimeoutError } from '../errors.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { isProcessAlive } from './process.js';
 
 async function tryBreakStale(dir: string): Promise<boolean> {
   let owner: number;
@@ -27,7 +19,7 @@ async function tryBreakStale(dir: string): Promise<boolean> {
     }
     return false;
   }
-  if (Number.isFinite(owner) && !isAlive(owner)) {
+  if (Number.isFinite(owner) && !isProcessAlive(owner)) {
     await fs.rm(dir, { recursive: true, force: true });
     return true;
   }

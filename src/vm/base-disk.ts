@@ -22,7 +22,8 @@ export interface BaseDiskMeta {
 /**
  * Runs in a private mount namespace (unshare --mount --propagation private): the read-only overlay
  * of the lower dirs (so whiteouts apply) dies with the namespace, whatever happens to us.
- * Size: content + 25 % + 64 MiB of free space for the workload (the file is sparse).
+ * Size: content + 25 % + 512 MiB of free space for the workload's writes (the disk scenarios write
+ * 64 MiB and more; the file is sparse and the qcow2 overlay only grows by what is written).
  * No journal: the disk is rebuilt rather than repaired, and mounting skips journal set-up.
  */
 const BUILD_SCRIPT = `set -eu
@@ -30,7 +31,7 @@ merged=$1 out=$2 lower=$3
 mount -t overlay -o ro,lowerdir="$lower" isobench-vm "$merged"
 kib=$(du -skx "$merged" | cut -f1)
 inodes=$(find "$merged" -xdev | wc -l)
-truncate -s "$(( kib + kib / 4 + 65536 ))K" "$out"
+truncate -s "$(( kib + kib / 4 + 524288 ))K" "$out"
 mke2fs -q -F -t ext4 -O ^has_journal -N "$(( inodes + 4096 ))" -m 0 -L isobench -d "$merged" "$out"
 `;
 

@@ -4,13 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { ConflictError } from '../errors.js';
 import type { RootLayout } from '../paths.js';
-import { clockParamsFor } from './guest-clock.js';
-import { buildKernelCmdline } from './guest-config.js';
+import { isSameProcessAlive, readProcessStartTicks } from '../util/process.js';
 import { spawnDetachedQemu } from './launch-qemu.js';
 import { createOverlayDisk } from './overlay-disk.js';
 import { prepareVm, type VmLaunchOptions } from './prepare.js';
-import { isSameProcessAlive, readProcessStartTicks } from './process.js';
-import { buildQemuArgs } from './qemu-args.js';
+import { buildPreparedQemuArgs, newVmState } from './prepared-launch.js';
 import { connectQmp } from './qmp.js';
 import { SerialParser } from './serial-parser.js';
 import {
@@ -38,46 +36,17 @@ export async function startVm(layout: RootLayout, options: StartVmOptions): Prom
   const paths = vmPaths(layout, id);
   const nonce = randomBytes(8).toString('hex');
   await fs.mkdir(paths.dir, { recursive: true });
-  const state: VmState = {
-    id,
-    name: options.name ?? id,
-    image: prepared.image.ref,
-    digest: prepared.image.digest,
-    accel: prepared.accel,
-    machine: prepared.machine,
-    mode: 'detached',
-    status: 'created',
-    createdAt: new Date().toISOString(),
-    autoRemove: options.autoRemove === true,
-    nonce,
-  };
+  const state: VmState = { ...newVmState(prepared, id, options.name, 'detached', options.autoRemove === true), nonce };
   try {
     await writeVmState(layout, state);
     await createOverlayDisk(prepared.baseDiskPath, paths.overlay);
-    const cmdline = buildKernelCmdline([...prepared.definition.cmdline, ...(await clockParamsFor(prepared.accel))], {
+    const args = await buildPreparedQemuArgs(prepared, paths, {
       nonce,
       hostname: state.name,
-      argv: prepared.argv,
-      env: prepared.env,
-      workdir: prepared.workdir,
-      user: prepared.user,
-      network: prepared.network,
-    });
-    const args = buildQemuArgs({
-      accel: prepared.accel,
-      machine: prepared.machine,
-      memoryMiB: prepared.memoryMiB,
-      cpus: prepared.cpus,
-      kernelPath: prepared.kernelPath,
-      initrdPath: prepared.initrdPath,
-      cmdline,
-      diskPath: paths.overlay,
-      network: prepared.network,
-      qmpSocketPath: paths.qmpSocket,
       serial: { kind: 'file', path: paths.serialLog },
     });
     state.qemuPid = await spawnDetachedQemu(args, paths.qemuLog);
-    state.qemuStartTicks = await readProcessStartTicks(state.qemuPid);
+    state.qemuStartTicks = readProcessStartTicks(state.qemuPid);
     state.status = 'running';
     await writeVmState(layout, state);
     return state;
@@ -90,7 +59,6 @@ export async function startVm(layout: RootLayout, options: StartVmOptions): Prom
 
 /** True while the VM's QEMU process (pid + start time) exists. */
 export async function isQemuAlive(state: VmState): Promise<boolean> {
-  if (state.qemuPid === undefined || state.qemuStartTicks === undefined) return false;
   return isSameProcessAlive(state.qemuPid, state.qemuStartTicks);
 }
 

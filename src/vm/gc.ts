@@ -4,8 +4,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { RootLayout } from '../paths.js';
+import { isProcessAlive, isSameProcessAlive } from '../util/process.js';
 import { isQemuAlive, listVms } from './detached.js';
-import { isSameProcessAlive } from './process.js';
 import { listVmIds, readVmState, vmPaths } from './vm-state.js';
 
 /** What one gc pass did. */
@@ -21,15 +21,6 @@ const HALF_CREATED_GRACE_MS = 60_000;
 
 /** Temp dirs made by the VM target are named <prefix><pid>-<random>; the pid says who owns them. */
 export const VM_TEMP_PREFIXES = ['vm-disk-', 'kernel-tree-', 'kernel-download-'];
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Runs one gc pass over layout.vm and layout.tmp. Safe while other isobench processes run. */
 export async function gcVms(layout: RootLayout): Promise<VmGcReport> {
@@ -49,7 +40,7 @@ export async function gcVms(layout: RootLayout): Promise<VmGcReport> {
     const ownerAlive =
       state.ownerStartTicks === undefined
         ? isProcessAlive(state.ownerPid)
-        : await isSameProcessAlive(state.ownerPid, state.ownerStartTicks);
+        : isSameProcessAlive(state.ownerPid, state.ownerStartTicks);
     if (ownerAlive) continue;
     if (await isQemuAlive(state)) {
       process.kill(state.qemuPid!, 'SIGKILL');

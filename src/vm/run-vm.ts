@@ -4,15 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { IsobenchError, TimeoutError, WorkloadError } from '../errors.js';
 import type { RootLayout } from '../paths.js';
+import { readProcessStartTicks } from '../util/process.js';
 import type { VmAccel } from './accel.js';
 import type { VmMachine } from './definition.js';
-import { clockParamsFor } from './guest-clock.js';
-import { buildKernelCmdline } from './guest-config.js';
 import { spawnAttachedQemu } from './launch-qemu.js';
 import { createOverlayDisk } from './overlay-disk.js';
 import { type PreparedVm, prepareVm, type VmLaunchOptions } from './prepare.js';
-import { readProcessStartTicks } from './process.js';
-import { buildQemuArgs } from './qemu-args.js';
+import { buildPreparedQemuArgs, newVmState } from './prepared-launch.js';
 import { SerialParser } from './serial-parser.js';
 import { newVmId, type VmState, vmPaths, writeVmState } from './vm-state.js';
 
@@ -77,18 +75,9 @@ export async function runVm(layout: RootLayout, options: RunVmOptions): Promise<
   const paths = vmPaths(layout, id);
   await fs.mkdir(paths.dir, { recursive: true });
   const state: VmState = {
-    id,
-    name: options.name ?? id,
-    image: prepared.image.ref,
-    digest: prepared.image.digest,
-    accel: prepared.accel,
-    machine: prepared.machine,
-    mode: 'attached',
-    status: 'created',
-    createdAt: new Date().toISOString(),
+    ...newVmState(prepared, id, options.name, 'attached', options.keep !== true),
     ownerPid: process.pid,
-    ownerStartTicks: await readProcessStartTicks(process.pid),
-    autoRemove: options.keep !== true,
+    ownerStartTicks: readProcessStartTicks(process.pid),
   };
   try {
     await writeVmState(layout, state);
@@ -112,29 +101,7 @@ async function superviseAttached(
 ): Promise<VmRunResult> {
   const paths = vmPaths(layout, state.id);
   const nonce = randomBytes(8).toString('hex');
-  const baseParams = [...prepared.definition.cmdline, ...(await clockParamsFor(prepared.accel))];
-  const cmdline = buildKernelCmdline(baseParams, {
-    nonce,
-    hostname: state.name,
-    argv: prepared.argv,
-    env: prepared.env,
-    workdir: prepared.workdir,
-    user: prepared.user,
-    network: prepared.network,
-  });
-  const args = buildQemuArgs({
-    accel: prepared.accel,
-    machine: prepared.machine,
-    memoryMiB: prepared.memoryMiB,
-    cpus: prepared.cpus,
-    kernelPath: prepared.kernelPath,
-    initrdPath: prepared.initrdPath,
-    cmdline,
-    diskPath: paths.overlay,
-    network: prepared.network,
-    qmpSocketPath: paths.qmpSocket,
-    serial: { kind: 'stdio' },
-  });
+  const args = await buildPreparedQemuArgs(prepared, paths, { nonce, hostname: state.name, serial: { kind: 'stdio' } });
 
   const since = (t0: bigint): number => Number(process.hrtime.bigint() - t0);
   let exitCode: number | undefined;
@@ -191,10 +158,8 @@ async function superviseAttached(
     state.status = 'running';
     state.qemuPid = child.pid;
     options.onQemuStarted?.(child.pid!, state.id);
-    void readProcessStartTicks(child.pid!).then((ticks) => {
-      state.qemuStartTicks = ticks;
-      return writeVmState(layout, state).catch(() => undefined);
-    });
+    state.qemuStartTicks = readProcessStartTicks(child.pid!);
+    void writeVmState(layout, state).catch(() => undefined);
   });
   if (options.signal?.aborted) kill('abort');
   const exit = await closed;

@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IntegrityError, UnsafeArchiveError } from '../../src/errors.js';
 import { exportArchive, importArchive } from '../../src/image/archive.js';
 import { ImageStore } from '../../src/image/store.js';
 import type { StoredImage } from '../../src/image/types.js';
-import { helperBinary } from '../../src/paths.js';
+import { packToStream, useOverlayMarksHelper } from '../fixtures/overlay-marks-helper.js';
 
 const run = (cmd: string, args: string[]) =>
   execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -25,38 +25,7 @@ async function busyboxTar(): Promise<Readable> {
   for (const applet of ['sh', 'ls', 'cat'])
     pack.entry({ name: `bin/${applet}`, type: 'symlink', linkname: 'busybox', mtime });
   pack.entry({ name: 'etc/motd', mode: 0o644, mtime }, 'hello\n');
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Readable.from([Buffer.concat(chunks)]);
-}
-
-/** Uses the real helper when built; otherwise a stand-in doing the same with mknod and python's setxattr. */
-async function useOverlayMarksHelper(dir: string): Promise<() => void> {
-  const previous = process.env.ISOBENCH_HELPER;
-  if (existsSync(helperBinary())) return () => {};
-  const fake = path.join(dir, 'fake-helper.sh');
-  await fs.writeFile(
-    fake,
-    `#!/bin/sh
-[ "$1" = overlay-marks ] || exit 2
-cd "$2" || exit 1
-while IFS= read -r line; do
-  p=\${line#? }
-  case "$line" in
-    w\\ *) mknod -- "$p" c 0 0 || exit 1 ;;
-    o\\ *) python3 -c 'import os,sys; os.setxattr(sys.argv[1], "trusted.overlay.opaque", b"y", follow_symlinks=False)' "$p" || exit 1 ;;
-    *) exit 3 ;;
-  esac
-done
-`,
-    { mode: 0o755 },
-  );
-  process.env.ISOBENCH_HELPER = fake;
-  return () => {
-    if (previous === undefined) delete process.env.ISOBENCH_HELPER;
-    else process.env.ISOBENCH_HELPER = previous;
-  };
+  return packToStream(pack);
 }
 
 let tmp: string;

@@ -10,12 +10,11 @@ import {
   type ContainerRecord,
   containerPaths,
   generateContainerId,
-  isProcessAlive,
-  readProcStartTime,
   STATE_SCHEMA_VERSION,
   writeRecord,
 } from '../../src/container/state.js';
 import { packageDir } from '../../src/paths.js';
+import { isSameProcessAlive, readProcessStartTicks } from '../../src/util/process.js';
 import { makeBusyboxImage, makeTestRoot, removeTestRoot, type TestRoot } from './runtime-fixture.js';
 
 let t: TestRoot;
@@ -96,7 +95,7 @@ describe('a CLI killed by SIGKILL', () => {
     child.kill('SIGKILL');
     await exitOf(child);
     // PDEATHSIG on the helper side ends the workload.
-    await waitUntil(() => !isProcessAlive(pid, record.pidStartTime), 'the workload to die with its CLI');
+    await waitUntil(() => !isSameProcessAlive(pid, record.pidStartTime), 'the workload to die with its CLI');
     const after = await runtime.get(id);
     expect(after.status).toBe('stopped');
     expect(after.statusDetail).toBe('the attached isobench process died before recording the exit');
@@ -151,10 +150,10 @@ describe('gc', () => {
     const dead = spawn('true');
     await exitOf(dead);
     writeRecord(containerPaths(runtime.context.layout.containers, record.id), { ...record, monitorPid: dead.pid! });
-    expect(isProcessAlive(handle.pid, record.pidStartTime)).toBe(true);
+    expect(isSameProcessAlive(handle.pid, record.pidStartTime)).toBe(true);
     const report = await runtime.gc();
     expect(report.killedOrphans).toEqual([`${record.id.slice(0, 12)} (orphan)`]);
-    await waitUntil(() => !isProcessAlive(handle.pid, record.pidStartTime), 'the orphan to die');
+    await waitUntil(() => !isSameProcessAlive(handle.pid, record.pidStartTime), 'the orphan to die');
     expect(await runtime.get('orphan')).toMatchObject({
       status: 'stopped',
       statusDetail: 'killed by gc: its monitor had died',
@@ -166,10 +165,10 @@ describe('gc', () => {
     await runtime.run({ image: 'busybox', name: 'monitorless', args: ['sleep', '1000'], detach: true });
     const record = await runtime.get('monitorless');
     process.kill(record.monitorPid!, 'SIGKILL');
-    await waitUntil(() => !isProcessAlive(record.monitorPid, record.monitorStartTime), 'the monitor to die');
+    await waitUntil(() => !isSameProcessAlive(record.monitorPid, record.monitorStartTime), 'the monitor to die');
     // Whether PDEATHSIG or gc ends the workload, afterwards it is stopped and its processes gone.
     await runtime.gc();
-    await waitUntil(() => !isProcessAlive(record.pid, record.pidStartTime), 'the workload to die');
+    await waitUntil(() => !isSameProcessAlive(record.pid, record.pidStartTime), 'the workload to die');
     expect((await runtime.get('monitorless')).status).toBe('stopped');
     await runtime.remove('monitorless');
   });
@@ -240,7 +239,7 @@ describe('gc', () => {
     const report = await runtime.gc();
     expect(Object.values(report).flat()).toEqual([]);
     expect((await runtime.get('alive')).status).toBe('running');
-    expect(readProcStartTime((await runtime.get('alive')).pid!)).not.toBeNull();
+    expect(readProcessStartTicks((await runtime.get('alive')).pid!)).toBeDefined();
     await runtime.remove('alive', { force: true });
   });
 });

@@ -3,14 +3,13 @@
 import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import type { CliContext } from '../../src/cli/context.js';
 import type { ContainerHandle, ExitInfo, RunRequest, Runtime } from '../../src/container/index.js';
-import { packLayerFromDir } from '../../src/image/layer-tar.js';
-import { ImageStore } from '../../src/image/store.js';
 import type { ImageRuntimeConfig, StoredImage } from '../../src/image/types.js';
 import { rootLayout } from '../../src/paths.js';
-import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { commitBusyboxImage } from '../fixtures/busybox-image.js';
+import { ensureHelperBuilt } from '../fixtures/rootfs.js';
 
 /** A fresh state root and cgroup parent for one test file. */
 export interface TestRoot {
@@ -33,25 +32,13 @@ export async function makeBusyboxImage(
   ref: string,
   config: ImageRuntimeConfig = {},
 ): Promise<StoredImage> {
-  const store = await ImageStore.open(root);
-  const rootfs = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-rootfs-'));
-  try {
-    await makeBusyboxRootfs(rootfs);
-    const tar = new PassThrough();
-    const [layer] = await Promise.all([store.addLayer(tar), packLayerFromDir(rootfs, tar, { overlayUpper: false })]);
-    return await store.commitImage({
-      ref,
-      layers: [layer],
-      config: {
-        architecture: 'amd64',
-        os: 'linux',
-        config: { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'], WorkingDir: '/', User: '', ...config },
-        rootfs: { type: 'layers', diff_ids: [layer.diffId] },
-      },
-    });
-  } finally {
-    await fs.rm(rootfs, { recursive: true, force: true });
-  }
+  return commitBusyboxImage(root, ref, {
+    Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
+    Cmd: ['sh'],
+    WorkingDir: '/',
+    User: '',
+    ...config,
+  });
 }
 
 function collect(stream: NodeJS.ReadableStream | undefined): Promise<string> {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/container/index.js';
-import { isProcessAlive } from '../../src/container/state.js';
+import { isSameProcessAlive } from '../../src/util/process.js';
 import { makeBusyboxImage, makeTestRoot, removeTestRoot, type TestRoot } from './runtime-fixture.js';
 
 let t: TestRoot;
@@ -148,9 +148,9 @@ describe('names and removal', () => {
       code: 'CONFLICT',
       hint: expect.stringContaining('isobench rm -f dup'),
     });
-    expect(isProcessAlive(record.pid, record.pidStartTime)).toBe(true);
+    expect(isSameProcessAlive(record.pid, record.pidStartTime)).toBe(true);
     await runtime.remove('dup', { force: true });
-    expect(isProcessAlive(record.pid, record.pidStartTime)).toBe(false);
+    expect(isSameProcessAlive(record.pid, record.pidStartTime)).toBe(false);
     expect(existsSync(path.join(t.root, 'containers', record.id))).toBe(false);
     expect(await runtime.context.cgroups.listIds()).not.toContain(record.id);
     // The name is free again.

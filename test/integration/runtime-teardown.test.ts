@@ -7,8 +7,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ContainerHandle, Runtime } from '../../src/container/index.js';
-import { containerPaths, isProcessAlive } from '../../src/container/state.js';
+import { containerPaths } from '../../src/container/state.js';
 import { rootLayout } from '../../src/paths.js';
+import { isSameProcessAlive } from '../../src/util/process.js';
 import { makeBusyboxImage, makeTestRoot, removeTestRoot, type TestRoot } from './runtime-fixture.js';
 
 let t: TestRoot;
@@ -80,7 +81,7 @@ async function startSleeper(remove: boolean) {
   const nsLink = readlinkSync(`/proc/${handle.pid}/ns/mnt`);
   const paths = containerPaths(rootLayout(t.root).containers, handle.id);
   // Alive now: the checks below that it is gone mean something.
-  expect(isProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(true);
+  expect(isSameProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(true);
   expect(referencesTo(nsLink, paths.rootfsDir)).not.toEqual([]);
   return { handle, record, nsLink, paths };
 }
@@ -98,10 +99,10 @@ describe('attached teardown', () => {
     // wait for it would finish within the pause (it takes ~10 ms here). Already gone: nothing to freeze.
     const helper = record.monitorPid!;
     let frozen = false;
-    if (isProcessAlive(helper, record.monitorStartTime)) {
+    if (isSameProcessAlive(helper, record.monitorStartTime)) {
       process.kill(helper, 'SIGSTOP');
       // Still there and stopped: it cannot exit (nor its pid be reused) until SIGCONT.
-      frozen = isProcessAlive(helper, record.monitorStartTime);
+      frozen = isSameProcessAlive(helper, record.monitorStartTime);
     }
     let finishedWhileFrozen = false;
     const cleaning = handle.cleanup().then(() => {
@@ -114,7 +115,7 @@ describe('attached teardown', () => {
     }
     await cleaning;
     expect(finishedWhileFrozen).toBe(false);
-    expect(isProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
+    expect(isSameProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
     expect(referencesTo(nsLink, paths.rootfsDir)).toEqual([]);
     expect(existsSync(paths.dir)).toBe(false);
   });
@@ -124,7 +125,7 @@ describe('attached teardown', () => {
     handle.kill('SIGKILL');
     expect((await handle.wait()).exitCode).toBe(137);
     await runtime.close();
-    expect(isProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
+    expect(isSameProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
     expect(referencesTo(nsLink, paths.rootfsDir)).toEqual([]);
     expect(existsSync(paths.dir)).toBe(false);
     expect(await runtime.list({ all: true })).toEqual([]);
@@ -133,8 +134,8 @@ describe('attached teardown', () => {
   it('cleanup() of a running container kills it and waits for its teardown', async () => {
     const { handle, record, nsLink, paths } = await startSleeper(false);
     await handle.cleanup();
-    expect(isProcessAlive(handle.pid, record.pidStartTime)).toBe(false);
-    expect(isProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
+    expect(isSameProcessAlive(handle.pid, record.pidStartTime)).toBe(false);
+    expect(isSameProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
     expect(referencesTo(nsLink, paths.rootfsDir)).toEqual([]);
     expect(existsSync(paths.dir)).toBe(false);
   });
@@ -152,7 +153,7 @@ describe('detached teardown', () => {
     expect(readlinkSync(`/proc/${record.monitorPid}/fd/3`)).toBe(nsLink);
     const paths = containerPaths(rootLayout(t.root).containers, handle.id);
     await handle.cleanup();
-    expect(isProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
+    expect(isSameProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
     expect(referencesTo(nsLink, paths.rootfsDir)).toEqual([]);
     expect(existsSync(paths.dir)).toBe(false);
   });

@@ -60,13 +60,18 @@ describe('suite end to end (native, container, vm)', () => {
       overrides: {},
     });
     const hello = run.series.filter((s) => s.case === 'hello');
-    expect(hello.map((s) => `${s.target}:${s.status}:${s.reason ?? ''}`)).toEqual(['native:ok:', 'container:ok:', 'vm:ok:']);
+    expect(hello.map((s) => `${s.target}:${s.status}:${s.reason ?? ''}`)).toEqual([
+      'native:ok:',
+      'container:ok:',
+      'vm:ok:',
+    ]);
     for (const series of hello) {
       const exit = series.metrics['startup.exit']!;
       expect(exit.samples).toHaveLength(2);
       expect(Math.min(...exit.samples)).toBeGreaterThan(0);
       // Ready comes before exit in every iteration.
-      for (const it of series.iterations) expect(it.values['startup.ready']!).toBeLessThanOrEqual(it.values['startup.exit']!);
+      for (const it of series.iterations)
+        expect(it.values['startup.ready']!).toBeLessThanOrEqual(it.values['startup.exit']!);
     }
     const vm = hello.find((s) => s.target === 'vm')!;
     expect(vm.accel === 'tcg' || vm.accel === 'kvm').toBe(true);
@@ -76,7 +81,9 @@ describe('suite end to end (native, container, vm)', () => {
       // The probe allocated and touched 8 MiB: the instance's PSS holds at least that.
       expect(series.metrics['memory.pss']!.samples[0]!).toBeGreaterThan(8 * 1048576);
     }
-    expect(idle.find((s) => s.target === 'container')!.metrics['memory.cgroup']!.samples[0]!).toBeGreaterThan(8 * 1048576);
+    expect(idle.find((s) => s.target === 'container')!.metrics['memory.cgroup']!.samples[0]!).toBeGreaterThan(
+      8 * 1048576,
+    );
     expect((await readRun(runDir)).series).toHaveLength(run.series.length);
 
     const report = await writeReport([run], path.join(runDir, 'report'));

@@ -4,17 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packLayerFromDir } from '../../src/image/layer-tar.js';
 import { ImageStore } from '../../src/image/store.js';
-import { probeBinary } from '../../src/paths.js';
 import { CrunTarget } from '../../src/targets/crun.js';
 import { holdersDir, MountNamespaceHolder } from '../../src/targets/peer-mount-ns.js';
 import { bundlePaths, createPeerBundle, isMountedHere, peersDir } from '../../src/targets/peer-rootfs.js';
 import { gcPeerLeftovers, RuncTarget } from '../../src/targets/runc.js';
 import type { Instance, Target, WorkloadSpec } from '../../src/targets/types.js';
-import { makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { commitBusyboxImage } from '../fixtures/busybox-image.js';
 
 const IMAGE = 'peers-busybox:1';
 let root: string;
@@ -32,34 +29,6 @@ function workload(script: string, extra: Partial<WorkloadSpec> = {}): WorkloadSp
   };
 }
 
-/** Busybox image committed to a temp store. */
-async function makeImage(stateRoot: string): Promise<void> {
-  const store = await ImageStore.open(stateRoot);
-  const rootfs = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-peers-rootfs-'));
-  try {
-    await makeBusyboxRootfs(rootfs);
-    // The shared probe program, when built, so scenarios' workloads can run here too.
-    if (existsSync(probeBinary())) {
-      await fs.mkdir(path.join(rootfs, 'usr', 'bin'), { recursive: true });
-      await fs.copyFile(probeBinary(), path.join(rootfs, 'usr', 'bin', 'isobench-probe'));
-    }
-    const tar = new PassThrough();
-    const [layer] = await Promise.all([store.addLayer(tar), packLayerFromDir(rootfs, tar, { overlayUpper: false })]);
-    await store.commitImage({
-      ref: IMAGE,
-      layers: [layer],
-      config: {
-        architecture: 'amd64',
-        os: 'linux',
-        config: { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'FROM_IMAGE=yes'], Cmd: ['sh'], WorkingDir: '/tmp' },
-        rootfs: { type: 'layers', diff_ids: [layer.diffId] },
-      },
-    });
-  } finally {
-    await fs.rm(rootfs, { recursive: true, force: true });
-  }
-}
-
 /** Instance ids currently in <root>/targets/peers (recorded so the leak check can look for them). */
 function noteIds(): void {
   for (const name of readdirSync(peersDir(root))) if (!ids.includes(name)) ids.push(name);
@@ -74,7 +43,12 @@ function mountsBelow(dir: string): string[] {
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-peers-oci-'));
-  await makeImage(root);
+  await commitBusyboxImage(
+    root,
+    IMAGE,
+    { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'FROM_IMAGE=yes'], Cmd: ['sh'], WorkingDir: '/tmp' },
+    { withProbe: true },
+  );
 });
 
 afterAll(async () => {

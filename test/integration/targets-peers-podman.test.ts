@@ -5,16 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packLayerFromDir } from '../../src/image/layer-tar.js';
-import { ImageStore } from '../../src/image/store.js';
-import { probeBinary } from '../../src/paths.js';
 import { PODMAN_CGROUP_PARENT, podmanGlobalArgs, podmanLayout } from '../../src/targets/peer-podman-env.js';
 import { gcPeerLeftovers } from '../../src/targets/peer-rootfs.js';
 import { PodmanTarget } from '../../src/targets/podman.js';
 import type { WorkloadSpec } from '../../src/targets/types.js';
-import { makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { commitBusyboxImage } from '../fixtures/busybox-image.js';
 
 const IMAGE = 'peers-busybox:1';
 let root: string;
@@ -49,34 +45,12 @@ function mountsBelow(dir: string): string[] {
 
 beforeAll(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-peers-podman-'));
-  const store = await ImageStore.open(root);
-  const rootfs = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-peers-rootfs-'));
-  try {
-    await makeBusyboxRootfs(rootfs);
-    // The shared probe program, when built, so scenarios' workloads can run here too.
-    if (existsSync(probeBinary())) {
-      await fs.mkdir(path.join(rootfs, 'usr', 'bin'), { recursive: true });
-      await fs.copyFile(probeBinary(), path.join(rootfs, 'usr', 'bin', 'isobench-probe'));
-    }
-    const tar = new PassThrough();
-    const [layer] = await Promise.all([store.addLayer(tar), packLayerFromDir(rootfs, tar, { overlayUpper: false })]);
-    await store.commitImage({
-      ref: IMAGE,
-      layers: [layer],
-      config: {
-        architecture: 'amd64',
-        os: 'linux',
-        config: {
-          Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'FROM_IMAGE=yes'],
-          Entrypoint: ['/bin/false'],
-          Cmd: ['x'],
-        },
-        rootfs: { type: 'layers', diff_ids: [layer.diffId] },
-      },
-    });
-  } finally {
-    await fs.rm(rootfs, { recursive: true, force: true });
-  }
+  await commitBusyboxImage(
+    root,
+    IMAGE,
+    { Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'FROM_IMAGE=yes'], Entrypoint: ['/bin/false'], Cmd: ['x'] },
+    { withProbe: true },
+  );
   target = new PodmanTarget({ root });
   expect(await target.probe()).toMatchObject({ available: true });
   await target.prepare(workload('true'));

@@ -7,40 +7,20 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TimeoutError } from '../../src/errors.js';
-import { ImageStore } from '../../src/image/store.js';
 import { packageDir, type RootLayout, rootLayout } from '../../src/paths.js';
 import { baseDiskPaths } from '../../src/vm/base-disk.js';
 import { gcVms, listVms, removeVm, runVm, startVm, stopVm } from '../../src/vm/index.js';
+import { buildVmBusyboxImage } from './vm-fixture.js';
 
 const run = promisify(execFile);
 
-async function buildBusyboxImage(root: string): Promise<string> {
-  const rootfs = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-vm-rootfs-'));
-  try {
-    for (const dir of ['bin', 'etc', 'tmp']) await fs.mkdir(path.join(rootfs, dir));
-    await fs.copyFile('/bin/busybox', path.join(rootfs, 'bin', 'busybox'));
-    await fs.chmod(path.join(rootfs, 'bin', 'busybox'), 0o755);
-    for (const applet of ['sh', 'echo', 'sleep']) await fs.symlink('busybox', path.join(rootfs, 'bin', applet));
-    await fs.writeFile(path.join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-    const store = await ImageStore.open(root);
-    const tar = spawn('tar', ['-C', rootfs, '--numeric-owner', '-cf', '-', '.'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const layer = await store.addLayer(tar.stdout!);
-    const image = await store.commitImage({
-      config: {
-        architecture: 'amd64',
-        os: 'linux',
-        config: { Env: ['PATH=/bin'], Cmd: ['echo', 'hi'] },
-        rootfs: { type: 'layers', diff_ids: [layer.diffId] },
-      },
-      layers: [layer],
-      ref: 'vmtest:busybox',
-    });
-    return image.digest;
-  } finally {
-    await fs.rm(rootfs, { recursive: true, force: true });
-  }
+function buildBusyboxImage(root: string): Promise<string> {
+  return buildVmBusyboxImage(root, {
+    dirs: ['bin', 'etc', 'tmp'],
+    applets: ['sh', 'echo', 'sleep'],
+    passwd: 'root:x:0:0:root:/root:/bin/sh\n',
+    env: ['PATH=/bin'],
+  });
 }
 
 /** QEMU processes whose command line mentions `root`. */

@@ -1,6 +1,6 @@
 // The VM target for real (QEMU, TCG here): a busybox image from a temp store boots with the Debian
 // kernel, runs its workload, and reports output, exit code, env, workdir and isolation.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -9,46 +9,23 @@ import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vmRunCommand } from '../../src/cli/commands/vm-run.js';
-import { ImageStore } from '../../src/image/store.js';
 import { type RootLayout, rootLayout } from '../../src/paths.js';
 import { baseDiskPaths } from '../../src/vm/base-disk.js';
 import { runVm } from '../../src/vm/index.js';
+import { buildVmBusyboxImage } from './vm-fixture.js';
 
 const run = promisify(execFile);
 const APPLETS = ['sh', 'echo', 'cat', 'pwd', 'uname', 'id', 'ls', 'touch', 'env', 'sleep', 'true', 'false'];
 
 /** Builds a one-layer busybox image "vmtest:busybox" in a fresh store under `root`. */
-async function buildBusyboxImage(root: string): Promise<string> {
-  const rootfs = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-vm-rootfs-'));
-  try {
-    for (const dir of ['bin', 'etc', 'tmp', 'root', 'data']) await fs.mkdir(path.join(rootfs, dir));
-    await fs.copyFile('/bin/busybox', path.join(rootfs, 'bin', 'busybox'));
-    await fs.chmod(path.join(rootfs, 'bin', 'busybox'), 0o755);
-    for (const applet of APPLETS) await fs.symlink('busybox', path.join(rootfs, 'bin', applet));
-    await fs.writeFile(
-      path.join(rootfs, 'etc', 'passwd'),
-      'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n',
-    );
-    await fs.writeFile(path.join(rootfs, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
-    const store = await ImageStore.open(root);
-    const tar = spawn('tar', ['-C', rootfs, '--numeric-owner', '-cf', '-', '.'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const layer = await store.addLayer(tar.stdout!);
-    const image = await store.commitImage({
-      config: {
-        architecture: 'amd64',
-        os: 'linux',
-        config: { Env: ['PATH=/bin', 'FROM_IMAGE=1'], Cmd: ['echo', 'hi'] },
-        rootfs: { type: 'layers', diff_ids: [layer.diffId] },
-      },
-      layers: [layer],
-      ref: 'vmtest:busybox',
-    });
-    return image.digest;
-  } finally {
-    await fs.rm(rootfs, { recursive: true, force: true });
-  }
+function buildBusyboxImage(root: string): Promise<string> {
+  return buildVmBusyboxImage(root, {
+    dirs: ['bin', 'etc', 'tmp', 'root', 'data'],
+    applets: APPLETS,
+    passwd: 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/sh\n',
+    group: 'root:x:0:\nnogroup:x:65534:\n',
+    env: ['PATH=/bin', 'FROM_IMAGE=1'],
+  });
 }
 
 async function sha256Of(file: string): Promise<string> {

@@ -7,7 +7,7 @@ import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnsafeArchiveError } from '../../src/errors.js';
 import { extractLayer, packLayerFromDir } from '../../src/image/layer-tar.js';
-import { helperBinary } from '../../src/paths.js';
+import { packToStream, useOverlayMarksHelper } from '../fixtures/overlay-marks-helper.js';
 
 type Spec = {
   name: string;
@@ -29,38 +29,7 @@ async function makeTar(entries: Spec[]): Promise<Readable> {
     const { body, ...header } = e;
     pack.entry({ type: 'file', mode: 0o644, mtime: new Date(1_000_000_000_000), ...header }, body ?? '');
   }
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack as unknown as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Readable.from([Buffer.concat(chunks)]);
-}
-
-/** Uses the real helper when built; otherwise a stand-in doing the same with mknod and python's setxattr. */
-async function useOverlayMarksHelper(dir: string): Promise<() => void> {
-  const previous = process.env.ISOBENCH_HELPER;
-  if (existsSync(helperBinary())) return () => {};
-  const fake = path.join(dir, 'fake-helper.sh');
-  await fs.writeFile(
-    fake,
-    `#!/bin/sh
-[ "$1" = overlay-marks ] || exit 2
-cd "$2" || exit 1
-while IFS= read -r line; do
-  p=\${line#? }
-  case "$line" in
-    w\\ *) mknod -- "$p" c 0 0 || exit 1 ;;
-    o\\ *) python3 -c 'import os,sys; os.setxattr(sys.argv[1], "trusted.overlay.opaque", b"y", follow_symlinks=False)' "$p" || exit 1 ;;
-    *) exit 3 ;;
-  esac
-done
-`,
-    { mode: 0o755 },
-  );
-  process.env.ISOBENCH_HELPER = fake;
-  return () => {
-    if (previous === undefined) delete process.env.ISOBENCH_HELPER;
-    else process.env.ISOBENCH_HELPER = previous;
-  };
+  return packToStream(pack);
 }
 
 function opaqueXattr(p: string): string {

@@ -5,13 +5,13 @@ import {
   generateContainerName,
   isContainerId,
   parseExitFile,
-  parseProcStat,
   parseRecord,
   parseSignal,
   STATE_SCHEMA_VERSION,
   toExitInfo,
   validateContainerName,
 } from '../../src/container/state.js';
+import { parseProcStat } from '../../src/util/process.js';
 
 const ID = 'ab'.repeat(32);
 
@@ -52,7 +52,7 @@ const probes = { workloadAlive: false, monitorAlive: false, creatorAlive: false,
 describe('parseProcStat', () => {
   it('reads state and field 22 after a comm holding spaces and parentheses', () => {
     const line = '4242 (we ird) (x)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 50\n';
-    expect(parseProcStat(line)).toEqual({ state: 'S', startTime: 987654 });
+    expect(parseProcStat(line)).toEqual({ state: 'S', startTicks: 987654 });
   });
   it('rejects a line without a comm', () => {
     expect(parseProcStat('garbage')).toBeUndefined();

@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exitCodeOf, resolveNativeProgram } from '../../src/targets/native.js';
+import { exitCodeOf } from '../../src/targets/child-exit.js';
+import { resolveNativeProgram } from '../../src/targets/native.js';
 
 describe('resolveNativeProgram', () => {
   let dir: string;

@@ -10,6 +10,7 @@ import { chartFormatOf, renderTrendChart } from '../../results/history-chart.js'
 import { readRun } from '../../results/read-run.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import type { CliContext } from '../context.js';
+import { formatTextTable } from '../text-table.js';
 
 export interface HistoryCommandOptions {
   scenario?: string;
@@ -82,15 +83,7 @@ export function formatTrendTable(rows: TrendRow[]): string {
       String(r.n),
     ]),
   ];
-  const widths = table[0]!.map((_, col) => Math.max(...table.map((r) => r[col]!.length)));
-  return table
-    .map((r) =>
-      r
-        .map((cell, col) => cell.padEnd(widths[col]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return formatTextTable(table);
 }
 
 function parseLimit(text: string | undefined): number {

@@ -1,30 +1,8 @@
 // `isobench image ls`: the images in the store with their disk usage.
 import { ImageStore } from '../../image/store.js';
+import { formatValue } from '../../report/units.js';
 import type { CliContext } from '../context.js';
-
-/** 1536 -> "1.5 KiB" (binary units, one decimal). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
-function formatTable(rows: string[][]): string {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, col) => cell.padEnd(widths[col]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
+import { formatTextTable } from '../text-table.js';
 
 /**
  * Lists images: REPOSITORY TAG DIGEST(12 hex) CREATED SIZE SHARED UNIQUE, one row per ref
@@ -59,11 +37,11 @@ export async function imageLsCommand(ctx: CliContext, opts: { json?: boolean }):
       r.tag,
       r.digest.slice(7, 19),
       r.created ?? '-',
-      formatBytes(r.sizeBytes),
-      formatBytes(r.sharedBytes),
-      formatBytes(r.uniqueBytes),
+      formatValue('bytes', r.sizeBytes),
+      formatValue('bytes', r.sharedBytes),
+      formatValue('bytes', r.uniqueBytes),
     ]),
   ];
-  ctx.stdout.write(`${formatTable(table)}\n`);
+  ctx.stdout.write(`${formatTextTable(table)}\n`);
   return 0;
 }

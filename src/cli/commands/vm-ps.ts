@@ -1,6 +1,7 @@
 // `isobench vm ps [-a] [--json]`: list VMs (running ones, or all with -a), status refreshed.
 import { listVms } from '../../vm/index.js';
 import type { CliContext } from '../context.js';
+import { formatTextTable } from '../text-table.js';
 
 export interface VmPsCommandOptions {
   all?: boolean;
@@ -27,13 +28,6 @@ export async function vmPsCommand(ctx: CliContext, opts: VmPsCommandOptions = {}
       vm.createdAt,
     ]),
   ];
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  for (const row of rows)
-    ctx.stdout.write(
-      `${row
-        .map((cell, col) => cell.padEnd(widths[col]!))
-        .join('  ')
-        .trimEnd()}\n`,
-    );
+  ctx.stdout.write(`${formatTextTable(rows)}\n`);
   return 0;
 }

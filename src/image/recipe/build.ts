@@ -21,6 +21,7 @@ import {
   requireRoot,
 } from '../../errors.js';
 import { helperBinary, type RootLayout } from '../../paths.js';
+import { isProcessAlive } from '../../util/process.js';
 import { packLayerFromDir } from '../layer-tar.js';
 import { ImageStore, parseImageRef } from '../store.js';
 import type { ImageRuntimeConfig, LayerInfo, OciImageConfig, StoredImage } from '../types.js';
@@ -369,16 +370,7 @@ async function sweepStaleTempDirs(layout: RootLayout): Promise<void> {
     const match = new RegExp(`^${TEMP_PREFIX}(\\d+)-`).exec(name);
     if (!match) continue;
     const pid = Number(match[1]);
-    if (pid === process.pid || isAlive(pid)) continue;
+    if (pid === process.pid || isProcessAlive(pid)) continue;
     await fs.rm(path.join(layout.tmp, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

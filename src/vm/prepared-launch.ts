@@ -1,0 +1,67 @@
+// Turns a PreparedVm into its first state record and its QEMU argv: shared by attached and
+// detached runs, which differ only in ownership and in where the serial console goes.
+import { clockParamsFor } from './guest-clock.js';
+import { buildKernelCmdline } from './guest-config.js';
+import type { PreparedVm } from './prepare.js';
+import { buildQemuArgs, type SerialSink } from './qemu-args.js';
+import type { VmPaths, VmState } from './vm-state.js';
+
+/** The state fields every new VM starts with (status created); the caller adds its mode's fields. */
+export function newVmState(
+  prepared: PreparedVm,
+  id: string,
+  name: string | undefined,
+  mode: VmState['mode'],
+  autoRemove: boolean,
+): VmState {
+  return {
+    id,
+    name: name ?? id,
+    image: prepared.image.ref,
+    digest: prepared.image.digest,
+    accel: prepared.accel,
+    machine: prepared.machine,
+    mode,
+    status: 'created',
+    createdAt: new Date().toISOString(),
+    autoRemove,
+  };
+}
+
+/** What differs between launches of one prepared VM. */
+export interface GuestLaunch {
+  /** Marker nonce the guest's /init prints with ready/exit markers. */
+  nonce: string;
+  hostname: string;
+  serial: SerialSink;
+}
+
+/** The QEMU argv booting `prepared` on the overlay and QMP socket in `paths`. */
+export async function buildPreparedQemuArgs(
+  prepared: PreparedVm,
+  paths: VmPaths,
+  launch: GuestLaunch,
+): Promise<string[]> {
+  const cmdline = buildKernelCmdline([...prepared.definition.cmdline, ...(await clockParamsFor(prepared.accel))], {
+    nonce: launch.nonce,
+    hostname: launch.hostname,
+    argv: prepared.argv,
+    env: prepared.env,
+    workdir: prepared.workdir,
+    user: prepared.user,
+    network: prepared.network,
+  });
+  return buildQemuArgs({
+    accel: prepared.accel,
+    machine: prepared.machine,
+    memoryMiB: prepared.memoryMiB,
+    cpus: prepared.cpus,
+    kernelPath: prepared.kernelPath,
+    initrdPath: prepared.initrdPath,
+    cmdline,
+    diskPath: paths.overlay,
+    network: prepared.network,
+    qmpSocketPath: paths.qmpSocket,
+    serial: launch.serial,
+  });
+}

@@ -401,6 +401,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // A closed stdout (`| head`) must not crash us before the cleanups ran.
+  process.stdout.on('error', () => undefined);
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-bench-harness-'));
   cleanups.add('the temp state root', () => fs.rm(tmp, { recursive: true, force: true }));
   const root = path.join(tmp, 'root');

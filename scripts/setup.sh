@@ -18,7 +18,7 @@ fi
 packages=(
   qemu-system-x86 qemu-utils busybox-static e2fsprogs erofs-utils cpio xz-utils zstd kmod
   runc crun podman skopeo umoci debootstrap iproute2 util-linux attr
-  build-essential pkg-config python3
+  build-essential pkg-config python3 hyperfine strace
   libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev
 )
 missing=()

@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Bench } from 'tinybench';
 import { resolveUser } from '../src/container/user.js';
 import { ImageStore } from '../src/image/store.js';
 import { monotonicNs } from '../src/measure/clock.js';
@@ -194,6 +195,13 @@ async function measureSamplerCost(target: ContainerTarget, cleanups: Cleanups, s
     const direct = await measureSelfCpu(async () => {
       for (let i = 0; i < DIRECT_CALLS; i++) await instance.sampleMemory();
     });
+    // tinybench times the call loop itself: latency of one sampleMemory() (wall, warm).
+    const latencyBench = new Bench({ time: 1000, warmupTime: 200 });
+    latencyBench.add('sampleMemory', async () => {
+      await instance.sampleMemory();
+    });
+    await latencyBench.run();
+    const latency = latencyBench.tasks[0]?.result?.latency;
     const cost = median(rounds.map((r) => r.costCorePercent));
     return {
       timed:
@@ -211,6 +219,14 @@ async function measureSamplerCost(target: ContainerTarget, cleanups: Cleanups, s
       directCalls: DIRECT_CALLS,
       directPerCallCpuUs: round(cpuNsOf(direct) / DIRECT_CALLS / 1000, 1),
       directPerCallWallUs: round(direct.wallNs / DIRECT_CALLS / 1000, 1),
+      /** tinybench over 1 s (after 200 ms warm-up): wall latency of one call, µs. */
+      callLatencyUs: latency
+        ? {
+            n: latency.samples.length,
+            p50: round((latency.p50 ?? Number.NaN) * 1000, 1),
+            p99: round((latency.p99 ?? Number.NaN) * 1000, 1),
+          }
+        : undefined,
       goalCorePercent: SAMPLER_GOAL_CORE_FRACTION * 100,
       withinGoal: cost <= SAMPLER_GOAL_CORE_FRACTION * 100,
       firstSample: {
@@ -448,7 +464,10 @@ function printTable(result: Record<string, unknown>): void {
           `| pair ${i + 1} | ${r.samples} | ${r.idleCorePercent} | ${r.samplingCorePercent} | ${r.costCorePercent} | ${r.perSampleCpuUs} |`,
       ),
       `| **median of ${sampler.pairs.length}** | ${sampler.samples} | | | **${sampler.costCorePercent}** | ${sampler.perSampleCpuUs} |`,
-      `goal ≤ ${sampler.goalCorePercent} % of a core: ${sampler.withinGoal ? 'met' : 'missed'}; floor (no-op reader) ${sampler.floorCorePercent} % of a core; direct ${sampler.directPerCallCpuUs} µs CPU per sampleMemory() call (n=${sampler.directCalls}, warm)`,
+      `goal ≤ ${sampler.goalCorePercent} % of a core: ${sampler.withinGoal ? 'met' : 'missed'}; floor (no-op reader) ${sampler.floorCorePercent} % of a core; direct ${sampler.directPerCallCpuUs} µs CPU per sampleMemory() call (n=${sampler.directCalls}, warm)` +
+        (sampler.callLatencyUs
+          ? `; tinybench: p50 ${sampler.callLatencyUs.p50} µs, p99 ${sampler.callLatencyUs.p99} µs wall per call (n=${sampler.callLatencyUs.n})`
+          : ''),
       `timed: ${sampler.timed}; loadavg before ${sampler.loadavgBefore}`,
       '',
     );

@@ -461,6 +461,7 @@ function makeHandle(
     id: record.id,
     name: record.name,
     pid: launched.pid,
+    ...(launched.phasesNs ? { phasesNs: launched.phasesNs } : {}),
     ...(launched.stdout ? { stdout: launched.stdout } : {}),
     ...(launched.stderr ? { stderr: launched.stderr } : {}),
     wait,

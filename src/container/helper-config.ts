@@ -104,10 +104,27 @@ export function serializeExecConfig(
   return w.toBuffer();
 }
 
+/**
+ * Where the helper was at points of a `run`, as absolute CLOCK_MONOTONIC ns: the clock of
+ * process.hrtime.bigint(), so they compare directly with the caller's stamps. In order.
+ */
+export interface HelperPhasesNs {
+  /** The helper's main() began (after node's fork+exec of it). */
+  helperStartNs: bigint;
+  /** The clone child first ran, in its new pid/mount/uts/ipc(/net) namespaces. */
+  namespacesNs: bigint;
+  /** Its root was ready: overlay mounted, pivot_root done, /proc, /dev, /sys and masks in place. */
+  rootfsNs: bigint;
+  /** Just before execve of the workload (credentials, caps and cwd set). */
+  execNs: bigint;
+}
+
 /** One line the helper writes on fd 3. */
 export type HelperStatus =
   | { kind: 'monitor'; pid: number }
   | { kind: 'pid'; pid: number }
+  /** `stamps START NAMESPACES ROOTFS EXEC`: a `run` sends it in the same write() as, and just before, `pid`. */
+  | { kind: 'stamps'; phasesNs: HelperPhasesNs }
   | { kind: 'warn'; message: string }
   | { kind: 'error'; syscall: string; errno: number; message: string }
   /** exitCode is the code or 128+signal; signal is the signal number, 0 when the workload exited. */
@@ -124,6 +141,18 @@ export function parseStatusLine(line: string): HelperStatus | undefined {
     case 'pid': {
       const pid = int(rest);
       return pid === undefined ? undefined : { kind: word, pid };
+    }
+    case 'stamps': {
+      const match = /^(\d+) (\d+) (\d+) (\d+)$/.exec(rest);
+      if (!match) return undefined;
+      // bigint: monotonic ns pass 2^53 after ~104 days of uptime.
+      const [helperStartNs, namespacesNs, rootfsNs, execNs] = match.slice(1).map(BigInt) as [
+        bigint,
+        bigint,
+        bigint,
+        bigint,
+      ];
+      return { kind: 'stamps', phasesNs: { helperStartNs, namespacesNs, rootfsNs, execNs } };
     }
     case 'warn':
       return { kind: 'warn', message: rest };

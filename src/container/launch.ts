@@ -9,6 +9,7 @@ import { EnvironmentError, HelperError, InternalError, type IsobenchError } from
 import { helperBinary } from '../paths.js';
 import {
   errorFromStatus,
+  type HelperPhasesNs,
   type HelperStatus,
   parseStatusLine,
   serializeHelperConfig,
@@ -28,11 +29,19 @@ export interface HelperEnd {
   reported: boolean;
 }
 
+/** What a helper's `pid` line tells: the workload has exec'd. */
+export interface HelperStarted {
+  pid: number;
+  monitorPid: number;
+  /** `run`/`run-fd` only (absent from `exec` and older helpers): absolute monotonic ns, see HelperPhasesNs. */
+  phasesNs?: HelperPhasesNs;
+}
+
 /** A running helper process and the moments that matter. */
 export interface HelperRun {
   child: ChildProcess;
   /** Resolves on `pid N`; rejects (once the helper is gone) on an `error` line or an exit without `pid`. */
-  started: Promise<{ pid: number; monitorPid: number }>;
+  started: Promise<HelperStarted>;
   /**
    * Resolves on the helper's `exit` line (the workload has been reaped), or like `finished` when
    * the helper ends without one. Never rejects. For `run` the helper still holds the container's
@@ -45,6 +54,11 @@ export interface HelperRun {
 
 /** A launched container and the moment its helper is gone. */
 export interface LaunchedHelper extends LaunchedContainer {
+  /**
+   * The helper's launch stamps, absolute CLOCK_MONOTONIC ns (process.hrtime.bigint()'s clock, not
+   * ns from launch); absent when the helper sent none (an older helper, or its stamp page failed).
+   */
+  phasesNs?: HelperPhasesNs;
   /**
    * Resolves once the spawned helper has exited (never rejects). Attached: after the workload's
    * exit, once the container's mount namespace, with its overlay and every mount in it, is gone
@@ -95,15 +109,16 @@ export function startHelper(
   });
   let pid: number | undefined;
   let monitorPid: number | undefined;
+  let phasesNs: HelperPhasesNs | undefined;
   let failure: IsobenchError | undefined;
   let exitLine: Extract<HelperStatus, { kind: 'exit' }> | undefined;
   let resolveReported!: (end: HelperEnd) => void;
   const reported = new Promise<HelperEnd>((resolve) => {
     resolveReported = resolve;
   });
-  let resolveStarted!: (value: { pid: number; monitorPid: number }) => void;
+  let resolveStarted!: (value: HelperStarted) => void;
   let rejectStarted!: (error: IsobenchError) => void;
-  const started = new Promise<{ pid: number; monitorPid: number }>((resolve, reject) => {
+  const started = new Promise<HelperStarted>((resolve, reject) => {
     resolveStarted = resolve;
     rejectStarted = reject;
   });
@@ -114,6 +129,7 @@ export function startHelper(
     const status = parseStatusLine(line);
     if (!status) return;
     if (status.kind === 'monitor') monitorPid = status.pid;
+    else if (status.kind === 'stamps') phasesNs = status.phasesNs;
     else if (status.kind === 'warn') onWarning?.(status.message);
     else if (status.kind === 'error') failure ??= errorFromStatus(status);
     else if (status.kind === 'exit') {
@@ -122,7 +138,10 @@ export function startHelper(
       resolveReported({ exitCode: status.exitCode, signal: signalName(status.signal), reported: true });
     } else if (status.kind === 'pid' && pid === undefined) {
       pid = status.pid;
-      resolveStarted({ pid, monitorPid: monitorPid ?? child.pid ?? 0 });
+      const started: HelperStarted = { pid, monitorPid: monitorPid ?? child.pid ?? 0 };
+      // The `stamps` line, when sent, came in the same write() just before this one.
+      if (phasesNs) started.phasesNs = phasesNs;
+      resolveStarted(started);
     }
   };
 
@@ -184,11 +203,12 @@ function stdioFor(mode: LaunchMode): [StdioSlot, StdioSlot, StdioSlot] {
  * the helper's `exit` line with `exitedOn` 'report', or once the helper is gone with 'release'.
  */
 async function followLaunch(run: HelperRun, mode: LaunchMode, exitedOn: 'report' | 'release'): Promise<LaunchedHelper> {
-  const { pid, monitorPid } = await run.started;
+  const { pid, monitorPid, phasesNs } = await run.started;
   const released = run.finished.then(() => undefined);
+  const stamps = phasesNs ? { phasesNs } : {};
   if (mode.kind === 'detached') {
     await run.finished;
-    return { pid, monitorPid, released };
+    return { pid, monitorPid, released, ...stamps };
   }
   const ended = exitedOn === 'report' ? run.reported : run.finished;
   const launched: LaunchedHelper = {
@@ -196,6 +216,7 @@ async function followLaunch(run: HelperRun, mode: LaunchMode, exitedOn: 'report'
     monitorPid,
     exited: ended.then(({ exitCode, signal }) => (signal ? { exitCode, signal } : { exitCode })),
     released,
+    ...stamps,
   };
   if (mode.stdio === 'pipe') {
     launched.stdout = run.child.stdout!;

@@ -1,6 +1,7 @@
 // The container runtime as a library: one warm object (image store and cgroup manager opened
 // once) whose methods are the lifecycle verbs. The CLI commands and the benchmark harness both
 // drive containers through it; each verb lives in its own container-<verb>.ts.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { findContainer, isImageInUse, listContainers } from './container-list.js
 import { type RemoveOptions, removeContainer } from './container-remove.js';
 import { type RunRequest, runContainer } from './container-run.js';
 import { type StopOptions, stopContainer } from './container-stop.js';
+import type { HelperPhasesNs } from './helper-config.js';
 import type { ContainerRecord } from './state.js';
 import { containerPaths } from './state.js';
 import type { ExitInfo } from './types.js';
@@ -96,9 +98,17 @@ const runtimeCgroupFs: CgroupFs = {
   exists: async (file) => existsSync(file),
 };
 
+/**
+ * The default cgroup parent of a state root: one per root, so that `gc` on one root (which
+ * removes cgroups without a container dir) never touches the containers of another root.
+ */
+export function defaultCgroupParent(root: string): string {
+  return `isobench-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`;
+}
+
 /** Opens the cgroup manager over runtimeCgroupFs (as openCgroupManager does over nodeCgroupFs). */
-async function openRuntimeCgroups(parent: string | undefined): Promise<CgroupManager> {
-  const parentSegments = parseParentPath(parent ?? process.env.ISOBENCH_CGROUP_PARENT ?? 'isobench');
+async function openRuntimeCgroups(root: string, parent: string | undefined): Promise<CgroupManager> {
+  const parentSegments = parseParentPath(parent ?? process.env.ISOBENCH_CGROUP_PARENT ?? defaultCgroupParent(root));
   const host = await detectCgroupHost('/');
   return createCgroupManager({ host, parentSegments, fs: runtimeCgroupFs, hostCpuCount: availableParallelism() });
 }
@@ -132,6 +142,12 @@ export interface ContainerHandle {
   stdout?: NodeJS.ReadableStream;
   stderr?: NodeJS.ReadableStream;
   /**
+   * Where the helper was during the launch (helper start, namespaces, rootfs ready, exec), as
+   * absolute CLOCK_MONOTONIC ns (process.hrtime.bigint()'s clock): subtract a stamp taken before
+   * run() for ns from launch. Absent when the helper sent none.
+   */
+  phasesNs?: HelperPhasesNs;
+  /**
    * Resolves once the workload exited and its exit is recorded: in state.json, or, with `remove`,
    * once the container is unlisted (its dir moved to the trash in tmp/). Attached, this follows
    * the helper's exit report: the container's mounts (the overlay, whose unmount syncs its upper
@@ -154,7 +170,7 @@ export interface ContainerHandle {
 }
 
 export interface RuntimeOpenOptions {
-  /** cgroup parent path; default ISOBENCH_CGROUP_PARENT, else 'isobench'. */
+  /** cgroup parent path; default ISOBENCH_CGROUP_PARENT, else one per state root (defaultCgroupParent). */
   cgroupParent?: string;
 }
 
@@ -176,7 +192,7 @@ export class Runtime {
         // Read-only use (ps, inspect) as a non-root user: the verbs that write check for root.
       }
     }
-    const [store, cgroups] = await Promise.all([ImageStore.open(root), openRuntimeCgroups(options.cgroupParent)]);
+    const [store, cgroups] = await Promise.all([ImageStore.open(root), openRuntimeCgroups(root, options.cgroupParent)]);
     return new Runtime({
       layout,
       store: new CachedImageStore(store, path.join(layout.images, 'index.json')),

@@ -70,6 +70,12 @@ export const METRICS = {
     measures: ['memory', 'density'],
     description: 'peak memory charge of the instance',
   },
+  'memory.guest_used': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'memory the VM guest itself reports in use at ready (MemTotal - MemAvailable); vm only',
+  },
   'memory.host_available_drop': {
     unit: 'bytes',
     higherIsWorse: true,

@@ -26,7 +26,7 @@ const SETUP_HINT = 'run the set-up command: bash scripts/setup.sh';
 export interface ContainerTargetOptions {
   /** Absolute state root (image store, containers). */
   root: string;
-  /** cgroup parent; default as Runtime.open (ISOBENCH_CGROUP_PARENT, else 'isobench'). */
+  /** cgroup parent; default as Runtime.open (ISOBENCH_CGROUP_PARENT, else one per state root). */
   cgroupParent?: string;
   /** Progress lines of prepare() (image builds); default nowhere. */
   log?: (line: string) => void;
@@ -225,6 +225,7 @@ class ContainerInstance implements Instance {
   readonly exited: Promise<InstanceExit>;
   private readonly reader: ReadyMarkerReader;
   private exit: InstanceExit | undefined;
+  private readyAtNs: bigint | undefined;
   private monitorPid: number | undefined;
   private disposing: Promise<void> | undefined;
   // Sampling state, made on the first sample (nothing of it on the timed launch path).
@@ -241,6 +242,12 @@ class ContainerInstance implements Instance {
   ) {
     this.reader = createReadyMarkerReader(workload.readyMarker);
     this.ready = this.reader.ready;
+    this.ready.then(
+      (atNs) => {
+        this.readyAtNs = atNs;
+      },
+      () => undefined,
+    );
     // The exit is observed once the status is known AND stdout is drained: the status pipe can be
     // read before the last stdout chunk (the ready line), and exit must never precede ready.
     const stdoutDone = (handle.stdout ? followStream(handle.stdout, this.reader) : Promise.resolve()).then(() =>
@@ -266,8 +273,23 @@ class ContainerInstance implements Instance {
     this.exited.catch(() => undefined);
   }
 
+  /**
+   * ns from launch: helperStartNs, namespacesNs, rootfsNs, execNs (the helper's stamps, known once
+   * launched), then readyNs and exitNs once known. In that order, each >= the one before.
+   */
   phases(): Record<string, number> {
-    return {};
+    const phases: Record<string, number> = {};
+    const fromLaunch = (atNs: bigint) => Number(atNs - this.launchedAtNs);
+    const stamps = this.handle.phasesNs;
+    if (stamps !== undefined) {
+      phases.helperStartNs = fromLaunch(stamps.helperStartNs);
+      phases.namespacesNs = fromLaunch(stamps.namespacesNs);
+      phases.rootfsNs = fromLaunch(stamps.rootfsNs);
+      phases.execNs = fromLaunch(stamps.execNs);
+    }
+    if (this.readyAtNs !== undefined) phases.readyNs = fromLaunch(this.readyAtNs);
+    if (this.exit !== undefined) phases.exitNs = fromLaunch(this.exit.atNs);
+    return phases;
   }
 
   outputLines(): string[] {

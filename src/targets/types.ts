@@ -32,7 +32,7 @@ export interface MemorySample {
   rssBytes: number;
   /** Container targets: the cgroup's usage, anon/file split and peak. */
   cgroup?: { currentBytes?: number; peakBytes?: number; anonBytes?: number; fileBytes?: number };
-  /** VM target: what the guest reports (e.g. MemTotal - MemAvailable), and the configured size. */
+  /** VM target: the guest's own view at ready (MemTotal - MemAvailable, and MemTotal; the configured size until it reports). */
   guest?: { usedBytes?: number; totalBytes?: number };
 }
 

@@ -114,7 +114,7 @@ export class VmTarget implements Target {
     const name = `isobench-${randomBytes(6).toString('hex')}`;
     const abort = new AbortController();
     const reader = createReadyMarkerReader(workload.readyMarker);
-    const started: { pid?: number; vmId?: string; atNs?: bigint } = {};
+    const started: VmStarted = {};
     const options: RunVmOptions = {
       ...this.launchOptions(workload),
       name,
@@ -126,6 +126,9 @@ export class VmTarget implements Target {
         started.atNs = monotonicNs();
         started.pid = pid;
         started.vmId = vmId;
+      },
+      onGuestMemory: (memory) => {
+        started.guestMemory = memory;
       },
       ...(this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs }),
     };
@@ -150,8 +153,26 @@ export class VmTarget implements Target {
   }
 }
 
+/** MemorySample.guest from the guest's report at ready, or the configured size while there is none. */
+export function guestMemorySample(
+  memory: VmRunResult['guestMemoryAtReady'],
+  configuredBytes: number,
+): NonNullable<MemorySample['guest']> {
+  if (memory === undefined) return { totalBytes: configuredBytes };
+  return { usedBytes: Math.max(0, memory.totalBytes - memory.availableBytes), totalBytes: memory.totalBytes };
+}
+
 function preparedKey(workload: WorkloadSpec): string {
   return `${workload.image}\0${workload.vm.machine}`;
+}
+
+/** What runVm's callbacks report while the VM runs. */
+interface VmStarted {
+  pid?: number;
+  vmId?: string;
+  atNs?: bigint;
+  /** The guest's MemTotal/MemAvailable at ready (runVm's onGuestMemory). */
+  guestMemory?: VmRunResult['guestMemoryAtReady'];
 }
 
 interface VmInstanceInit {
@@ -160,7 +181,7 @@ interface VmInstanceInit {
   name: string;
   abort: AbortController;
   reader: ReadyMarkerReader;
-  started: { pid?: number; vmId?: string; atNs?: bigint };
+  started: VmStarted;
   run: Promise<VmRunResult>;
   launchedAtNs: bigint;
 }
@@ -185,6 +206,7 @@ class VmInstance implements Instance {
         this.result = result;
         this.init.started.pid ??= result.qemuPid;
         this.init.started.vmId ??= result.id;
+        this.init.started.guestMemory ??= result.guestMemoryAtReady;
         // runVm's phases count from its own t0 (just before QEMU is spawned): find t0 on our clock.
         const { started } = this.init;
         const t0 =
@@ -239,10 +261,14 @@ class VmInstance implements Instance {
     return started;
   }
 
-  /** QEMU's PSS/USS/RSS (the whole guest as the host pays for it) and the configured guest size. */
+  /**
+   * QEMU's PSS/USS/RSS (the whole guest as the host pays for it) and the guest's own view at ready:
+   * usedBytes = MemTotal - MemAvailable, totalBytes = MemTotal (both read by /init just before the
+   * workload is exec'd, not live). Before the guest reports, totalBytes is the configured size.
+   */
   async sampleMemory(): Promise<MemorySample> {
     const { pid } = await this.findVm();
-    const guest = { totalBytes: this.init.workload.vm.memoryBytes };
+    const guest = guestMemorySample(this.init.started.guestMemory, this.init.workload.vm.memoryBytes);
     if (this.settled) return { pssBytes: 0, ussBytes: 0, rssBytes: 0, guest };
     // A gap in the series rather than a zero that looks like a measurement.
     if (pid === undefined) throw new WorkloadError(`VM ${this.init.name}: QEMU's pid is not known yet`);

@@ -1,6 +1,7 @@
 // The guest's /init: a busybox shell script that loads the modules, mounts the image disk, applies
 // the run config (from the kernel command line), runs the workload with phase markers on the
-// serial console, and powers the guest off. NOTE: the marker format is parsed by serial-parser.ts.
+// serial console (and the guest's MemTotal/MemAvailable just before ready), and powers the guest
+// off. NOTE: the marker format is parsed by serial-parser.ts.
 
 /**
  * Runs inside `chroot /mnt` as root, from the initramfs busybox reached through /proc/1/root
@@ -68,6 +69,10 @@ done
 mount -t ext4 -o noatime /dev/vda /mnt || fail "cannot mount the image disk /dev/vda"
 mkdir -p /mnt/proc /mnt/sys /mnt/dev /mnt/tmp
 mount -t proc proc /mnt/proc
+# The run's nonce travels on the kernel command line: hide it from the workload (its /proc/cmdline
+# and the kernel log), so a workload cannot forge the phase and exit markers.
+mount --bind /dev/null /mnt/proc/cmdline
+dmesg -c >/dev/null 2>&1 || true
 mount -t sysfs sys /mnt/sys
 mount -t devtmpfs dev /mnt/dev
 mkdir -p /mnt/dev/pts /mnt/dev/shm
@@ -104,6 +109,17 @@ if [ -n "$gspec" ]; then
 fi
 mkdir -p "/mnt$ISB_WORKDIR" || fail "cannot create the working directory $ISB_WORKDIR"
 ISB_LAUNCH=$(cat /isobench/launch.sh)
+# The guest's own view of its memory at ready, in kB; shell builtins only, and MemAvailable is the
+# third line of /proc/meminfo (proc(5)), so the loop stops after a few short reads.
+mem_total=0
+mem_avail=0
+while read -r k v _; do
+  case $k in
+  MemTotal:) mem_total=$v ;;
+  MemAvailable:) mem_avail=$v; break ;;
+  esac
+done < /proc/meminfo
+echo "ISOBENCH-MEMINFO $ISB_NONCE $mem_total $mem_avail"
 read t_ready _ < /proc/uptime
 echo "ISOBENCH-PHASE $ISB_NONCE ready $t_ready"
 isb_run < /dev/null

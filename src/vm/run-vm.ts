@@ -11,7 +11,7 @@ import { spawnAttachedQemu } from './launch-qemu.js';
 import { createOverlayDisk } from './overlay-disk.js';
 import { type PreparedVm, prepareVm, type VmLaunchOptions } from './prepare.js';
 import { buildPreparedQemuArgs, newVmState } from './prepared-launch.js';
-import { SerialParser } from './serial-parser.js';
+import { type GuestMemoryInfo, SerialParser } from './serial-parser.js';
 import { newVmId, type VmState, vmPaths, writeVmState } from './vm-state.js';
 
 /** Options of {@link runVm}. */
@@ -25,6 +25,8 @@ export interface RunVmOptions extends VmLaunchOptions {
   keep?: boolean;
   /** Called once QEMU runs, with its pid and the VM id (the harness samples QEMU's memory while it runs). */
   onQemuStarted?: (pid: number, vmId: string) => void;
+  /** Called while the VM runs with the guest's MemTotal/MemAvailable, read by /init just before ready. */
+  onGuestMemory?: (memory: GuestMemoryInfo) => void;
 }
 
 /** Host-monotonic phase times, ns since launch (just before QEMU is spawned). */
@@ -51,6 +53,8 @@ export interface VmRunResult {
   /** Guest uptime when /init printed ready, in ms (10 ms resolution). */
   guestUptimeAtReadyMs: number;
   guestUptimeAtInitMs?: number;
+  /** The guest's own MemTotal/MemAvailable just before ready; undefined if /init did not report them. */
+  guestMemoryAtReady?: GuestMemoryInfo;
   /** Last serial lines (kernel noise included), for diagnostics. */
   serialTail: string[];
   qemuPid: number;
@@ -110,6 +114,7 @@ async function superviseAttached(
   let readyNs: number | undefined;
   let uptimeAtInitMs: number | undefined;
   let uptimeAtReadyMs: number | undefined;
+  let guestMemory: GuestMemoryInfo | undefined;
   let stderrTail = '';
 
   const t0 = process.hrtime.bigint();
@@ -122,6 +127,10 @@ async function superviseAttached(
         readyNs = since(t0);
         uptimeAtReadyMs = phase.guestUptimeMs;
       }
+    },
+    onGuestMemory: (memory) => {
+      guestMemory = memory;
+      options.onGuestMemory?.(memory);
     },
     onOutput: (text) => options.stdout?.(text),
     onExit: (code) => {
@@ -205,6 +214,7 @@ async function superviseAttached(
     },
     guestUptimeAtReadyMs: uptimeAtReadyMs,
     guestUptimeAtInitMs: uptimeAtInitMs,
+    guestMemoryAtReady: guestMemory,
     serialTail: tail,
     qemuPid: child.pid ?? -1,
   };

@@ -107,6 +107,23 @@ describe('launchContainer (attached, real namespaces)', () => {
     expect(result).toEqual({ exitCode: 0, stdout: '1\ntestbox\n', stderr: '' });
   });
 
+  it("reports launch stamps on the caller's monotonic clock, in order", async () => {
+    const beforeNs = process.hrtime.bigint();
+    const launched = await launchContainer(makeSpec(['true']), {
+      mode: { kind: 'attached', stdio: 'ignore' },
+      cgroupProcsFiles: [],
+      configFile: dirs.conf,
+    });
+    const startedNs = process.hrtime.bigint();
+    launchedPids.push(launched.pid, launched.monitorPid);
+    expect(await launched.exited).toEqual({ exitCode: 0 });
+    const stamps = launched.phasesNs!;
+    expect(stamps).toBeDefined();
+    // Spawned after beforeNs; exec comes before the `pid` line that resolved the launch.
+    const order = [beforeNs, stamps.helperStartNs, stamps.namespacesNs, stamps.rootfsNs, stamps.execNs, startedNs];
+    for (let i = 1; i < order.length; i++) expect(order[i]!).toBeGreaterThanOrEqual(order[i - 1]!);
+  });
+
   it('with network none, has only lo and it is up', async () => {
     const result = await run(['sh', '-c', 'ls /sys/class/net; ip -o link']);
     const [names, ...links] = result.stdout.trim().split('\n');

@@ -60,6 +60,20 @@ describe('container target', () => {
     expect(instance.outputLines().some((line) => line.startsWith('ISOBENCH-READY '))).toBe(true);
   });
 
+  it('breaks the startup into increasing phases, ns from launch', async () => {
+    const instance = await launch(['ready', 'exit=0']);
+    const readyNs = await instance.ready;
+    const exit = await instance.exited;
+    const phases = instance.phases();
+    const names = ['helperStartNs', 'namespacesNs', 'rootfsNs', 'execNs', 'readyNs', 'exitNs'];
+    expect(Object.keys(phases).sort()).toEqual([...names].sort());
+    const values = names.map((name) => phases[name]!);
+    expect(values[0]).toBeGreaterThanOrEqual(0);
+    for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThanOrEqual(values[i - 1]!);
+    expect(phases.readyNs).toBe(Number(readyNs - instance.launchedAtNs));
+    expect(phases.exitNs).toBe(Number(exit.atNs - instance.launchedAtNs));
+  });
+
   it('passes env and reports a non-zero exit; ready = exit without a marker', async () => {
     const instance = await launch(['exit=7'], { readyMarker: undefined, env: { FOO: 'bar' } });
     const exit = await instance.exited;

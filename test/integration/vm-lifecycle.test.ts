@@ -60,11 +60,12 @@ describe('vm lifecycle (QEMU)', () => {
   });
 
   it('kills QEMU on a timeout and reports the serial tail', async () => {
-    const error = await runVm(layout, { image: 'vmtest:busybox', args: ['sleep', '60'], timeoutMs: 4_000 }).catch(
+    // Long enough for a TCG boot on a loaded 2-core machine (~2 s quiet), far shorter than the workload.
+    const error = await runVm(layout, { image: 'vmtest:busybox', args: ['sleep', '600'], timeoutMs: 20_000 }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(TimeoutError);
-    expect((error as Error).message).toMatch(/timed out after 4000 ms: the workload did not finish/);
+    expect((error as Error).message).toMatch(/timed out after 20000 ms: the workload did not finish/);
     expect((error as Error).message).toMatch(/ISOBENCH-PHASE [0-9a-f]+ ready/);
     expect(await qemuProcessesUnder(root)).toEqual([]);
     expect(await fs.readdir(path.join(layout.vm, 'vms'))).toEqual([]);

@@ -19,6 +19,20 @@ describe('parseStatusLine', () => {
     });
   });
 
+  it('parses the launch stamps as bigint ns, past 2^53', () => {
+    expect(parseStatusLine('stamps 100 200 300 9007199254740993')).toEqual({
+      kind: 'stamps',
+      phasesNs: { helperStartNs: 100n, namespacesNs: 200n, rootfsNs: 300n, execNs: 9007199254740993n },
+    });
+  });
+
+  it('refuses malformed stamps, and stamps on the `pid` line', () => {
+    expect(parseStatusLine('stamps 1 2 3')).toBeUndefined();
+    expect(parseStatusLine('stamps 1 2 3 x')).toBeUndefined();
+    expect(parseStatusLine('stamps 1 2 3 4 5')).toBeUndefined();
+    expect(parseStatusLine('pid 42 1 2 3 4')).toBeUndefined();
+  });
+
   it('ignores lines outside the protocol', () => {
     expect(parseStatusLine('')).toBeUndefined();
     expect(parseStatusLine('pid x')).toBeUndefined();

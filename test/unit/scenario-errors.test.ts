@@ -40,7 +40,7 @@ describe('bad fixture files give ScenarioError at the exact line with the expect
       'unknown-metric',
       10,
       'unknown metric "startup.exti" in thresholds: did you mean "startup.exit"? expected one of startup.ready, ' +
-        'startup.exit, memory.pss, memory.uss, memory.rss, memory.cgroup, memory.peak, memory.host_available_drop, ' +
+        'startup.exit, memory.pss, memory.uss, memory.rss, memory.cgroup, memory.peak, memory.guest_used, memory.host_available_drop, ' +
         'memory.per_instance, disk.image, disk.instance, io.write_throughput, io.randwrite_throughput, cpu.time, ' +
         'cpu.relative_to_native',
     ],

@@ -9,6 +9,7 @@ import {
   renderGuestConfig,
   shellQuote,
 } from '../../src/vm/guest-config.js';
+import { renderGuestInit } from '../../src/vm/guest-init.js';
 
 const config: GuestRunConfig = {
   nonce: 'abcdef0123456789',
@@ -73,5 +74,14 @@ describe('guest config', () => {
       'HOME=/root',
     ]);
     expect(mergeEnv(['PATH=/bin'], [], 'nobody')).toEqual(['PATH=/bin', 'HOME=/']);
+  });
+
+  it('has /init report the guest memory with the nonce right before the ready marker', () => {
+    const lines = renderGuestInit().split('\n');
+    const memory = lines.indexOf('echo "ISOBENCH-MEMINFO $ISB_NONCE $mem_total $mem_avail"');
+    const ready = lines.indexOf('echo "ISOBENCH-PHASE $ISB_NONCE ready $t_ready"');
+    expect(memory).toBeGreaterThan(0);
+    expect(lines.slice(memory + 1, ready)).toEqual(['read t_ready _ < /proc/uptime']);
+    expect(lines).toContain('done < /proc/meminfo');
   });
 });

@@ -5,6 +5,7 @@ function parse(chunks: string[]) {
   const events: string[] = [];
   const parser = new SerialParser('n0nce', {
     onPhase: (p) => events.push(`phase ${p.name} ${p.guestUptimeMs}`),
+    onGuestMemory: (m) => events.push(`memory ${m.totalBytes} ${m.availableBytes}`),
     onOutput: (t) => events.push(`out ${JSON.stringify(t)}`),
     onExit: (c) => events.push(`exit ${c}`),
     onError: (m) => events.push(`error ${m}`),
@@ -32,6 +33,25 @@ describe('SerialParser', () => {
       'no newlineISOBENCH-EXIT n0nce 0\n',
     ]);
     expect(events).toEqual(['phase ready 2000', 'out "ISOBENCH-EXIT fake 0\\n"', 'out "no newline"', 'exit 0']);
+  });
+
+  it("reports the guest's MemTotal/MemAvailable (kB) in bytes", () => {
+    const { events } = parse([
+      'ISOBENCH-MEMINFO n0nce 228748 190412\r\n',
+      'ISOBENCH-PHASE n0nce ready 1.50\r\n',
+      'ISOBENCH-EXIT n0nce 0\r\n',
+    ]);
+    expect(events).toEqual(['memory 234237952 194981888', 'phase ready 1500', 'exit 0']);
+  });
+
+  it('treats a memory marker after ready as workload output, and ignores a malformed one', () => {
+    const { events } = parse([
+      'ISOBENCH-MEMINFO n0nce 0 0\n',
+      'ISOBENCH-MEMINFO n0nce 12x 3\n',
+      'ISOBENCH-PHASE n0nce ready 1.00\n',
+      'ISOBENCH-MEMINFO n0nce 999 1\n',
+    ]);
+    expect(events).toEqual(['phase ready 1000', 'out "ISOBENCH-MEMINFO n0nce 999 1\\n"']);
   });
 
   it('reports guest init errors', () => {

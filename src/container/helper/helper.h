@@ -62,6 +62,14 @@ _Noreturn void fail(const char *syscall, int err, const char *fmt, ...) __attrib
 void status_init(void);
 void trace_mark(const char *label); /* no-op unless ISOBENCH_HELPER_TRACE=1 */
 
+/* stamps.c: coarse launch stamps, always on: `stamps START NAMESPACES ROOTFS EXEC` just before `pid N`. */
+enum stamp { STAMP_HELPER_START, STAMP_NAMESPACES, STAMP_ROOTFS, STAMP_EXEC };
+long long monotonic_ns(void);
+void stamps_start(void);     /* at main(): the helper-start stamp */
+void stamps_share(void);     /* before the clone: a page the child's stamps reach us through */
+void stamp_mark(enum stamp which); /* no-op until stamps_share (e.g. in `exec`) */
+void status_pid_line(pid_t child); /* `stamps` (when all are there) + `pid` lines in one write() */
+
 /* config.c */
 void config_load(struct config *cfg, const char *path);
 void config_parse(struct config *cfg, char *buf, size_t size, const char *label);

@@ -45,6 +45,7 @@ static _Noreturn void setup_child(const struct config *cfg, int devnull, int log
   rootfs_pivot(cfg->rootfs);
   trace_mark("pivot");
   rootfs_mask_paths();
+  stamp_mark(STAMP_ROOTFS);
   trace_mark("masks");
   process_apply_rlimits(cfg);
   if (devnull >= 0) {
@@ -85,8 +86,11 @@ static void require_keys(const struct config *cfg, const char *label) {
 static pid_t clone_namespaces(int net_none) {
   unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | (net_none ? CLONE_NEWNET : 0);
   /* clone without a new stack behaves like fork, with the new namespaces for the child. */
+  stamps_share();
   trace_mark("clone");
   pid_t child = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  /* Stamped by the child: before its rootfs stamp whatever the scheduler does with the parent. */
+  if (child == 0) stamp_mark(STAMP_NAMESPACES);
   if (child < 0) fail("clone", errno, "new pid/mount/uts/ipc%s namespaces", net_none ? "/net" : "");
   return child;
 }
@@ -137,7 +141,7 @@ static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int 
     return monitor_exit_code(status, &signo);
   }
   trace_mark("execd");
-  status_line("pid %d", (int)child);
+  status_pid_line(child);
   if (sync_fd >= 0) {
     /* Tell the spawned helper it may exit, then shed every fd: the TS side's pipes must close. */
     if (write(sync_fd, "k", 1) != 1) {

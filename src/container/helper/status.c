@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 int g_status_fd = -1;
@@ -16,6 +15,7 @@ static int g_trace; /* ISOBENCH_HELPER_TRACE=1: `trace <label> <ns>` lines for b
 
 /* fd 3 is the status pipe when the TS side passed one; otherwise lines go to stderr. */
 void status_init(void) {
+  stamps_start();
   if (fcntl(3, F_GETFD) >= 0) {
     g_status_fd = 3;
     /* CLOEXEC so the workload never inherits our status pipe. */
@@ -31,11 +31,9 @@ void status_init(void) {
 
 void trace_mark(const char *label) {
   if (!g_trace || g_status_fd < 0) return;
-  struct timespec ts;
-  /* CLOCK_MONOTONIC: the clock of node's process.hrtime, so stamps line up with the caller's. */
-  clock_gettime(CLOCK_MONOTONIC, &ts);
   char buf[96];
-  int n = snprintf(buf, sizeof buf, "trace %s %lld\n", label, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+  /* CLOCK_MONOTONIC (monotonic_ns): the clock of node's process.hrtime, so stamps line up with the caller's. */
+  int n = snprintf(buf, sizeof buf, "trace %s %lld\n", label, monotonic_ns());
   if (write(g_status_fd, buf, (size_t)n) < 0) {
     /* Tracing is best effort. */
   }

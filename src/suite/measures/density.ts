@@ -23,15 +23,19 @@ export const measureDensity: MeasureIteration = async (context) => {
     const samples = await Promise.all(instances.map((instance) => instance.sampleMemory()));
     const sum = (pick: (s: (typeof samples)[number]) => number) => samples.reduce((acc, s) => acc + pick(s), 0);
     const drop = before - after;
-    return {
-      values: {
-        'memory.host_available_drop': drop,
-        'memory.per_instance': drop / count,
-        'memory.pss': sum((s) => s.pssBytes) / count,
-        'memory.uss': sum((s) => s.ussBytes) / count,
-        'memory.rss': sum((s) => s.rssBytes) / count,
-      },
+    const values: Record<string, number> = {
+      'memory.host_available_drop': drop,
+      'memory.per_instance': drop / count,
+      'memory.pss': sum((s) => s.pssBytes) / count,
+      'memory.uss': sum((s) => s.ussBytes) / count,
+      'memory.rss': sum((s) => s.rssBytes) / count,
     };
+    // The guests' own view (vm only): the mean over the instances, only when every guest reported.
+    const guestUsed = samples.map((s) => s.guest?.usedBytes);
+    if (count > 0 && guestUsed.every((bytes): bytes is number => bytes !== undefined)) {
+      values['memory.guest_used'] = guestUsed.reduce((acc, bytes) => acc + bytes, 0) / count;
+    }
+    return { values };
   } finally {
     await Promise.allSettled(instances.map((instance) => instance.dispose()));
   }

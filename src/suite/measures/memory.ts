@@ -1,5 +1,6 @@
 // memory: one instance held idle after ready; its host-side memory (PSS/USS/RSS of the whole
-// process tree, the cgroup's charge) sampled at the end, and PSS over time from launch.
+// process tree, the cgroup's charge, a VM guest's own view) sampled at the end, and PSS over time
+// from launch.
 import { startSampler } from '../../measure/sampler.js';
 import { pause, within } from '../timeouts.js';
 import { readyOrExit } from './run-instance.js';
@@ -23,6 +24,8 @@ export const measureMemory: MeasureIteration = async (context) => {
     };
     if (sample.cgroup?.currentBytes !== undefined) values['memory.cgroup'] = sample.cgroup.currentBytes;
     if (sample.cgroup?.peakBytes !== undefined) values['memory.peak'] = sample.cgroup.peakBytes;
+    // The guest's own view (vm only), as /init read it at ready.
+    if (sample.guest?.usedBytes !== undefined) values['memory.guest_used'] = sample.guest.usedBytes;
     return { values, timeline, phasesNs: instance.phases() };
   } finally {
     await sampler.stop();

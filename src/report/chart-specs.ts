@@ -298,60 +298,73 @@ function sortByTarget(series: SeriesView[]): SeriesView[] {
   );
 }
 
-/** Stacked phase durations per target: phases are ns from launch, so each bar part is the gap to the previous phase. */
+/**
+ * Stacked phase durations, one chart per target kind (a VM's seconds and a container's
+ * milliseconds need their own axes, and each target has its own phases): phases are ns from
+ * launch, so each bar part is the gap to the previous phase. Several runs give a bar each.
+ */
 function buildPhaseCharts(report: ReportModel): ChartSpec[] {
   return bucket(
     report.groups.filter((group) => group.measure === 'startup'),
     byPoint,
   ).flatMap((groups) => {
     const series = sortByTarget(withSeries(groups).filter((s) => s.phasesMedianNs !== null));
-    if (series.length === 0) return [];
-    const durations = series.map((s) => {
-      const ordered = Object.entries(s.phasesMedianNs!).sort((a, b) => a[1] - b[1]);
-      return new Map(ordered.map(([phase, ns], i) => [phase, ns - (i === 0 ? 0 : ordered[i - 1]![1])]));
-    });
-    // Phases in order of their typical time from launch.
-    const phaseTimes = new Map<string, number[]>();
-    for (const s of series) {
-      for (const [phase, ns] of Object.entries(s.phasesMedianNs!)) {
-        if (!phaseTimes.has(phase)) phaseTimes.set(phase, []);
-        phaseTimes.get(phase)!.push(ns / Math.max(...Object.values(s.phasesMedianNs!)));
-      }
-    }
-    const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
-    const phases = [...phaseTimes.keys()].sort(
-      (a, b) => mean(phaseTimes.get(a)!) - mean(phaseTimes.get(b)!) || a.localeCompare(b),
+    const kinds = [...new Set(series.map((s) => s.target))];
+    return kinds.map((kind) =>
+      phaseChart(
+        report,
+        groups,
+        series.filter((s) => s.target === kind),
+      ),
     );
-    const longest = Math.max(...series.map((s) => Math.max(...Object.values(s.phasesMedianNs!))));
-    const scale = chooseScale('ns', longest);
-    const first = groups[0]!;
-    const title = titled(`Startup phases, ${first.scenario}/${first.case}${pointSuffix(first)}`, series);
-    const datasets: ChartDataset[] = phases.map((phase, i) => ({
-      label: phase,
-      data: durations.map((d) => (d.has(phase) ? d.get(phase)! / scale.divisor : null)),
-      backgroundColor: COMPONENT_COLOURS[i % COMPONENT_COLOURS.length]!,
-      borderColor: '#FFFFFF',
-      borderWidth: 1,
-      stack: 'phases',
-    }));
-    return [
-      {
-        name: slugify('startup-phases', first.scenario, first.case, first.pointKey),
-        title,
-        whiskers: false,
-        config: {
-          type: 'bar',
-          data: { labels: series.map((s) => barLabel(s, report)), datasets },
-          options: buildOptions(
-            title,
-            'median time of each phase after the previous one; bar length = median time to the last phase',
-            { x: 'target', y: describeAxis('ns', scale) },
-            { scales: { x: { stacked: true }, y: { stacked: true } } },
-          ),
-        },
-      },
-    ];
   });
+}
+
+function phaseChart(report: ReportModel, groups: SeriesGroup[], series: SeriesView[]): ChartSpec {
+  const durations = series.map((s) => {
+    const ordered = Object.entries(s.phasesMedianNs!).sort((a, b) => a[1] - b[1]);
+    return new Map(ordered.map(([phase, ns], i) => [phase, ns - (i === 0 ? 0 : ordered[i - 1]![1])]));
+  });
+  // Phases in order of their typical time from launch.
+  const phaseTimes = new Map<string, number[]>();
+  for (const s of series) {
+    for (const [phase, ns] of Object.entries(s.phasesMedianNs!)) {
+      if (!phaseTimes.has(phase)) phaseTimes.set(phase, []);
+      phaseTimes.get(phase)!.push(ns);
+    }
+  }
+  const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+  const phases = [...phaseTimes.keys()].sort(
+    (a, b) => mean(phaseTimes.get(a)!) - mean(phaseTimes.get(b)!) || a.localeCompare(b),
+  );
+  const longest = Math.max(...series.map((s) => Math.max(...Object.values(s.phasesMedianNs!))));
+  const scale = chooseScale('ns', longest);
+  const first = groups[0]!;
+  const kind = series[0]!.target;
+  const title = titled(`Startup phases of ${kind}, ${first.scenario}/${first.case}${pointSuffix(first)}`, series);
+  const datasets: ChartDataset[] = phases.map((phase, i) => ({
+    label: phase,
+    data: durations.map((d) => (d.has(phase) ? d.get(phase)! / scale.divisor : null)),
+    backgroundColor: COMPONENT_COLOURS[i % COMPONENT_COLOURS.length]!,
+    borderColor: '#FFFFFF',
+    borderWidth: 1,
+    stack: 'phases',
+  }));
+  return {
+    name: slugify('startup-phases', kind, first.scenario, first.case, first.pointKey),
+    title,
+    whiskers: false,
+    config: {
+      type: 'bar',
+      data: { labels: series.map((s) => barLabel(s, report)), datasets },
+      options: buildOptions(
+        title,
+        'median time of each phase after the previous one (named by the mark that ends it); bar length = median time to the last mark',
+        { x: 'target', y: describeAxis('ns', scale) },
+        { scales: { x: { stacked: true }, y: { stacked: true } } },
+      ),
+    },
+  };
 }
 
 /** Memory per instance against the instances sweep: a line per (run, target). */

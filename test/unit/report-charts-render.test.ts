@@ -42,7 +42,11 @@ describe('charts', () => {
   it('builds every chart the full run has data for, each naming its accel', () => {
     expect(specs.map((spec) => spec.name)).toEqual([
       'startup-default-startup',
-      'startup-phases-default-startup',
+      'startup-phases-native-default-startup',
+      'startup-phases-container-default-startup',
+      'startup-phases-vm-default-startup',
+      'startup-phases-runc-default-startup',
+      'startup-phases-crun-default-startup',
       'memory-default-idle',
       'density-default-density',
       'memory-timeline-default-idle',
@@ -51,7 +55,10 @@ describe('charts', () => {
       'cpu-default-compute',
     ]);
     for (const spec of specs) {
-      expect(spec.title).toMatch(/\(vm under TCG\)$/);
+      // Every chart that shows a VM says TCG; the phase charts of other targets show no VM.
+      const showsVm = !spec.name.startsWith('startup-phases-') || spec.name.startsWith('startup-phases-vm-');
+      if (showsVm) expect(spec.title).toMatch(/\(vm under TCG\)$/);
+      else expect(spec.title).not.toMatch(/TCG|KVM/);
       const options = spec.config.options as { scales: Record<string, { title: { text: string } }> };
       expect(options.scales.x!.title.text).not.toBe('');
       expect(options.scales.y!.title.text).toMatch(/\((ms|s|MiB|KiB|MB\/s|×)\)/);

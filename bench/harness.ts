@@ -16,7 +16,7 @@ import { ImageStore } from '../src/image/store.js';
 import { monotonicNs } from '../src/measure/clock.js';
 import { measureSelfCpu, startSampler } from '../src/measure/sampler.js';
 import { rootLayout } from '../src/paths.js';
-import { bootstrapRatioCi, median, summarize } from '../src/stats/index.js';
+import { bootstrapRatioCi, median } from '../src/stats/index.js';
 import { ContainerTarget } from '../src/targets/container.js';
 import { ensureImage } from '../src/targets/image-prep.js';
 import { buildOciConfig } from '../src/targets/oci-bundle.js';
@@ -31,6 +31,7 @@ import {
   removePeerBundle,
 } from '../src/targets/peer-rootfs.js';
 import type { Instance, WorkloadSpec } from '../src/targets/types.js';
+import { round, summarizeMs } from './lib/summary-ms.js';
 
 /** The issue's goals: sampler at most 1 % of a core; harness startup within 5 % of an external timer. */
 const SAMPLER_GOAL_CORE_FRACTION = 0.01;
@@ -87,13 +88,6 @@ function parseOptions(argv: string[]): Options {
   if (options.runs % options.block !== 0)
     throw new Error(`expected --runs (${options.runs}) to be a multiple of --block (${options.block})`);
   return options;
-}
-
-const ms = (ns: bigint | number) => Number(ns) / 1e6;
-
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
@@ -338,19 +332,6 @@ async function timeHyperfineBlock(
   return times.map((seconds) => seconds * 1e9);
 }
 
-function describeMs(samplesNs: number[]) {
-  const s = summarize(samplesNs.map(ms), { seed: 1 });
-  return {
-    n: s.n,
-    medianMs: round(s.median),
-    p95Ms: round(s.p95),
-    minMs: round(s.min),
-    maxMs: round(s.max),
-    madMs: round(s.mad),
-    ciMs: [round(s.ci.low), round(s.ci.high)],
-  };
-}
-
 async function measureRuncAgreement(root: string, tmp: string, cleanups: Cleanups, options: Options) {
   const version = (await runTool('runc', ['--version'])).stdout.split('\n')[0]?.trim();
   const hyperfineVersion = (await runTool('hyperfine', ['--version']).catch(() => undefined))?.stdout.trim();
@@ -396,8 +377,8 @@ async function measureRuncAgreement(root: string, tmp: string, cleanups: Cleanup
       `${blocks} blocks of ${options.block} runs each, alternating which goes first; ${options.warmup} warm-up runs each, not counted`,
     runc: version,
     hyperfine: hyperfineVersion,
-    harnessMs: describeMs(harness),
-    hyperfineMs: describeMs(hyperfine),
+    harnessMs: summarizeMs(harness),
+    hyperfineMs: summarizeMs(hyperfine),
     relativeDifference: round(relative, 4),
     ratioCi: [round(ci.low, 4), round(ci.high, 4)],
     goal: AGREEMENT_GOAL,

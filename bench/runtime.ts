@@ -15,10 +15,11 @@ import { buildImage } from '../src/image/recipe/build.js';
 import { ImageStore } from '../src/image/store.js';
 import { readProcessMemory } from '../src/measure/process-memory.js';
 import { packageDir, rootLayout } from '../src/paths.js';
-import { bootstrapRatioCi, summarize } from '../src/stats/index.js';
+import { bootstrapRatioCi } from '../src/stats/index.js';
 import { CrunTarget } from '../src/targets/crun.js';
 import { RuncTarget } from '../src/targets/runc.js';
 import type { Target, WorkloadSpec } from '../src/targets/types.js';
+import { ms, round, summarizeMs } from './lib/summary-ms.js';
 
 interface Options {
   runs: number;
@@ -44,7 +45,6 @@ function parseOptions(argv: string[]): Options {
 }
 
 const now = () => process.hrtime.bigint();
-const ms = (ns: bigint | number) => Number(ns) / 1e6;
 
 /** Spawns a command and resolves with the ns from spawn to exit; rejects on a non-zero exit. */
 function timeProcess(file: string, args: string[]): Promise<number> {
@@ -89,24 +89,6 @@ async function timePeer(target: Target, workload: WorkloadSpec): Promise<number>
   } finally {
     await instance.dispose();
   }
-}
-
-function describe(samplesNs: number[]) {
-  const s = summarize(samplesNs.map(ms), { seed: 1 });
-  return {
-    n: s.n,
-    medianMs: round(s.median),
-    p95Ms: round(s.p95),
-    minMs: round(s.min),
-    maxMs: round(s.max),
-    stddevMs: round(s.stddev),
-    ciMs: [round(s.ci.low), round(s.ci.high)],
-  };
-}
-
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
 
 function ratio(a: number[], b: number[]) {
@@ -271,7 +253,7 @@ async function main(): Promise<void> {
         if (round >= options.warmup) samples[name]!.push(ns);
       }
     }
-    const startup = Object.fromEntries(names.map((n) => [n, describe(samples[n]!)]));
+    const startup = Object.fromEntries(names.map((n) => [n, summarizeMs(samples[n]!)]));
     const ratios: Record<string, unknown> = { isobenchOverFloor: ratio(samples.isobench!, samples.floor!) };
     for (const peer of ['runc', 'crun'])
       if (samples[peer]) ratios[`isobenchOver_${peer}`] = ratio(samples.isobench!, samples[peer]!);
@@ -304,7 +286,7 @@ async function main(): Promise<void> {
   }
 }
 
-function printTable(result: Record<string, unknown>, startup: Record<string, ReturnType<typeof describe>>): void {
+function printTable(result: Record<string, unknown>, startup: Record<string, ReturnType<typeof summarizeMs>>): void {
   const lines = [
     '| contender | n | median ms | p95 ms | min ms | max ms | 95% CI of median |',
     '| --- | --- | --- | --- | --- | --- | --- |',

@@ -4,6 +4,7 @@ import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import type { ContainerHandle, ExitInfo, RunRequest, Runtime } from '../../src/container/index.js';
 import type { ImageRuntimeConfig, StoredImage } from '../../src/image/types.js';
@@ -133,4 +134,27 @@ export async function removeTestRoot(t: TestRoot): Promise<{ mounts: string[]; c
   for (const dir of cgroupDirsOf(t.cgroupParent)) await fs.rmdir(dir).catch(() => undefined);
   if (leaks.mounts.length === 0) await fs.rm(t.root, { recursive: true, force: true });
   return leaks;
+}
+
+/**
+ * Registers the usual beforeAll/afterAll of a runtime test file: a test root with a busybox image
+ * and an open Runtime, then every container removed, the runtime closed and nothing leaked.
+ */
+export function useRuntimeRoot(label: string, set: (t: TestRoot, runtime: Runtime) => void): void {
+  let t: TestRoot | undefined;
+  let runtime: Runtime | undefined;
+  beforeAll(async () => {
+    t = await makeTestRoot(label);
+    await makeBusyboxImage(t.root, 'busybox:latest');
+    const { Runtime: RuntimeClass } = await import('../../src/container/index.js');
+    runtime = await RuntimeClass.open(t.root);
+    set(t, runtime);
+  });
+  afterAll(async () => {
+    if (runtime) {
+      for (const c of await runtime.list({ all: true })) await runtime.remove(c.id, { force: true });
+      await runtime.close();
+    }
+    if (t) expect(await removeTestRoot(t)).toEqual({ mounts: [], cgroups: [], pids: [] });
+  });
 }

@@ -3,10 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/container/index.js';
 import { isSameProcessAlive } from '../../src/util/process.js';
-import { makeBusyboxImage, makeTestRoot, removeTestRoot, type TestRoot } from './runtime-fixture.js';
+import { type TestRoot, useRuntimeRoot } from './runtime-fixture.js';
 
 let t: TestRoot;
 let runtime: Runtime;
@@ -25,18 +25,9 @@ async function waitFor<T>(
   }
 }
 
-beforeAll(async () => {
-  t = await makeTestRoot('life');
-  await makeBusyboxImage(t.root, 'busybox:latest');
-  runtime = await Runtime.open(t.root);
-});
-
-afterAll(async () => {
-  if (runtime) {
-    for (const c of await runtime.list({ all: true })) await runtime.remove(c.id, { force: true });
-    await runtime.close();
-  }
-  if (t) expect(await removeTestRoot(t)).toEqual({ mounts: [], cgroups: [], pids: [] });
+useRuntimeRoot('life', (root, rt) => {
+  t = root;
+  runtime = rt;
 });
 
 describe('detached', () => {

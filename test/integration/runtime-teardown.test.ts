@@ -5,28 +5,19 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ContainerHandle, Runtime } from '../../src/container/index.js';
+import { describe, expect, it } from 'vitest';
+import type { ContainerHandle, Runtime } from '../../src/container/index.js';
 import { containerPaths } from '../../src/container/state.js';
 import { rootLayout } from '../../src/paths.js';
 import { isSameProcessAlive } from '../../src/util/process.js';
-import { makeBusyboxImage, makeTestRoot, removeTestRoot, type TestRoot } from './runtime-fixture.js';
+import { type TestRoot, useRuntimeRoot } from './runtime-fixture.js';
 
 let t: TestRoot;
 let runtime: Runtime;
 
-beforeAll(async () => {
-  t = await makeTestRoot('teardown');
-  await makeBusyboxImage(t.root, 'busybox:latest');
-  runtime = await Runtime.open(t.root);
-});
-
-afterAll(async () => {
-  if (runtime) {
-    for (const c of await runtime.list({ all: true })) await runtime.remove(c.id, { force: true });
-    await runtime.close();
-  }
-  if (t) expect(await removeTestRoot(t)).toEqual({ mounts: [], cgroups: [], pids: [] });
+useRuntimeRoot('teardown', (root, rt) => {
+  t = root;
+  runtime = rt;
 });
 
 /** Readlinks under /proc/<pid>/<sub> (ns/* or fd/*) of every process; a vanished one is skipped. */

@@ -2,10 +2,8 @@
 // one warm Runtime per target, one attached container per instance.
 import { promises as fs, constants as fsConstants, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { planCgroupLayout } from '../container/cgroups/layout.js';
-import { parseIntegerFile } from '../container/cgroups/parse-cgroup-files.js';
-import type { CgroupHost } from '../container/cgroups/types.js';
+import { parseIntegerFile, readMemoryStatFigures } from '../container/cgroups/parse-cgroup-files.js';
+import type { CgroupStatFiles } from '../container/cgroups/types.js';
 import type { ContainerHandle, ExitInfo } from '../container/index.js';
 import { Runtime } from '../container/index.js';
 import { containerPaths } from '../container/state.js';
@@ -109,13 +107,7 @@ export class ContainerTarget implements Target {
       network: 'none',
       stdio: 'pipe',
     });
-    return new ContainerInstance(
-      handle,
-      workload,
-      containerPaths(this.layout.containers, handle.id),
-      launchedAtNs,
-      runtime.context.cgroups.host,
-    );
+    return new ContainerInstance(handle, workload, containerPaths(this.layout.containers, handle.id), launchedAtNs);
   }
 
   /** Allocated bytes of the image's unpacked layer dirs (shared inodes counted once). */
@@ -136,43 +128,13 @@ export class ContainerTarget implements Target {
   }
 }
 
-/** The cgroup files one memory sample reads (absolute paths); absent when the controller is. */
-export interface SampleCgroupFiles {
-  memoryCurrent?: string;
-  memoryPeak?: string;
-  memoryStat?: string;
-  /** Task count: a change means the process tree changed. */
-  pidsCurrent?: string;
-}
-
-/**
- * Where a container's memory and pids figures live: its own dir (basename `id`, among the handle's
- * `dirs`) in the hierarchy of each controller, with v1 or v2 file names. Pure.
- */
-export function locateSampleCgroupFiles(host: CgroupHost, dirs: readonly string[], id: string): SampleCgroupFiles {
-  const { placement } = planCgroupLayout(host);
-  const dirIn = (mount: string | undefined) =>
-    mount === undefined ? undefined : dirs.find((dir) => dir.startsWith(`${mount}/`) && path.basename(dir) === id);
-  const files: SampleCgroupFiles = {};
-  const memoryDir = dirIn(placement.memory?.mount);
-  if (memoryDir !== undefined) {
-    const v1 = placement.memory?.version === 'v1';
-    files.memoryCurrent = path.join(memoryDir, v1 ? 'memory.usage_in_bytes' : 'memory.current');
-    files.memoryPeak = path.join(memoryDir, v1 ? 'memory.max_usage_in_bytes' : 'memory.peak');
-    files.memoryStat = path.join(memoryDir, 'memory.stat');
-  }
-  const pidsDir = dirIn(placement.pids?.mount);
-  if (pidsDir !== undefined) files.pidsCurrent = path.join(pidsDir, 'pids.current');
-  return files;
-}
-
-/** The files of {@link SampleCgroupFiles}, kept open for the instance's samples. */
-type OpenCgroupFiles = { [K in keyof SampleCgroupFiles]?: ProcFileHandle };
+/** The handle's stat files, kept open for the instance's samples. */
+type OpenCgroupFiles = { [K in keyof CgroupStatFiles]?: ProcFileHandle };
 
 /** Opens each file that exists; closed by {@link closeCgroupFiles}. */
-function openCgroupFiles(files: SampleCgroupFiles): OpenCgroupFiles {
+function openCgroupFiles(files: CgroupStatFiles): OpenCgroupFiles {
   const open: OpenCgroupFiles = {};
-  for (const key of Object.keys(files) as Array<keyof SampleCgroupFiles>) {
+  for (const key of Object.keys(files) as Array<keyof CgroupStatFiles>) {
     const handle = openProcFile(files[key]!);
     if (handle !== undefined) open[key] = handle;
   }
@@ -181,37 +143,6 @@ function openCgroupFiles(files: SampleCgroupFiles): OpenCgroupFiles {
 
 function closeCgroupFiles(files: OpenCgroupFiles): void {
   for (const handle of Object.values(files)) handle.close();
-}
-
-/**
- * One "key value" line of a flat-keyed cgroup file (memory.stat), without parsing the other ~40:
- * the sampler reads it every 50 ms. undefined when absent or not a whole number.
- */
-export function readFlatKeyedField(text: string, key: string): number | undefined {
-  let start = 0;
-  if (!text.startsWith(`${key} `)) {
-    start = text.indexOf(`\n${key} `) + 1;
-    if (start === 0) return undefined;
-  }
-  const end = text.indexOf('\n', start);
-  return parseIntegerFile(text.slice(start + key.length + 1, end < 0 ? text.length : end));
-}
-
-/** memory.stat's anon and file bytes, v1 hierarchical totals first (as parseMemoryStat picks them). */
-function readMemoryStatFigures(text: string): { anonBytes?: number; fileBytes?: number } {
-  const pick = (keys: string[]) => {
-    for (const key of keys) {
-      const value = readFlatKeyedField(text, key);
-      if (value !== undefined) return value;
-    }
-    return undefined;
-  };
-  const figures: { anonBytes?: number; fileBytes?: number } = {};
-  const anonBytes = pick(['total_rss', 'rss', 'anon']);
-  if (anonBytes !== undefined) figures.anonBytes = anonBytes;
-  const fileBytes = pick(['total_cache', 'cache', 'file']);
-  if (fileBytes !== undefined) figures.fileBytes = fileBytes;
-  return figures;
 }
 
 /** A whole-number cgroup file, or undefined when absent or not a number (v2 "max"). */
@@ -238,7 +169,6 @@ class ContainerInstance implements Instance {
     workload: WorkloadSpec,
     private readonly paths: ReturnType<typeof containerPaths>,
     readonly launchedAtNs: bigint,
-    private readonly cgroupHost: CgroupHost,
   ) {
     this.reader = createReadyMarkerReader(workload.readyMarker);
     this.ready = this.reader.ready;
@@ -327,9 +257,7 @@ class ContainerInstance implements Instance {
    */
   async sampleMemory(): Promise<MemorySample> {
     if (this.disposing !== undefined) throw new WorkloadError('the instance was disposed: nothing to sample');
-    this.cgroupFiles ??= openCgroupFiles(
-      locateSampleCgroupFiles(this.cgroupHost, this.handle.cgroup.dirs, this.handle.id),
-    );
+    this.cgroupFiles ??= openCgroupFiles(this.handle.cgroup.statFiles());
     this.tree ??= createTreeMemoryReader(() => this.listInstancePids());
     const files = this.cgroupFiles;
     if (files.pidsCurrent !== undefined) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProcessIo } from '../../src/measure/process-io.js';
 import { readProcessTreeMemory } from '../../src/measure/process-memory.js';
 import { listProcessTree } from '../../src/measure/process-tree.js';
-import { measureSelfCpu, startSampler } from '../../src/measure/sampler.js';
+import { startSampler } from '../../src/measure/sampler.js';
 
 // Waits until the tree under pid has `count` processes (the shell forks its children asynchronously).
 async function waitForTree(pid: number, count: number): Promise<number[]> {
@@ -57,27 +57,16 @@ describe('process tree memory on real processes', () => {
     expect(memory.pssBytes).toBeGreaterThanOrEqual(memory.ussBytes);
   });
 
-  it('reports the sampler CPU cost at 50 ms sampling the tree for 10 s (figure only)', async () => {
+  // The sampler's CPU cost is a benchmark figure (npm run bench:harness), not asserted here.
+  it('samples the real tree every 50 ms for 2 s without a gap', async () => {
     await waitForTree(treePid, 3);
-    // The worker's own idle CPU (vitest, timers) over the same span, to subtract from the gross figure.
-    const idle = await measureSelfCpu(() => new Promise((resolve) => setTimeout(resolve, 10_000)));
-    const cost = await measureSelfCpu(async () => {
-      const sampler = startSampler(() => readProcessTreeMemory(treePid), { intervalMs: 50 });
-      await new Promise((resolve) => setTimeout(resolve, 10_000));
-      return { samples: await sampler.stop(), gaps: sampler.gaps.length };
-    });
-    const { samples, gaps } = cost.value;
-    const cpuMs = (cost.userCpuNs + cost.systemCpuNs) / 1e6;
-    const idleMs = (idle.userCpuNs + idle.systemCpuNs) / 1e6;
-    console.log(
-      `sampler cost: ${samples.length} samples, ${gaps} gaps, ${cpuMs.toFixed(1)} ms CPU over ${(cost.wallNs / 1e9).toFixed(2)} s = ` +
-        `${(cost.coreFraction * 100).toFixed(2)} % of a core gross; idle worker ${(idle.coreFraction * 100).toFixed(2)} %; ` +
-        `per sample ${((cpuMs - idleMs) / samples.length).toFixed(3)} ms net`,
-    );
-    expect(samples.length).toBeGreaterThan(100);
-    expect(gaps).toBe(0);
-    expect(samples.every((sample) => sample.value.pids.length === 3)).toBe(true);
-  }, 60_000);
+    const sampler = startSampler(() => readProcessTreeMemory(treePid), { intervalMs: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const samples = await sampler.stop();
+    expect(samples.length).toBeGreaterThan(20);
+    expect(sampler.gaps).toHaveLength(0);
+    expect(samples.every((sample) => sample.value.pids.length === 3 && sample.value.pssBytes > 0)).toBe(true);
+  }, 30_000);
 });
 
 describe('process io on the test process itself', () => {

@@ -2,7 +2,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseMemoryStat, parseOomControl } from '../../src/container/cgroups/index.js';
-import { parseFlatKeyed, parsePidList } from '../../src/container/cgroups/parse-cgroup-files.js';
+import {
+  parseFlatKeyed,
+  parsePidList,
+  readFlatKeyedField,
+  readMemoryStatFigures,
+} from '../../src/container/cgroups/parse-cgroup-files.js';
 import { readFixture } from '../fixtures/cgroupfs/fake-cgroupfs.js';
 
 describe('parseMemoryStat', () => {
@@ -67,5 +72,24 @@ describe('parsePidList', () => {
   it('sorts and dedupes', () => {
     expect(parsePidList('30\n4\n\n30\n7\n')).toEqual([4, 7, 30]);
     expect(parsePidList('')).toEqual([]);
+  });
+});
+
+describe('readMemoryStatFigures (single-field reads for the sampler)', () => {
+  it('gives the same anon/file bytes as parseMemoryStat on captured v1 and v2 files', () => {
+    for (const name of ['v1-memory.stat', 'v2-memory.stat']) {
+      const text = readFixture(name);
+      const { anonBytes, fileBytes } = parseMemoryStat(text);
+      expect(anonBytes).toBeDefined();
+      expect(readMemoryStatFigures(text)).toEqual({ anonBytes, fileBytes });
+    }
+  });
+
+  it('finds a key on the first line or later, and not a key that is only a prefix', () => {
+    const text = 'cache 10\nrss 20\nrss_huge 30\n';
+    expect(readFlatKeyedField(text, 'cache')).toBe(10);
+    expect(readFlatKeyedField(text, 'rss')).toBe(20);
+    expect(readFlatKeyedField(text, 'rss_huge')).toBe(30);
+    expect(readFlatKeyedField(text, 'anon')).toBeUndefined();
   });
 });

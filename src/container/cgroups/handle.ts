@@ -13,7 +13,7 @@ import {
   parseOomControl,
   parsePidList,
 } from './parse-cgroup-files.js';
-import type { CgroupHandle, CgroupStats } from './types.js';
+import type { CgroupHandle, CgroupStatFiles, CgroupStats } from './types.js';
 
 /** How long destroy() keeps killing before giving up (processes in D state cannot die). */
 const KILL_ROUNDS = 200;
@@ -86,20 +86,30 @@ export function createCgroupHandle({ id, layout, parentSegments, fs }: HandleOpt
     return parsePidList(lists.join('\n'));
   };
 
+  const statFiles = (): CgroupStatFiles => {
+    const files: CgroupStatFiles = {};
+    const memory = dirOf('memory');
+    if (memory) {
+      const v1 = memory.version === 'v1';
+      files.memoryCurrent = path.join(memory.dir, v1 ? 'memory.usage_in_bytes' : 'memory.current');
+      files.memoryPeak = path.join(memory.dir, v1 ? 'memory.max_usage_in_bytes' : 'memory.peak');
+      files.memoryStat = path.join(memory.dir, 'memory.stat');
+    }
+    const pids = dirOf('pids');
+    if (pids) files.pidsCurrent = path.join(pids.dir, 'pids.current');
+    return files;
+  };
+
   const readStats = async (): Promise<CgroupStats> => {
     const stats: CgroupStats = {};
     const set = (key: keyof CgroupStats, value: number | undefined) => {
       if (value !== undefined) stats[key] = value;
     };
-    const memory = dirOf('memory');
-    if (memory) {
-      const v1 = memory.version === 'v1';
-      set(
-        'memoryCurrentBytes',
-        await readNumber(path.join(memory.dir, v1 ? 'memory.usage_in_bytes' : 'memory.current')),
-      );
-      set('memoryPeakBytes', await readNumber(path.join(memory.dir, v1 ? 'memory.max_usage_in_bytes' : 'memory.peak')));
-      const statText = await readOptionalFile(fs, path.join(memory.dir, 'memory.stat'));
+    const files = statFiles();
+    if (files.memoryCurrent && files.memoryPeak && files.memoryStat) {
+      set('memoryCurrentBytes', await readNumber(files.memoryCurrent));
+      set('memoryPeakBytes', await readNumber(files.memoryPeak));
+      const statText = await readOptionalFile(fs, files.memoryStat);
       if (statText !== undefined) {
         const stat = parseMemoryStat(statText);
         set('memoryAnonBytes', stat.anonBytes);
@@ -113,8 +123,7 @@ export function createCgroupHandle({ id, layout, parentSegments, fs }: HandleOpt
       const usageUs = text === undefined ? undefined : parseFlatKeyed(text).usage_usec;
       set('cpuUsageNs', usageUs === undefined ? undefined : usageUs * 1000);
     }
-    const pids = dirOf('pids');
-    if (pids) set('pidsCurrent', await readNumber(path.join(pids.dir, 'pids.current')));
+    if (files.pidsCurrent) set('pidsCurrent', await readNumber(files.pidsCurrent));
     return stats;
   };
 
@@ -170,6 +179,7 @@ export function createCgroupHandle({ id, layout, parentSegments, fs }: HandleOpt
     procsFiles: dirs.map((dir) => path.join(dir, 'cgroup.procs')),
     dirs: [...dirs, ...parents],
     readStats,
+    statFiles,
     readOomKills,
     readPids,
     destroy,

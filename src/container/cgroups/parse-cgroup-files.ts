@@ -26,12 +26,41 @@ export interface MemoryStat {
 /** Parses memory.stat of either version; v1's hierarchical total_* fields win over the local ones. */
 export function parseMemoryStat(text: string): MemoryStat {
   const fields = parseFlatKeyed(text);
-  const stat: MemoryStat = { fields };
-  const anonBytes = fields.total_rss ?? fields.rss ?? fields.anon;
-  const fileBytes = fields.total_cache ?? fields.cache ?? fields.file;
-  if (anonBytes !== undefined) stat.anonBytes = anonBytes;
-  if (fileBytes !== undefined) stat.fileBytes = fileBytes;
-  return stat;
+  return { fields, ...memoryStatFigures((key) => fields[key]) };
+}
+
+// v1 hierarchical totals first, then v1 local, then v2 names.
+const ANON_KEYS = ['total_rss', 'rss', 'anon'];
+const FILE_KEYS = ['total_cache', 'cache', 'file'];
+
+/** anon/file bytes from memory.stat fields looked up by `get`, with the key preference above. */
+function memoryStatFigures(get: (key: string) => number | undefined): Pick<MemoryStat, 'anonBytes' | 'fileBytes'> {
+  const pick = (keys: string[]) => keys.map(get).find((value) => value !== undefined);
+  const figures: Pick<MemoryStat, 'anonBytes' | 'fileBytes'> = {};
+  const anonBytes = pick(ANON_KEYS);
+  const fileBytes = pick(FILE_KEYS);
+  if (anonBytes !== undefined) figures.anonBytes = anonBytes;
+  if (fileBytes !== undefined) figures.fileBytes = fileBytes;
+  return figures;
+}
+
+/**
+ * memory.stat's anon and file bytes without parsing its other ~40 lines (a sampler reads it every
+ * 50 ms); same values as parseMemoryStat.
+ */
+export function readMemoryStatFigures(text: string): Pick<MemoryStat, 'anonBytes' | 'fileBytes'> {
+  return memoryStatFigures((key) => readFlatKeyedField(text, key));
+}
+
+/** One "key value" line of a flat-keyed cgroup file; undefined when absent or not a whole number. */
+export function readFlatKeyedField(text: string, key: string): number | undefined {
+  let start = 0;
+  if (!text.startsWith(`${key} `)) {
+    start = text.indexOf(`\n${key} `) + 1;
+    if (start === 0) return undefined;
+  }
+  const end = text.indexOf('\n', start);
+  return parseIntegerFile(text.slice(start + key.length + 1, end < 0 ? text.length : end));
 }
 
 export interface OomControl {

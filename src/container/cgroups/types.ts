@@ -29,6 +29,14 @@ export interface CgroupStats {
   pidsCurrent?: number;
 }
 
+/** Where a cgroup's memory and pids figures live, with this hierarchy's (v1 or v2) file names. */
+export interface CgroupStatFiles {
+  memoryCurrent?: string;
+  memoryPeak?: string;
+  memoryStat?: string;
+  pidsCurrent?: string;
+}
+
 export interface CgroupHandle {
   readonly id: string;
   /** cgroup.procs files a process writes its pid into to join every controller's cgroup. */
@@ -40,6 +48,8 @@ export interface CgroupHandle {
    */
   readonly dirs: string[];
   readStats(): Promise<CgroupStats>;
+  /** Absolute paths of the files readStats reads for memory and pids (absent when the controller is), for samplers that keep them open. */
+  statFiles(): CgroupStatFiles;
   /** Number of OOM kills in this cgroup (v1 memory.oom_control `oom_kill`, v2 memory.events `oom_kill`). */
   readOomKills(): Promise<number>;
   /** Pids currently in the cgroup (any controller dir), ascending. */

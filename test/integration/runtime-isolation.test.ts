@@ -179,7 +179,9 @@ describe('exits', () => {
       limits: { memoryBytes: 32 * 2 ** 20 },
       remove: true,
     });
-    expect(viaShell.exit).toEqual({ exitCode: 137, oomKilled: true, reason: 'oom-killed' });
+    // The kernel picks the victim (tail on some machines, the shell as PID 1 on others, which then
+    // also reports SIGKILL): only the reason and the exit code are guaranteed.
+    expect(viaShell.exit).toMatchObject({ exitCode: 137, oomKilled: true, reason: 'oom-killed' });
   });
 });
 

@@ -2,16 +2,8 @@
 // (values already scaled to display units) that the PNG/SVG renderer and report.html both draw.
 // A chart whose data the runs lack is not produced at all.
 
-import type { TargetKind } from '../scenario/schema.js';
-import { TARGET_KINDS } from '../scenario/schema.js';
-import {
-  type Accel,
-  formatTargetLabel,
-  type MetricFigures,
-  type ReportModel,
-  type SeriesGroup,
-  type SeriesView,
-} from './model.js';
+import { type Accel, TARGET_KINDS, type TargetKind } from '../vocabulary.js';
+import { formatTargetLabel, type MetricFigures, type ReportModel, type SeriesGroup, type SeriesView } from './model.js';
 import { COMPONENT_COLOURS, INK_COLOUR, RUN_DASHES, TARGET_COLOURS } from './palette.js';
 import { chooseScale, type DisplayScale, describeAxis } from './units.js';
 

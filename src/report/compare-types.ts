@@ -1,6 +1,7 @@
 // What `isobench compare` produces: one row per (scenario, case, point, target, metric), the checks
 // that make two runs comparable, and the counts a CI job decides on. Plain JSON, base units.
 import type { ConfidenceInterval, Verdict } from '../stats/index.js';
+import type { Accel } from '../vocabulary.js';
 
 /**
  * Verdict of one row: the statistical verdicts of compareSamples, plus
@@ -40,7 +41,7 @@ export interface CompareRow {
   unit: string;
   higherIsWorse: boolean;
   /** VM accelerator of each side (undefined for targets that are not VMs). */
-  accel: { baseline?: 'kvm' | 'tcg'; candidate?: 'kvm' | 'tcg' };
+  accel: { baseline?: Accel; candidate?: Accel };
   verdict: RowVerdict;
   /** One sentence with the figures behind the verdict. */
   reason: string;

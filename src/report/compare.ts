@@ -2,8 +2,8 @@
 // each with compareSamples, and say everything that makes the two sides less comparable.
 import { InputError } from '../errors.js';
 import type { MetricSeries, RunResult, Series } from '../results/schema.js';
-import type { MetricName } from '../scenario/schema.js';
 import { compareSamples, median } from '../stats/index.js';
+import type { Accel, MetricName } from '../vocabulary.js';
 import { describeFieldDiff, diffHosts, diffScenarios, readScenarioThresholds } from './compare-checks.js';
 import {
   type CompareReport,
@@ -230,8 +230,8 @@ function oneSidedRow(
 function rowBase(
   series: Series,
   metric: string,
-  baselineAccel: 'kvm' | 'tcg' | undefined,
-  candidateAccel: 'kvm' | 'tcg' | undefined,
+  baselineAccel: Accel | undefined,
+  candidateAccel: Accel | undefined,
   info: MetricSeries | undefined,
   threshold: { ratio: number; source: ThresholdSource },
 ): CompareRow {
@@ -319,7 +319,7 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-function describeAccel(accel: 'kvm' | 'tcg' | undefined): string {
+function describeAccel(accel: Accel | undefined): string {
   return accel ? accel.toUpperCase() : 'no accelerator recorded';
 }
 

@@ -2,8 +2,8 @@
 // grouping, environment), computed once from run results. Exporters only format it.
 
 import type { RunResult, Series } from '../results/schema.js';
-import { METRICS, type MetricName, TARGET_KINDS, type TargetKind } from '../scenario/schema.js';
 import { bootstrapRatioCi, DEFAULT_SEED, median, type Summary, summarize } from '../stats/index.js';
+import { type Accel, METRICS, type MetricName, TARGET_KINDS, type TargetKind } from '../vocabulary.js';
 import { describeEnvironment, type HostEnvironment } from './environment.js';
 
 /** Confidence level of every CI in a report. */
@@ -31,8 +31,6 @@ export const ANSWER_RATIOS = [
   { key: 'vm/container', numerator: 'vm', denominator: 'container' },
 ] as const satisfies ReadonlyArray<{ key: string; numerator: TargetKind; denominator: TargetKind }>;
 export type RatioKey = (typeof ANSWER_RATIOS)[number]['key'];
-
-export type Accel = 'kvm' | 'tcg';
 
 /** One run of the report, labelled for columns and datasets. */
 export interface RunInfo {

@@ -1,7 +1,7 @@
 // Colours of every chart: the Okabe–Ito palette (safe for the common colour-vision deficiencies),
 // one fixed colour per target kind so a target looks the same in every chart and every report.
 
-import type { TargetKind } from '../scenario/schema.js';
+import type { TargetKind } from '../vocabulary.js';
 
 /** Okabe & Ito (2008), in their order. */
 export const OKABE_ITO = [

@@ -1,7 +1,7 @@
 // The report's tables as plain text cells (formatted figures, no markup), shared by report.md and
 // report.html so both show the same numbers. Cells hold untrusted text: renderers escape them.
 
-import { TARGET_KINDS } from '../scenario/schema.js';
+import { TARGET_KINDS } from '../vocabulary.js';
 import {
   ANSWER_RATIOS,
   type AnswerCell,

@@ -1,7 +1,7 @@
 // Turns base units (ns, bytes, bytes/s, ratio) into human text and chart scales. The only place
 // in isobench that formats a measured figure.
 
-import type { MetricUnit } from '../scenario/schema.js';
+import type { MetricUnit } from '../vocabulary.js';
 
 /** A display unit: divide a base-unit value by `divisor` and append `symbol`. */
 export interface DisplayScale {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError } from '../errors.js';
 import { median } from '../stats/index.js';
+import type { Accel } from '../vocabulary.js';
 import { migrateHistory } from './history-schema.js';
 import type { MetricSeries, RunResult, Series } from './schema.js';
 
@@ -170,7 +171,7 @@ export interface TrendRow {
   case: string;
   point: Record<string, number | string>;
   target: string;
-  accel: 'kvm' | 'tcg' | null;
+  accel: Accel | null;
   metric: string;
   /** Base unit of `median`. */
   unit: string;
@@ -228,7 +229,7 @@ export function trend(db: HistoryDb, query: TrendQuery = {}): TrendRow[] {
     case: first.case_name,
     point: JSON.parse(first.point_json) as Record<string, number | string>,
     target: first.target,
-    accel: first.accel as 'kvm' | 'tcg' | null,
+    accel: first.accel as Accel | null,
     metric: first.metric,
     unit: first.unit,
     median: median(values),
@@ -295,7 +296,7 @@ function rebuildRun(row: RunRow, scenario: ScenarioRow | undefined, samples: Sam
         point: JSON.parse(sample.point_json) as Series['point'],
         target: sample.target as Series['target'],
         status: 'ok',
-        ...(sample.accel ? { accel: sample.accel as 'kvm' | 'tcg' } : {}),
+        ...(sample.accel ? { accel: sample.accel as Accel } : {}),
         iterations: [],
         metrics: {},
       };

@@ -2,6 +2,7 @@
 // samples, summaries) and what reports and `compare` read back. Validated with zod on read, so
 // a truncated file or another schema version is refused with the reason, never half-read.
 import { z } from 'zod';
+import { ACCELS, MEASURE_KINDS, METRIC_UNITS, TARGET_KINDS } from '../vocabulary.js';
 
 /** Bump on any incompatible change; add a migration in results/migrate.ts for the old one. */
 export const RESULT_SCHEMA_VERSION = 1;
@@ -37,7 +38,7 @@ export const iterationSchema = z.object({
 });
 
 export const metricSeriesSchema = z.object({
-  unit: z.enum(['ns', 'bytes', 'bytes_per_s', 'ratio']),
+  unit: z.enum(METRIC_UNITS),
   higherIsWorse: z.boolean(),
   /** Recorded (non-warm-up, successful) values, in iteration order. */
   samples: z.array(z.number()),
@@ -48,15 +49,15 @@ export const metricSeriesSchema = z.object({
 export const seriesSchema = z.object({
   scenario: z.string(),
   case: z.string(),
-  measure: z.enum(['startup', 'memory', 'density', 'disk', 'io', 'cpu']),
+  measure: z.enum(MEASURE_KINDS),
   /** Sweep point, e.g. { instances: 4, memory: 268435456 }; {} without a sweep. */
   point: z.record(z.string(), z.union([z.number(), z.string()])),
-  target: z.enum(['native', 'container', 'vm', 'runc', 'crun', 'podman']),
+  target: z.enum(TARGET_KINDS),
   status: z.enum(['ok', 'skipped', 'failed', 'partial']),
   /** Why a target did not run on this host (skipped) or why every iteration failed. */
   reason: z.string().optional(),
   /** vm: 'kvm' or 'tcg' — a TCG figure must never pass for a KVM one. */
-  accel: z.enum(['kvm', 'tcg']).optional(),
+  accel: z.enum(ACCELS).optional(),
   machine: z.string().optional(),
   iterations: z.array(iterationSchema),
   metrics: z.record(z.string(), metricSeriesSchema),

@@ -2,7 +2,8 @@
 // command, limits, VM settings and the targets that run at that point.
 import { formatSize } from '../container/cgroups/parse-size.js';
 import type { ResourceLimits } from '../container/types.js';
-import type { CaseSweep, ScenarioCase, TargetKind, VmSettings } from './schema.js';
+import type { TargetKind } from '../vocabulary.js';
+import type { CaseSweep, ScenarioCase, VmSettings } from './schema.js';
 
 /** One point of a sweep; a key is present only when the case sweeps it. */
 export interface SweepPoint {

@@ -7,26 +7,13 @@ export { DEFAULT_READY_MARKER, isProbeCommand, probeReadyMarker } from './probe-
 export { MAX_SWEEP_POINTS } from './resolve.js';
 export type {
   CaseSweep,
-  MeasureKind,
-  MetricInfo,
-  MetricName,
-  MetricUnit,
   Scenario,
   ScenarioCase,
   SweepKey,
-  TargetKind,
   TargetPlan,
   Thresholds,
   VmMachine,
   VmSettings,
 } from './schema.js';
-export {
-  BUILTIN_DEFAULTS,
-  MEASURE_KINDS,
-  METRIC_NAMES,
-  METRICS,
-  SWEEP_KEYS,
-  TARGET_KINDS,
-  VM_MACHINES,
-} from './schema.js';
+export { BUILTIN_DEFAULTS, SWEEP_KEYS, VM_MACHINES } from './schema.js';
 export { MAX_SCENARIO_BYTES } from './yaml-source.js';

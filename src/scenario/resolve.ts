@@ -4,20 +4,17 @@ import path from 'node:path';
 import { formatSize, parseSize } from '../container/cgroups/parse-size.js';
 import type { ResourceLimits } from '../container/types.js';
 import { ScenarioError } from '../errors.js';
+import { METRIC_NAMES, METRICS, type MetricName, type TargetKind } from '../vocabulary.js';
 import { describeValue } from './format-issue.js';
 import { checkProbeCommand, probeReadyMarker } from './probe-steps.js';
 import {
   BUILTIN_DEFAULTS,
   type CaseFile,
   type CaseSweep,
-  METRIC_NAMES,
-  METRICS,
-  type MetricName,
   type Scenario,
   type ScenarioCase,
   type ScenarioFile,
   type SweepFile,
-  type TargetKind,
   type TargetPlan,
   type Thresholds,
   type VmSettings,

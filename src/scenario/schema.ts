@@ -2,14 +2,14 @@
 // YAML file as written, and the resolved types the runner consumes (defaults applied, sizes in bytes).
 import { z } from 'zod';
 import type { ResourceLimits } from '../container/types.js';
-
-/** Where a workload runs. NOTE: spelled the same in flags, JSON, CSV columns and file names. */
-export const TARGET_KINDS = ['native', 'container', 'vm', 'runc', 'crun', 'podman'] as const;
-export type TargetKind = (typeof TARGET_KINDS)[number];
-
-/** What a case measures; decides which metrics it produces (see METRICS[..].measures). */
-export const MEASURE_KINDS = ['startup', 'memory', 'density', 'disk', 'io', 'cpu'] as const;
-export type MeasureKind = (typeof MEASURE_KINDS)[number];
+import {
+  MEASURE_KINDS,
+  METRIC_NAMES,
+  type MeasureKind,
+  type MetricName,
+  TARGET_KINDS,
+  type TargetKind,
+} from '../vocabulary.js';
 
 /** QEMU machine types a case may ask for (same words as vm-images/*.yaml). */
 export const VM_MACHINES = ['microvm', 'q35'] as const;
@@ -18,111 +18,6 @@ export type VmMachine = (typeof VM_MACHINES)[number];
 /** Sweep keys, in the order expandCase nests them (first = outermost). */
 export const SWEEP_KEYS = ['instances', 'memory', 'cpus', 'param'] as const;
 export type SweepKey = (typeof SWEEP_KEYS)[number];
-
-/** Base unit of a metric's values. */
-export type MetricUnit = 'ns' | 'bytes' | 'bytes_per_s' | 'ratio';
-
-export interface MetricInfo {
-  unit: MetricUnit;
-  /** True when a larger value is a regression (time, memory); false for throughput. */
-  higherIsWorse: boolean;
-  /** Measures whose cases produce this metric. */
-  measures: readonly MeasureKind[];
-  description: string;
-}
-
-/** Every metric isobench records; thresholds and results refer to these names only. */
-export const METRICS = {
-  'startup.ready': {
-    unit: 'ns',
-    higherIsWorse: true,
-    measures: ['startup'],
-    description: 'launch to the ready marker',
-  },
-  'startup.exit': { unit: 'ns', higherIsWorse: true, measures: ['startup'], description: 'launch to exit observed' },
-  'memory.pss': {
-    unit: 'bytes',
-    higherIsWorse: true,
-    measures: ['memory', 'density'],
-    description: 'proportional set size of the instance processes (smaps_rollup)',
-  },
-  'memory.uss': {
-    unit: 'bytes',
-    higherIsWorse: true,
-    measures: ['memory', 'density'],
-    description: 'unique set size (private clean + dirty)',
-  },
-  'memory.rss': {
-    unit: 'bytes',
-    higherIsWorse: true,
-    measures: ['memory', 'density'],
-    description: 'resident set size',
-  },
-  'memory.cgroup': {
-    unit: 'bytes',
-    higherIsWorse: true,
-    measures: ['memory', 'density'],
-    description: 'memory charged to the instance cgroup',
-  },
-  'memory.peak': {
-    unit: 'bytes',
-    higherIsWorse: true,
-    measures: ['memory', 'density'],
-    description: 'peak memory charge of the instance',
-  },
-  'memory.guest_used': {
-    unit: 'bytes',
-    higherIsWorse: true,
-    measures: ['memory', 'density'],
-    description: 'memory the VM guest itself reports in use at ready (MemTotal - MemAvailable); vm only',
-  },
-  'memory.host_available_drop': {
-    unit: 'bytes',
-    higherIsWorse: true,
-    measures: ['memory', 'density'],
-    description: 'drop of MemAvailable on the host while the instances run',
-  },
-  'memory.per_instance': {
-    unit: 'bytes',
-    higherIsWorse: true,
-    measures: ['density'],
-    description: 'host MemAvailable drop divided by the number of instances',
-  },
-  'disk.image': { unit: 'bytes', higherIsWorse: true, measures: ['disk'], description: 'stored size of the image' },
-  'disk.instance': {
-    unit: 'bytes',
-    higherIsWorse: true,
-    measures: ['disk'],
-    description: 'disk used by one instance beyond the image (upper dir, overlay disk)',
-  },
-  'io.write_throughput': {
-    unit: 'bytes_per_s',
-    higherIsWorse: false,
-    measures: ['io'],
-    description: 'sequential write + fsync throughput reported by the probe',
-  },
-  'io.randwrite_throughput': {
-    unit: 'bytes_per_s',
-    higherIsWorse: false,
-    measures: ['io'],
-    description: 'random 4 KiB write + fsync throughput reported by the probe',
-  },
-  'cpu.time': {
-    unit: 'ns',
-    higherIsWorse: true,
-    measures: ['cpu'],
-    description: 'compute step time reported by the probe',
-  },
-  'cpu.relative_to_native': {
-    unit: 'ratio',
-    higherIsWorse: true,
-    measures: ['cpu'],
-    description: 'cpu.time divided by the native median at the same point',
-  },
-} as const satisfies Record<string, MetricInfo>;
-
-export type MetricName = keyof typeof METRICS;
-export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 
 // ---------------------------------------------------------------------------------------------
 // The file as written. Messages of custom checks are the expected form: the loader turns them

@@ -1,11 +1,12 @@
 // Target kind -> a fresh Target over one state root. NOTE: every kind in TARGET_KINDS has an entry.
 import type { RootLayout } from '../paths.js';
+import type { TargetKind } from '../vocabulary.js';
 import { ContainerTarget } from './container.js';
 import { CrunTarget } from './crun.js';
 import { NativeTarget } from './native.js';
 import { PodmanTarget } from './podman.js';
 import { RuncTarget } from './runc.js';
-import type { Target, TargetKind } from './types.js';
+import type { Target } from './types.js';
 import { VmTarget } from './vm.js';
 
 const FACTORIES: Record<TargetKind, (root: string) => Target> = {
@@ -22,5 +23,4 @@ export function createTarget(kind: TargetKind, layout: RootLayout): Target {
   return FACTORIES[kind](layout.root);
 }
 
-export type { Availability, Instance, InstanceExit, MemorySample, Target, TargetKind, WorkloadSpec } from './types.js';
-export { TARGET_KINDS } from './types.js';
+export type { Availability, Instance, InstanceExit, MemorySample, Target, WorkloadSpec } from './types.js';

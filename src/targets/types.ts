@@ -2,10 +2,7 @@
 // podman), so the runner measures them all the same way. Targets launch and observe; they never
 // compute statistics or format anything.
 
-import type { TargetKind } from '../scenario/schema.js';
-
-/** NOTE: spelled the same in flags, JSON, CSV columns and file names (defined with the scenario schema). */
-export { TARGET_KINDS, type TargetKind } from '../scenario/schema.js';
+import type { Accel, TargetKind } from '../vocabulary.js';
 
 /** The workload of one scenario case at one sweep point, validated. Base units. */
 export interface WorkloadSpec {
@@ -71,7 +68,7 @@ export interface Target {
   /** Bytes on disk this target needs for the workload image, shared by all instances. */
   imageFootprintBytes(workload: WorkloadSpec): Promise<number>;
   /** Accelerator for vm ('kvm' | 'tcg'); undefined elsewhere. Recorded with every figure. */
-  accel?(): 'kvm' | 'tcg' | undefined;
+  accel?(): Accel | undefined;
   /** Frees what prepare() made that is per-run (not the image store). */
   cleanup(): Promise<void>;
 }

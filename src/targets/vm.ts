@@ -7,7 +7,7 @@ import { monotonicNs } from '../measure/clock.js';
 import { measureDiskUsage } from '../measure/disk-usage.js';
 import { readProcessTreeMemory } from '../measure/process-memory.js';
 import { type RootLayout, rootLayout } from '../paths.js';
-import { probeKvm, resolveAccel, type VmAccel } from '../vm/accel.js';
+import { probeKvm, resolveAccel } from '../vm/accel.js';
 import { resolveVmImage, type VmImageSource } from '../vm/image-source.js';
 import { type RunVmOptions, runVm, type VmRunResult } from '../vm/index.js';
 import { type PreparedVm, prepareVm, type VmLaunchOptions } from '../vm/prepare.js';
@@ -15,6 +15,7 @@ import { findInPath } from '../vm/process.js';
 import { QEMU_BINARY } from '../vm/qemu-args.js';
 import { SETUP_HINT } from '../vm/tools.js';
 import { listVmIds, readVmState, vmPaths } from '../vm/vm-state.js';
+import type { Accel } from '../vocabulary.js';
 import { ensureImage } from './image-prep.js';
 import { createReadyMarkerReader, type ReadyMarkerReader } from './ready-marker.js';
 import type { Availability, Instance, InstanceExit, MemorySample, Target, WorkloadSpec } from './types.js';
@@ -61,7 +62,7 @@ export function vmAvailability(found: { qemu: boolean; setpriv: boolean; kvm: bo
 export class VmTarget implements Target {
   readonly kind = 'vm' as const;
   private readonly layout: RootLayout;
-  private accelValue: VmAccel | undefined;
+  private accelValue: Accel | undefined;
   private readonly sources = new Map<string, VmImageSource>();
   private readonly prepared = new Map<string, PreparedVm>();
 
@@ -76,7 +77,7 @@ export class VmTarget implements Target {
     return vmAvailability({ qemu: qemu !== undefined, setpriv: setpriv !== undefined, kvm: kvm.usable });
   }
 
-  accel(): VmAccel | undefined {
+  accel(): Accel | undefined {
     return this.accelValue;
   }
 

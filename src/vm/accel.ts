@@ -2,9 +2,9 @@
 // virtualisation, TCG (software emulation) otherwise. NOTE: every result records which one ran.
 import { constants, promises as fs } from 'node:fs';
 import { EnvironmentError, InputError } from '../errors.js';
+import type { Accel } from '../vocabulary.js';
 
-export type VmAccel = 'kvm' | 'tcg';
-export type VmAccelRequest = 'auto' | VmAccel;
+export type VmAccelRequest = 'auto' | Accel;
 
 /** What the probe found, with the reason KVM is unusable when it is. */
 export interface KvmProbe {
@@ -46,7 +46,7 @@ export async function probeKvm(deps: KvmProbeDeps = defaultDeps): Promise<KvmPro
 }
 
 /** Resolves the requested accelerator; an explicit kvm on a host without it is an EnvironmentError. */
-export async function resolveAccel(request: VmAccelRequest, deps: KvmProbeDeps = defaultDeps): Promise<VmAccel> {
+export async function resolveAccel(request: VmAccelRequest, deps: KvmProbeDeps = defaultDeps): Promise<Accel> {
   if (request !== 'auto' && request !== 'kvm' && request !== 'tcg') {
     throw new InputError(`expected --accel auto, kvm or tcg, got '${String(request)}'`);
   }

@@ -2,7 +2,7 @@
 // often (emulation jitter) on microvm, which has no HPET or ACPI PM timer to fall back on: the
 // boot then hangs or crawls. Passing the host's TSC rate (tsc_early_khz) skips the calibration.
 import { promises as fs } from 'node:fs';
-import type { VmAccel } from './accel.js';
+import type { Accel } from '../vocabulary.js';
 
 /** Parses the TSC rate in kHz from /proc/cpuinfo ("cpu MHz", the TSC rate on constant_tsc hosts). Pure. */
 export function parseCpuinfoKhz(cpuinfo: string): number | undefined {
@@ -19,7 +19,7 @@ export async function readHostTscKhz(): Promise<number | undefined> {
 }
 
 /** Extra kernel parameters for `accel` (TSC rate for TCG; none for KVM, which has kvm-clock). */
-export async function clockParamsFor(accel: VmAccel): Promise<string[]> {
+export async function clockParamsFor(accel: Accel): Promise<string[]> {
   if (accel !== 'tcg') return [];
   const khz = await readHostTscKhz();
   return khz === undefined ? [] : [`tsc_early_khz=${khz}`];

@@ -2,7 +2,8 @@
 // config), building cached artifacts on first use.
 import { InputError } from '../errors.js';
 import type { RootLayout } from '../paths.js';
-import { resolveAccel, type VmAccel, type VmAccelRequest } from './accel.js';
+import type { Accel } from '../vocabulary.js';
+import { resolveAccel, type VmAccelRequest } from './accel.js';
 import { ensureBaseDisk } from './base-disk.js';
 import { loadVmDefinition, type VmDefinition, type VmMachine } from './definition.js';
 import { mergeEnv } from './guest-config.js';
@@ -38,7 +39,7 @@ export interface VmLaunchOptions {
 export interface PreparedVm {
   definition: VmDefinition;
   image: VmImageSource;
-  accel: VmAccel;
+  accel: Accel;
   machine: VmMachine;
   memoryMiB: number;
   cpus: number;

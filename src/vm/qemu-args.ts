@@ -1,5 +1,5 @@
 // Builds the qemu-system-x86_64 argument vector for one VM. Pure: the launch spec in, argv out.
-import type { VmAccel } from './accel.js';
+import type { Accel } from '../vocabulary.js';
 import type { VmMachine } from './definition.js';
 
 export type VmNetwork = 'none' | 'user';
@@ -9,7 +9,7 @@ export type SerialSink = { kind: 'stdio' } | { kind: 'file'; path: string };
 
 /** Everything QEMU needs for one launch. */
 export interface QemuLaunchSpec {
-  accel: VmAccel;
+  accel: Accel;
   machine: VmMachine;
   memoryMiB: number;
   cpus: number;

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { IsobenchError, TimeoutError, WorkloadError } from '../errors.js';
 import type { RootLayout } from '../paths.js';
 import { readProcessStartTicks } from '../util/process.js';
-import type { VmAccel } from './accel.js';
+import type { Accel } from '../vocabulary.js';
 import type { VmMachine } from './definition.js';
 import { spawnAttachedQemu } from './launch-qemu.js';
 import { createOverlayDisk } from './overlay-disk.js';
@@ -46,7 +46,7 @@ export interface VmPhases {
 export interface VmRunResult {
   id: string;
   exitCode: number;
-  accel: VmAccel;
+  accel: Accel;
   machine: VmMachine;
   kernelRelease: string;
   phases: VmPhases;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ConflictError, InputError, NotFoundError } from '../errors.js';
 import type { RootLayout } from '../paths.js';
 import { writeJsonAtomic } from '../util/atomic.js';
-import type { VmAccel } from './accel.js';
+import type { Accel } from '../vocabulary.js';
 import type { VmMachine } from './definition.js';
 
 /** Lifecycle: created (overlay made, QEMU not yet started) -> running -> exited. */
@@ -18,7 +18,7 @@ export interface VmState {
   /** The image reference as given, and its manifest digest. */
   image: string;
   digest: string;
-  accel: VmAccel;
+  accel: Accel;
   machine: VmMachine;
   /** attached: dies with its owner; detached: runs until stopped. */
   mode: 'attached' | 'detached';

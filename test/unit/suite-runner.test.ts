@@ -9,7 +9,8 @@ import { readRun } from '../../src/results/read-run.js';
 import { parseScenario } from '../../src/scenario/index.js';
 import type { Progress } from '../../src/suite/progress.js';
 import { runSuite } from '../../src/suite/run-suite.js';
-import type { Availability, Instance, Target, TargetKind, WorkloadSpec } from '../../src/targets/types.js';
+import type { Availability, Instance, Target, WorkloadSpec } from '../../src/targets/types.js';
+import type { TargetKind } from '../../src/vocabulary.js';
 
 const SCENARIO = `schemaVersion: 1
 name: fake

@@ -7,10 +7,11 @@ import { InputError } from '../../errors.js';
 import { collectFingerprint } from '../../host/fingerprint.js';
 import { packageDir } from '../../paths.js';
 import { createRunDir, newRunId, RUN_FILE } from '../../results/store.js';
-import { findScenario, loadScenario, TARGET_KINDS, type TargetKind } from '../../scenario/index.js';
+import { findScenario, loadScenario } from '../../scenario/index.js';
 import { createProgress } from '../../suite/progress.js';
 import { runSuite, type SuiteScenario } from '../../suite/run-suite.js';
 import { createTarget } from '../../targets/index.js';
+import { TARGET_KINDS, type TargetKind } from '../../vocabulary.js';
 import type { CliContext } from '../context.js';
 
 export interface SuiteRunOptions {

@@ -1,5 +1,5 @@
 // Measure kind -> the function that runs one iteration of it.
-import type { MeasureKind } from '../../scenario/index.js';
+import type { MeasureKind } from '../../vocabulary.js';
 import { measureCpu } from './cpu.js';
 import { measureDensity } from './density.js';
 import { measureDisk } from './disk.js';

@@ -1,0 +1,121 @@
+// The words every layer shares: target kinds, measure kinds, metric names with their units, and
+// the VM accelerators. NOTE: spelled the same in flags, scenario files, run.json, CSV columns and
+// file names; the scenario schema, the run schema, the report and the CLI all take them from here.
+
+/** Where a workload runs. NOTE: spelled the same in flags, JSON, CSV columns and file names. */
+export const TARGET_KINDS = ['native', 'container', 'vm', 'runc', 'crun', 'podman'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+/** What a case measures; decides which metrics it produces (see METRICS[..].measures). */
+export const MEASURE_KINDS = ['startup', 'memory', 'density', 'disk', 'io', 'cpu'] as const;
+export type MeasureKind = (typeof MEASURE_KINDS)[number];
+
+/** Base units of metric values: nanoseconds, bytes, bytes per second, a plain ratio. */
+export const METRIC_UNITS = ['ns', 'bytes', 'bytes_per_s', 'ratio'] as const;
+export type MetricUnit = (typeof METRIC_UNITS)[number];
+
+export interface MetricInfo {
+  unit: MetricUnit;
+  /** True when a larger value is a regression (time, memory); false for throughput. */
+  higherIsWorse: boolean;
+  /** Measures whose cases produce this metric. */
+  measures: readonly MeasureKind[];
+  description: string;
+}
+
+/** Every metric isobench records; thresholds and results refer to these names only. */
+export const METRICS = {
+  'startup.ready': {
+    unit: 'ns',
+    higherIsWorse: true,
+    measures: ['startup'],
+    description: 'launch to the ready marker',
+  },
+  'startup.exit': { unit: 'ns', higherIsWorse: true, measures: ['startup'], description: 'launch to exit observed' },
+  'memory.pss': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'proportional set size of the instance processes (smaps_rollup)',
+  },
+  'memory.uss': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'unique set size (private clean + dirty)',
+  },
+  'memory.rss': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'resident set size',
+  },
+  'memory.cgroup': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'memory charged to the instance cgroup',
+  },
+  'memory.peak': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'peak memory charge of the instance',
+  },
+  'memory.guest_used': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'memory the VM guest itself reports in use at ready (MemTotal - MemAvailable); vm only',
+  },
+  'memory.host_available_drop': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'drop of MemAvailable on the host while the instances run',
+  },
+  'memory.per_instance': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['density'],
+    description: 'host MemAvailable drop divided by the number of instances',
+  },
+  'disk.image': { unit: 'bytes', higherIsWorse: true, measures: ['disk'], description: 'stored size of the image' },
+  'disk.instance': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['disk'],
+    description: 'disk used by one instance beyond the image (upper dir, overlay disk)',
+  },
+  'io.write_throughput': {
+    unit: 'bytes_per_s',
+    higherIsWorse: false,
+    measures: ['io'],
+    description: 'sequential write + fsync throughput reported by the probe',
+  },
+  'io.randwrite_throughput': {
+    unit: 'bytes_per_s',
+    higherIsWorse: false,
+    measures: ['io'],
+    description: 'random 4 KiB write + fsync throughput reported by the probe',
+  },
+  'cpu.time': {
+    unit: 'ns',
+    higherIsWorse: true,
+    measures: ['cpu'],
+    description: 'compute step time reported by the probe',
+  },
+  'cpu.relative_to_native': {
+    unit: 'ratio',
+    higherIsWorse: true,
+    measures: ['cpu'],
+    description: 'cpu.time divided by the native median at the same point',
+  },
+} as const satisfies Record<string, MetricInfo>;
+
+export type MetricName = keyof typeof METRICS;
+export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
+
+/** QEMU accelerators: hardware KVM, or TCG (software emulation). A TCG figure never passes for a KVM one. */
+export const ACCELS = ['kvm', 'tcg'] as const;
+export type Accel = (typeof ACCELS)[number];

@@ -1,7 +1,8 @@
 // Expands a case's sweep into its points (cartesian product, deterministic order), each with the
 // command, limits, VM settings and the targets that run at that point.
-import { formatSize } from '../container/cgroups/parse-size.js';
+
 import type { ResourceLimits } from '../container/types.js';
+import { formatSize } from '../util/parse-size.js';
 import type { TargetKind } from '../vocabulary.js';
 import type { CaseSweep, ScenarioCase, VmSettings } from './schema.js';
 

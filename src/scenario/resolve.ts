@@ -1,9 +1,9 @@
 // Turns a schema-valid scenario file into the resolved Scenario: defaults applied per case, sizes in
 // bytes, per-target plans, and the checks zod cannot express (unique names, sweep/command agreement).
 import path from 'node:path';
-import { formatSize, parseSize } from '../container/cgroups/parse-size.js';
 import type { ResourceLimits } from '../container/types.js';
 import { ScenarioError } from '../errors.js';
+import { formatSize, parseSize } from '../util/parse-size.js';
 import { METRIC_NAMES, METRICS, type MetricName, type TargetKind } from '../vocabulary.js';
 import { describeValue } from './format-issue.js';
 import { checkProbeCommand, probeReadyMarker } from './probe-steps.js';

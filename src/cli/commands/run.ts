@@ -1,12 +1,12 @@
 // `isobench run IMAGE [CMD...]`: start a container attached (exit code = the workload's) or
 // detached (prints the id). Ctrl-C forwards SIGTERM, then kills the container and exits 130.
 
-import { parseSize } from '../../container/cgroups/index.js';
 import { parseNetworkMode } from '../../container/container-validate.js';
 import { WorkloadExecError } from '../../container/helper-config.js';
 import { type ContainerHandle, Runtime } from '../../container/index.js';
 import type { ResourceLimits } from '../../container/types.js';
 import { InputError } from '../../errors.js';
+import { parseSize } from '../../util/parse-size.js';
 import type { CliContext } from '../context.js';
 
 export interface RunCommandOptions {

@@ -10,7 +10,6 @@ import type { CgroupManager } from './types.js';
 export { detectCgroupHost } from './detect-host.js';
 export type { MemoryStat, OomControl } from './parse-cgroup-files.js';
 export { parseMemoryStat, parseOomControl } from './parse-cgroup-files.js';
-export { formatSize, parseSize } from './parse-size.js';
 export type { CgroupHandle, CgroupHost, CgroupManager, CgroupMode, CgroupStats } from './types.js';
 export { MIN_MEMORY_BYTES, validateLimits } from './validate-limits.js';
 

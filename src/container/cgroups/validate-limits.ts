@@ -1,8 +1,8 @@
 // Checks resource limits at the edge, as "expected X, got Y" naming the CLI flag.
 
 import { InputError } from '../../errors.js';
+import { formatSize } from '../../util/parse-size.js';
 import type { ResourceLimits } from '../types.js';
-import { formatSize } from './parse-size.js';
 
 /** Below this a container cannot even start (the runtime, libc and a shell do not fit). */
 export const MIN_MEMORY_BYTES = 4 * 1024 * 1024;

@@ -1,6 +1,6 @@
 // Sizes as users type them ("256m", "1GiB") to bytes and back; binary units throughout.
 
-import { InputError } from '../../errors.js';
+import { InputError } from '../errors.js';
 
 const UNIT_SHIFT: Record<string, number> = { '': 0, k: 10, m: 20, g: 30, t: 40 };
 const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$/i;

@@ -1,8 +1,8 @@
 // parseSize/formatSize: the --memory syntax, binary units, and the error for garbage.
 
 import { describe, expect, it } from 'vitest';
-import { formatSize, parseSize } from '../../src/container/cgroups/index.js';
 import { InputError } from '../../src/errors.js';
+import { formatSize, parseSize } from '../../src/util/parse-size.js';
 
 describe('parseSize', () => {
   it.each([

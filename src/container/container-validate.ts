@@ -1,10 +1,11 @@
 // Checks on what a user hands to run/exec (env, workdir, hostname, argv, network), as
 // "expected X, got Y" naming the flag, and the merge of image defaults with overrides.
 import { InputError } from '../errors.js';
+import { DEFAULT_SEARCH_PATH } from '../util/find-executable.js';
 import type { NetworkMode } from './types.js';
 
 /** PATH a container gets when neither the image nor the user sets one (Docker's default). */
-export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const DEFAULT_PATH = `PATH=${DEFAULT_SEARCH_PATH}`;
 
 /** Throws InputError unless every entry is KEY=VALUE with a non-empty key and no NUL byte. */
 export function validateEnv(env: string[]): void {

@@ -7,10 +7,11 @@ import { execa } from 'execa';
 import { detectCgroupHost } from '../container/cgroups/detect-host.js';
 import type { CgroupHost } from '../container/cgroups/types.js';
 import { helperBinary, probeBinary } from '../paths.js';
+import { findExecutable } from '../util/find-executable.js';
 import { isStaticElf } from './elf.js';
 import { probeKvm } from './kvm.js';
 import { readNofileLimit } from './process-limits.js';
-import { findExecutable, readToolVersion, type ToolName } from './tool-version.js';
+import { readToolVersion, type ToolName } from './tool-version.js';
 
 export type DoctorStatus = 'ok' | 'missing' | 'limited';
 

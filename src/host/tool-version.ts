@@ -1,9 +1,7 @@
 // Finds host tools on PATH and reads their version line, for the fingerprint and doctor.
 
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import path from 'node:path';
 import { execa } from 'execa';
+import { findExecutable } from '../util/find-executable.js';
 
 /** The external tools isobench drives or measures against, with the arguments that print their version. */
 export const TOOL_VERSION_ARGS = {
@@ -20,20 +18,6 @@ export const TOOL_VERSION_ARGS = {
 } as const satisfies Record<string, readonly string[]>;
 
 export type ToolName = keyof typeof TOOL_VERSION_ARGS;
-
-/** Absolute path of an executable found on PATH (or the given absolute path), else null. */
-export async function findExecutable(name: string, searchPath = process.env.PATH ?? ''): Promise<string | null> {
-  const candidates = name.includes('/') ? [name] : searchPath.split(':').map((dir) => path.join(dir || '.', name));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return path.resolve(candidate);
-    } catch {
-      // not here; try the next PATH entry
-    }
-  }
-  return null;
-}
 
 /**
  * First non-empty output line of `<tool> <version args>`, or null when the tool is not installed.

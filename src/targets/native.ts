@@ -1,7 +1,7 @@
 // The native target: the workload runs directly on the host, no isolation, in a scratch dir of
 // its own. The baseline every other target is compared to.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { promises as fs, constants as fsConstants } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, WorkloadError } from '../errors.js';
 import { monotonicNs } from '../measure/clock.js';
@@ -9,6 +9,7 @@ import { measureDiskUsage } from '../measure/disk-usage.js';
 import { readProcessTreeMemory } from '../measure/process-memory.js';
 import { listProcessTreeSync } from '../measure/process-tree.js';
 import { probeBinary, type RootLayout, rootLayout } from '../paths.js';
+import { DEFAULT_SEARCH_PATH, findExecutable } from '../util/find-executable.js';
 import { followChildExit } from './child-exit.js';
 import { createReadyMarkerReader, type ReadyMarkerReader } from './ready-marker.js';
 import type { Availability, Instance, InstanceExit, MemorySample, Target, WorkloadSpec } from './types.js';
@@ -16,7 +17,6 @@ import type { Availability, Instance, InstanceExit, MemorySample, Target, Worklo
 /** argv[0] that names the probe program (build/isobench-probe natively, /usr/bin in images). */
 export const PROBE_NAME = 'isobench-probe';
 const BUILD_HINT = 'build it with the set-up command: bash scripts/setup.sh (or npm run build:helper)';
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface NativeTargetOptions {
   /** Absolute state root; scratch dirs go under its tmp/. */
@@ -28,25 +28,11 @@ export interface NativeTargetOptions {
  * overrides); a path is taken as is; anything else is looked up in `searchPath`.
  * Returns undefined when nothing executable is found.
  */
-export async function resolveNativeProgram(argv0: string, searchPath = process.env.PATH ?? DEFAULT_PATH) {
-  const candidates =
-    argv0 === PROBE_NAME
-      ? [probeBinary()]
-      : argv0.includes('/')
-        ? [path.resolve(argv0)]
-        : searchPath
-            .split(':')
-            .filter((dir) => dir !== '')
-            .map((dir) => path.join(dir, argv0));
-  for (const candidate of candidates) {
-    try {
-      await fs.access(candidate, fsConstants.X_OK);
-      if ((await fs.stat(candidate)).isFile()) return candidate;
-    } catch {
-      // Not here: try the next PATH entry.
-    }
-  }
-  return undefined;
+export async function resolveNativeProgram(
+  argv0: string,
+  searchPath = process.env.PATH ?? DEFAULT_SEARCH_PATH,
+): Promise<string | undefined> {
+  return (await findExecutable(argv0 === PROBE_NAME ? path.resolve(probeBinary()) : argv0, searchPath)) ?? undefined;
 }
 
 /** SIGKILLs a process and its descendants (children first would race their parent respawning them: parent first). */
@@ -110,7 +96,7 @@ export class NativeTarget implements Target {
       child = spawn(program, workload.args.slice(1), {
         argv0: workload.args[0],
         cwd: scratch,
-        env: { PATH: process.env.PATH ?? DEFAULT_PATH, ...workload.env },
+        env: { PATH: process.env.PATH ?? DEFAULT_SEARCH_PATH, ...workload.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       await new Promise<void>((resolve, reject) => {

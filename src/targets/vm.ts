@@ -7,11 +7,11 @@ import { monotonicNs } from '../measure/clock.js';
 import { measureDiskUsage } from '../measure/disk-usage.js';
 import { readProcessTreeMemory } from '../measure/process-memory.js';
 import { type RootLayout, rootLayout } from '../paths.js';
+import { findExecutable } from '../util/find-executable.js';
 import { probeKvm, resolveAccel } from '../vm/accel.js';
 import { resolveVmImage, type VmImageSource } from '../vm/image-source.js';
 import { type RunVmOptions, runVm, type VmRunResult } from '../vm/index.js';
 import { type PreparedVm, prepareVm, type VmLaunchOptions } from '../vm/prepare.js';
-import { findInPath } from '../vm/process.js';
 import { QEMU_BINARY } from '../vm/qemu-args.js';
 import { SETUP_HINT } from '../vm/tools.js';
 import { listVmIds, readVmState, vmPaths } from '../vm/vm-state.js';
@@ -72,9 +72,13 @@ export class VmTarget implements Target {
 
   /** Quick: QEMU and setpriv present, KVM or not. The kernel is fetched by prepare(), not here. */
   async probe(): Promise<Availability> {
-    const [qemu, setpriv, kvm] = await Promise.all([findInPath(QEMU_BINARY), findInPath('setpriv'), probeKvm()]);
+    const [qemu, setpriv, kvm] = await Promise.all([
+      findExecutable(QEMU_BINARY),
+      findExecutable('setpriv'),
+      probeKvm(),
+    ]);
     this.accelValue ??= kvm.usable ? 'kvm' : 'tcg';
-    return vmAvailability({ qemu: qemu !== undefined, setpriv: setpriv !== undefined, kvm: kvm.usable });
+    return vmAvailability({ qemu: qemu !== null, setpriv: setpriv !== null, kvm: kvm.usable });
   }
 
   accel(): Accel | undefined {

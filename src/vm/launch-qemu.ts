@@ -4,16 +4,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { EnvironmentError } from '../errors.js';
-import { findInPath } from './process.js';
+import { findExecutable } from '../util/find-executable.js';
 import { QEMU_BINARY } from './qemu-args.js';
 import { SETUP_HINT } from './tools.js';
 
 /** Resolves the QEMU binary (and setpriv when attached) or throws EnvironmentError. */
 export async function findQemuTools(attached: boolean): Promise<{ qemu: string; setpriv?: string }> {
-  const qemu = await findInPath(QEMU_BINARY);
+  const qemu = await findExecutable(QEMU_BINARY);
   if (!qemu) throw new EnvironmentError(`${QEMU_BINARY} not found: the VM target needs QEMU`, { hint: SETUP_HINT });
   if (!attached) return { qemu };
-  const setpriv = await findInPath('setpriv');
+  const setpriv = await findExecutable('setpriv');
   if (!setpriv) {
     throw new EnvironmentError('setpriv (util-linux) not found: it ties QEMU to its owner (--pdeathsig)', {
       hint: SETUP_HINT,

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isStaticElf } from '../../src/host/elf.js';
 import { probeKvm } from '../../src/host/kvm.js';
 import { CAP_SYS_RESOURCE, hasBoundingCapability, parseNofileLimit } from '../../src/host/process-limits.js';
-import { findExecutable } from '../../src/host/tool-version.js';
+import { findExecutable } from '../../src/util/find-executable.js';
 
 // A minimal ELF64 LE header followed by program headers of the given p_type values.
 function makeElf(programTypes: number[]): Buffer {

@@ -4,7 +4,7 @@
 // NOTE: this is the path the harness times (start-to-exit); keep it free of extra processes and
 // of redundant fs calls. state.json is written when the name is reserved, once the workload
 // runs (its pid) and once it exits.
-import { mkdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, requireRoot } from '../errors.js';
@@ -180,44 +180,12 @@ function initialRecord(plan: RunPlan, req: RunRequest): ContainerRecord {
 }
 
 /**
- * Runs `fn` holding the `containers` lock of util/lock.ts (same lock dir, same pid file inside,
- * so stale-lock breaking works across both). Uncontended, the lock is taken and released with a
- * handful of synchronous syscalls instead of util/lock's thread-pool round trips (~1-2 ms per
- * launch on a busy host); when it is held, withLock waits for it as before.
- */
-async function withContainersLock<T>(locksDir: string, fn: () => Promise<T>): Promise<T> {
-  const dir = path.join(locksDir, 'containers.lock');
-  const pidFile = path.join(dir, 'pid');
-  try {
-    mkdirSync(dir);
-  } catch {
-    // Held (EEXIST), or the locks dir is missing: withLock waits, breaks a stale lock, makes the dir.
-    return withLock(locksDir, 'containers', fn);
-  }
-  try {
-    writeFileSync(pidFile, String(process.pid));
-    return await fn();
-  } finally {
-    try {
-      unlinkSync(pidFile);
-    } catch {
-      // Never written (writeFileSync failed): the dir alone goes.
-    }
-    try {
-      rmdirSync(dir);
-    } catch {
-      // Already gone (broken as stale by another process): nothing left to release.
-    }
-  }
-}
-
-/**
  * Reserves the name by writing the container's first state.json under the containers lock, so
  * two runs cannot take one name. Precondition: the container dir exists.
  * @throws ConflictError naming the container that holds the name and how to free it.
  */
 async function reserveName(ctx: RuntimeContext, record: ContainerRecord, paths: ContainerPaths, nameGiven: boolean) {
-  await withContainersLock(ctx.layout.locks, async () => {
+  await withLock(ctx.layout.locks, 'containers', async () => {
     const taken = new Map(readAllRecords(ctx).map((r) => [r.name, r]));
     const holder = taken.get(record.name);
     if (holder && nameGiven) {

@@ -22,6 +22,8 @@ export interface ChartDataset {
   ciLow?: Array<number | null>;
   ciHigh?: Array<number | null>;
   skipNull?: boolean;
+  /** Line charts: draw the line across missing points. */
+  spanGaps?: boolean;
   stack?: string;
   fill?: boolean;
   pointRadius?: number;

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { historyCommand } from '../../src/cli/commands/history.js';
+import { describeTitle } from '../../src/report/history-chart.js';
 import type { TrendRow } from '../../src/results/history.js';
-import { describeTitle } from '../../src/results/history-chart.js';
 import { makeCapturedContext } from '../fixtures/compare/cli-context.js';
 import { makeRun, writeRunDir } from '../fixtures/compare/make-run.js';
 

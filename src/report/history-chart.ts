@@ -1,10 +1,11 @@
 // Draws a trend chart (PNG or SVG) of history medians: one line per target (and case/point when
 // several), runs along the x axis labelled by short commit or date, colour-blind-safe colours.
-import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import { InputError } from '../errors.js';
-import { INK_COLOUR, OKABE_ITO, TARGET_COLOURS } from '../report/palette.js';
-import { chooseScale, describeAxis } from '../report/units.js';
-import type { TrendRow } from './history.js';
+import type { TrendRow } from '../results/history.js';
+import type { ChartSpec } from './chart-specs.js';
+import { createChartRenderer } from './charts.js';
+import { INK_COLOUR, OKABE_ITO, TARGET_COLOURS } from './palette.js';
+import { chooseScale, describeAxis } from './units.js';
 
 export type ChartFormat = 'png' | 'svg';
 
@@ -22,10 +23,20 @@ export function chartFormatOf(file: string): ChartFormat {
 }
 
 /**
- * Renders the trend of one metric.
+ * Renders the trend of one metric with the report's chart renderer.
  * @param rows - trend rows of exactly one metric (InputError otherwise), oldest run first.
  */
 export async function renderTrendChart(rows: TrendRow[], format: ChartFormat): Promise<Buffer> {
+  const spec = buildTrendChartSpec(rows);
+  const renderer = createChartRenderer(WIDTH_PX, HEIGHT_PX);
+  return format === 'svg' ? renderer.renderSvg(spec) : await renderer.renderPng(spec);
+}
+
+/**
+ * The chart of the trend of one metric: one line per target (and case/point when several).
+ * @param rows - trend rows of exactly one metric (InputError otherwise), oldest run first.
+ */
+export function buildTrendChartSpec(rows: TrendRow[]): ChartSpec {
   const metrics = [...new Set(rows.map((r) => r.metric))];
   if (metrics.length !== 1) {
     throw new InputError(
@@ -56,30 +67,27 @@ export async function renderTrendChart(rows: TrendRow[], format: ChartFormat): P
       tension: 0,
     };
   });
-  const canvas = new ChartJSNodeCanvas({
-    width: WIDTH_PX,
-    height: HEIGHT_PX,
-    backgroundColour: 'white',
-    ...(format === 'svg' ? { type: 'svg' as const } : {}),
-  });
-  const configuration = {
-    type: 'line' as const,
-    data: { labels, datasets },
-    options: {
-      animation: false as const,
-      plugins: {
-        title: { display: true, text: describeTitle(rows, metrics[0]!, unit) },
-        legend: { position: 'bottom' as const },
-      },
-      scales: {
-        x: { title: { display: true, text: 'run (commit or date)' } },
-        y: { title: { display: true, text: `median ${describeAxis(unit, scale)}` }, beginAtZero: true },
+  const title = describeTitle(rows, metrics[0]!, unit);
+  return {
+    name: 'trend',
+    title,
+    whiskers: false,
+    config: {
+      type: 'line',
+      data: { labels, datasets },
+      options: {
+        animation: false,
+        plugins: {
+          title: { display: true, text: title },
+          legend: { position: 'bottom' },
+        },
+        scales: {
+          x: { title: { display: true, text: 'run (commit or date)' } },
+          y: { title: { display: true, text: `median ${describeAxis(unit, scale)}` }, beginAtZero: true },
+        },
       },
     },
   };
-  return format === 'svg'
-    ? canvas.renderToBufferSync(configuration, 'image/svg+xml')
-    : await canvas.renderToBuffer(configuration, 'image/png');
 }
 
 /** "startup.exit (ns) — scenario startup — vm under TCG". */

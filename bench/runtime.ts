@@ -9,6 +9,7 @@ import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { runEphemeral } from '../src/container/index.js';
 import { Runtime } from '../src/container/runtime.js';
 import { extractLayer } from '../src/image/layer-tar.js';
 import { buildImage } from '../src/image/recipe/build.js';
@@ -140,10 +141,10 @@ async function debianBuild(layoutRoot: string) {
   }
   const layout = rootLayout(layoutRoot);
   let t0 = now();
-  await buildImage(layout, { contextDir: dir, tag: 'debian', noCache: true, log: () => {} });
+  await buildImage(layout, { contextDir: dir, tag: 'debian', noCache: true, log: () => {}, runStep: runEphemeral });
   result.coldBuildS = round(ms(now() - t0) / 1000, 2);
   t0 = now();
-  await buildImage(layout, { contextDir: dir, tag: 'debian', log: () => {} });
+  await buildImage(layout, { contextDir: dir, tag: 'debian', log: () => {}, runStep: runEphemeral });
   result.cachedBuildS = round(ms(now() - t0) / 1000, 2);
   return result;
 }
@@ -193,7 +194,12 @@ async function main(): Promise<void> {
   let runtime: Runtime | undefined;
   try {
     log('bench: building the busybox image');
-    await buildImage(layout, { contextDir: await busyboxContext(tmp), tag: 'busybox', log: () => {} });
+    await buildImage(layout, {
+      contextDir: await busyboxContext(tmp),
+      tag: 'busybox',
+      log: () => {},
+      runStep: runEphemeral,
+    });
     const store = await ImageStore.open(root);
     const busybox = await findInLayers(await store.lowerDirs(await store.resolve('busybox')), 'bin/busybox');
     runtime = await Runtime.open(root);

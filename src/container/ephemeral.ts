@@ -4,34 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import type { RunStepRequest, RunStepResult } from '../image/recipe/types.js';
 import type { RootLayout } from '../paths.js';
 import { launchContainer } from './launch.js';
-import type { ContainerSpec, NetworkMode } from './types.js';
+import type { ContainerSpec } from './types.js';
 import { resolveUser } from './user.js';
 
-/** A RUN step: what to run on which layers. */
-export interface EphemeralRequest {
-  /** Read-only layers, topmost first. */
-  lowerDirs: string[];
-  /** Writable dir that receives the step's changes; owned by the caller, kept. */
-  upperDir: string;
-  args: string[];
-  env: string[];
-  cwd: string;
-  user?: string;
-  network: NetworkMode;
-  hostname?: string;
+/** A RUN step (what to run on which layers), plus host dirs to bind in. */
+export interface EphemeralRequest extends RunStepRequest {
   binds?: ContainerSpec['binds'];
-  stdio: 'inherit' | 'pipe' | 'ignore';
-}
-
-/** How the step ended; stdout/stderr (UTF-8) only for stdio 'pipe'. */
-export interface EphemeralResult {
-  /** Code or 128+signal. */
-  exitCode: number;
-  signal?: string;
-  stdout?: string;
-  stderr?: string;
 }
 
 function collect(stream: NodeJS.ReadableStream | undefined): Promise<string> {
@@ -50,7 +31,7 @@ function collect(stream: NodeJS.ReadableStream | undefined): Promise<string> {
  * share the upper dir's filesystem, so it is made under layout.tmp: upperDir must live below
  * layout.root. Throws what launchContainer throws (WorkloadExecError for a missing command).
  */
-export async function runEphemeral(layout: RootLayout, req: EphemeralRequest): Promise<EphemeralResult> {
+export async function runEphemeral(layout: RootLayout, req: EphemeralRequest): Promise<RunStepResult> {
   await fs.mkdir(layout.tmp, { recursive: true });
   const dir = await fs.mkdtemp(path.join(layout.tmp, 'run-'));
   try {
@@ -83,7 +64,7 @@ export async function runEphemeral(layout: RootLayout, req: EphemeralRequest): P
     });
     const output = req.stdio === 'pipe' ? Promise.all([collect(launched.stdout), collect(launched.stderr)]) : undefined;
     const ended = await launched.exited!;
-    const result: EphemeralResult = { exitCode: ended.exitCode };
+    const result: RunStepResult = { exitCode: ended.exitCode };
     if (ended.signal) result.signal = ended.signal;
     if (output) [result.stdout, result.stderr] = await output;
     return result;

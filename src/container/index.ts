@@ -6,6 +6,7 @@ export type { GcReport } from './container-gc.js';
 export type { RemoveOptions } from './container-remove.js';
 export type { RunRequest } from './container-run.js';
 export type { StopOptions } from './container-stop.js';
+export { runEphemeral } from './ephemeral.js';
 export {
   type ContainerHandle,
   Runtime,

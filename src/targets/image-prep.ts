@@ -4,6 +4,7 @@
 // never uses a stale or missing copy.
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { runEphemeral } from '../container/index.js';
 import { EnvironmentError, NotFoundError } from '../errors.js';
 import { buildImage } from '../image/recipe/build.js';
 import { ImageStore, parseImageRef } from '../image/store.js';
@@ -58,7 +59,7 @@ export async function ensureImage(
   log(`building image ${ref} from ${path.relative(packageDir(), recipeDir)}`);
   const contextDir = await stageContext(layout, recipeDir);
   try {
-    return (await buildImage(layout, { contextDir, tag: ref, log })).image;
+    return (await buildImage(layout, { contextDir, tag: ref, log, runStep: runEphemeral })).image;
   } finally {
     if (contextDir !== recipeDir) await fs.rm(contextDir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEphemeral } from '../../src/container/index.js';
 import { buildImage } from '../../src/image/recipe/build.js';
 import { ImageStore } from '../../src/image/store.js';
 import { type RootLayout, rootLayout } from '../../src/paths.js';
@@ -30,7 +31,7 @@ afterAll(async () => {
   await fs.rm(top, { recursive: true, force: true });
 });
 
-const quiet = { log: () => {} };
+const quiet = { log: () => {}, runStep: runEphemeral };
 
 describe('image build of scenarios/images/busybox', () => {
   it('builds four layers and the config from the recipe', async () => {

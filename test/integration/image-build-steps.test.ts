@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEphemeral } from '../../src/container/index.js';
 import { RecipeError } from '../../src/errors.js';
 import { buildImage } from '../../src/image/recipe/build.js';
 import { ImageStore } from '../../src/image/store.js';
@@ -53,7 +54,7 @@ async function tempLeftovers(): Promise<string[]> {
   );
 }
 
-const quiet = { log: () => {} };
+const quiet = { log: () => {}, runStep: runEphemeral };
 
 beforeAll(async () => {
   top = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-build-steps-'));
@@ -98,9 +99,12 @@ describe('RUN', () => {
     const index = await snapshotIndex();
     const lines: string[] = [];
     const context = await makeContext('FROM base:1\nENV X=1\nRUN echo partial > /made && echo oops >&2 && exit 3\n');
-    const error = await buildImage(layout, { contextDir: context, tag: 'broken:1', log: (l) => lines.push(l) }).catch(
-      (e: unknown) => e,
-    );
+    const error = await buildImage(layout, {
+      contextDir: context,
+      tag: 'broken:1',
+      log: (l) => lines.push(l),
+      runStep: runEphemeral,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RecipeError);
     expect((error as RecipeError).message).toBe('Containerfile:3: RUN failed with exit code 3');
     expect(lines).toContain('  oops');

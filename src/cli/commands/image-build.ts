@@ -1,5 +1,7 @@
 // `isobench image build CONTEXT -t NAME[:TAG]`: builds an image from a Containerfile/Dockerfile,
 // printing one `STEP i/n: INSTRUCTION` line per step ("(cached)" on hits) and the final digest.
+
+import { runEphemeral } from '../../container/index.js';
 import { InputError } from '../../errors.js';
 import { buildImage } from '../../image/recipe/build.js';
 import type { CliContext } from '../context.js';
@@ -44,6 +46,7 @@ export async function imageBuildCommand(ctx: CliContext, context: string, opts: 
       noCache: Boolean(opts.noCache),
       log: opts.quiet ? (line) => held.push(line) : (line) => ctx.stdout.write(`${line}\n`),
       runOutput: opts.quiet ? 'pipe' : 'inherit',
+      runStep: runEphemeral,
     });
   } catch (error) {
     if (held.length > 0) ctx.stderr.write(`${held.join('\n')}\n`);

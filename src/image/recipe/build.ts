@@ -10,7 +10,6 @@ import { promises as fs, rmSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
-import { runEphemeral } from '../../container/ephemeral.js';
 import {
   EnvironmentError,
   EXIT_STATUS,
@@ -33,7 +32,14 @@ import { MAX_RECIPE_BYTES } from './logical-lines.js';
 import { parseRecipe } from './parse.js';
 import { planSteps, resolveBaseRef } from './plan.js';
 import { mirrorDirs, stageCopy } from './stage-copy.js';
-import { type CopyStep, isLayerStep, type ParsedRecipe, type PlannedStep, type RunStep } from './types.js';
+import {
+  type CopyStep,
+  isLayerStep,
+  type ParsedRecipe,
+  type PlannedStep,
+  type RunStep,
+  type RunStepRunner,
+} from './types.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -54,6 +60,8 @@ export interface BuildOptions {
   log: (line: string) => void;
   /** Where RUN output goes: 'inherit' streams it live to our stdout/stderr; 'pipe' (default) sends it through `log` when the step ends. */
   runOutput?: 'inherit' | 'pipe';
+  /** Runs RUN steps in a container: the runtime's `runEphemeral` (src/container). */
+  runStep: RunStepRunner;
 }
 
 export interface BuildStepResult {
@@ -261,26 +269,28 @@ async function runRunStep(ctx: StepContext, step: RunStep): Promise<LayerInfo | 
       );
     }
     const runOutput = ctx.options.runOutput ?? 'pipe';
-    const result = await runEphemeral(ctx.layout, {
-      lowerDirs,
-      upperDir,
-      args: step.argv,
-      env: runEnvironment(ctx.state.config, step.args),
-      cwd,
-      ...(ctx.state.config.User ? { user: ctx.state.config.User } : {}),
-      network: step.network,
-      hostname: 'isobench-build',
-      stdio: runOutput,
-    }).catch((error: unknown) => {
-      // The command could not start (missing binary, bad user): a recipe error at this line.
-      if (error instanceof IsobenchError && error.code === 'WORKLOAD') {
-        throw new RecipeError(ctx.recipe.file, step.line, `RUN could not start: ${error.message}`, {
-          hint: error.hint ?? 'check the command path and that the image provides it',
-          cause: error,
-        });
-      }
-      throw error;
-    });
+    const result = await ctx.options
+      .runStep(ctx.layout, {
+        lowerDirs,
+        upperDir,
+        args: step.argv,
+        env: runEnvironment(ctx.state.config, step.args),
+        cwd,
+        ...(ctx.state.config.User ? { user: ctx.state.config.User } : {}),
+        network: step.network,
+        hostname: 'isobench-build',
+        stdio: runOutput,
+      })
+      .catch((error: unknown) => {
+        // The command could not start (missing binary, bad user): a recipe error at this line.
+        if (error instanceof IsobenchError && error.code === 'WORKLOAD') {
+          throw new RecipeError(ctx.recipe.file, step.line, `RUN could not start: ${error.message}`, {
+            hint: error.hint ?? 'check the command path and that the image provides it',
+            cause: error,
+          });
+        }
+        throw error;
+      });
     for (const text of [result.stdout, result.stderr]) {
       for (const line of text?.split('\n') ?? []) if (line !== '') ctx.options.log(`  ${line}`);
     }

@@ -1,5 +1,6 @@
 // Shapes of a recipe (Containerfile/Dockerfile subset) as parsed, then as planned for the builder.
 // NOTE: parsing and planning are pure; only the builder touches the file system.
+import type { RootLayout } from '../../paths.js';
 
 /** Instructions the parser accepts, in the order the error message lists them. */
 export const SUPPORTED_KEYWORDS = [
@@ -74,6 +75,38 @@ export interface RunStep extends StepBase {
   argv: string[];
   network: 'none' | 'host';
 }
+
+/** What a RUN step runs: one attached, throwaway container on the image's layers so far. */
+export interface RunStepRequest {
+  /** Read-only layers, topmost first. */
+  lowerDirs: string[];
+  /** Writable dir that receives the step's changes; owned by the builder, kept. */
+  upperDir: string;
+  args: string[];
+  env: string[];
+  cwd: string;
+  user?: string;
+  network: RunStep['network'];
+  hostname?: string;
+  stdio: 'inherit' | 'pipe' | 'ignore';
+}
+
+/** How a RUN step ended; stdout/stderr (UTF-8) only for stdio 'pipe'. */
+export interface RunStepResult {
+  /** Code or 128+signal. */
+  exitCode: number;
+  signal?: string;
+  stdout?: string;
+  stderr?: string;
+}
+
+/**
+ * Runs RUN steps. The image layer cannot launch containers itself (the runtime sits beside it,
+ * and itself reads the image store), so the caller passes the container runtime's runner down:
+ * `runEphemeral` from src/container. `upperDir` lives below `layout.root`.
+ * @throws WorkloadError when the command cannot start (missing binary, bad user).
+ */
+export type RunStepRunner = (layout: RootLayout, request: RunStepRequest) => Promise<RunStepResult>;
 
 /** Instructions that only change the image config. */
 export type ConfigStep = StepBase &

@@ -1,6 +1,6 @@
 // What makes two runs comparable besides their samples: the same scenario definition, a similar
 // host, and the thresholds the scenario asks for. Pure functions over RunResult.
-import type { RunResult } from '../results/schema.js';
+import type { RunResult } from '../suite/run-schema.js';
 import type { FieldDiff, ScenarioDiff } from './compare-types.js';
 
 /** Differences listed per scenario or host before the rest is cut. */

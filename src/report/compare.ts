@@ -1,8 +1,8 @@
 // Baseline run(s) vs candidate run: match series by (scenario, case, point, target, metric), judge
 // each with compareSamples, and say everything that makes the two sides less comparable.
 import { InputError } from '../errors.js';
-import type { MetricSeries, RunResult, Series } from '../results/schema.js';
 import { compareSamples, median } from '../stats/index.js';
+import type { MetricSeries, RunResult, Series } from '../suite/run-schema.js';
 import type { Accel, MetricName } from '../vocabulary.js';
 import { describeFieldDiff, diffHosts, diffScenarios, readScenarioThresholds } from './compare-checks.js';
 import {

@@ -1,8 +1,8 @@
 // The report model: every figure a report shows (summaries, ratios to native with bootstrap CIs,
 // grouping, environment), computed once from run results. Exporters only format it.
 
-import type { RunResult, Series } from '../results/schema.js';
 import { bootstrapRatioCi, DEFAULT_SEED, median, type Summary, summarize } from '../stats/index.js';
+import type { RunResult, Series } from '../suite/run-schema.js';
 import { type Accel, METRICS, type MetricName, TARGET_KINDS, type TargetKind } from '../vocabulary.js';
 import { describeEnvironment, type HostEnvironment } from './environment.js';
 

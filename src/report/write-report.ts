@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConflictError } from '../errors.js';
-import type { RunResult } from '../results/schema.js';
+import type { RunResult } from '../suite/run-schema.js';
 import { fsyncDir } from '../util/atomic.js';
 import { type ChartRenderer, createChartRenderer, listChartExporters } from './charts.js';
 import { samplesCsvExporter, summaryCsvExporter } from './csv.js';

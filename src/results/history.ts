@@ -5,9 +5,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError } from '../errors.js';
 import { median } from '../stats/index.js';
+import type { MetricSeries, RunResult, Series } from '../suite/run-schema.js';
 import type { Accel } from '../vocabulary.js';
 import { migrateHistory } from './history-schema.js';
-import type { MetricSeries, RunResult, Series } from './schema.js';
 
 export const HISTORY_FILE_NAME = 'history.sqlite';
 /** How long a writer waits for another process's lock before SQLITE_BUSY, in ms. */

@@ -4,10 +4,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InputError, IntegrityError, NotFoundError } from '../errors.js';
-import { RESULT_SCHEMA_VERSION, type RunResult, runResultSchema } from './schema.js';
-
-/** The file name a run directory keeps its result in. */
-export const RUN_FILE_NAME = 'run.json';
+import { RESULT_SCHEMA_VERSION, type RunResult, runResultSchema } from '../suite/run-schema.js';
+import { RUN_FILE } from '../suite/run-store.js';
 
 /** Larger files are refused before parsing: a run of thousands of iterations is a few MiB. */
 const MAX_RUN_FILE_BYTES = 256 * 1024 * 1024;
@@ -20,16 +18,16 @@ async function resolveRunFile(pathToDirOrJson: string): Promise<string> {
   });
   if (stat === undefined) {
     throw new NotFoundError(`no run at ${pathToDirOrJson}: the path does not exist`, {
-      hint: `give a run directory written by \`isobench run\` (it holds ${RUN_FILE_NAME}) or the ${RUN_FILE_NAME} itself`,
+      hint: `give a run directory written by \`isobench run\` (it holds ${RUN_FILE}) or the ${RUN_FILE} itself`,
     });
   }
-  return stat.isDirectory() ? path.join(pathToDirOrJson, RUN_FILE_NAME) : pathToDirOrJson;
+  return stat.isDirectory() ? path.join(pathToDirOrJson, RUN_FILE) : pathToDirOrJson;
 }
 
 async function readRunText(file: string): Promise<string> {
   const handle = await fs.open(file, 'r').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') {
-      throw new NotFoundError(`no ${RUN_FILE_NAME} in ${path.dirname(file)}`, {
+      throw new NotFoundError(`no ${RUN_FILE} in ${path.dirname(file)}`, {
         hint: 'give a run directory written by `isobench run`; a run that failed before its first result has none',
         cause: error,
       });
@@ -40,7 +38,7 @@ async function readRunText(file: string): Promise<string> {
     const { size } = await handle.stat();
     if (size > MAX_RUN_FILE_BYTES) {
       throw new InputError(`${file} is ${size} bytes, over the ${MAX_RUN_FILE_BYTES}-byte limit of a run file`, {
-        hint: `give the ${RUN_FILE_NAME} written by \`isobench run\``,
+        hint: `give the ${RUN_FILE} written by \`isobench run\``,
       });
     }
     return await handle.readFile('utf8');
@@ -80,7 +78,7 @@ export async function readRun(pathToDirOrJson: string): Promise<RunResult> {
   if (version !== RESULT_SCHEMA_VERSION) {
     if (version === undefined) {
       throw new IntegrityError(`${file} has no schemaVersion: it is not a run result written by isobench`, {
-        hint: `give the ${RUN_FILE_NAME} of a run directory written by \`isobench run\``,
+        hint: `give the ${RUN_FILE} of a run directory written by \`isobench run\``,
       });
     }
     throw new InputError(

@@ -5,13 +5,13 @@
 import { mkdir } from 'node:fs/promises';
 import { IsobenchError } from '../errors.js';
 import type { EnvironmentFingerprint } from '../host/fingerprint-schema.js';
-import { RESULT_SCHEMA_VERSION, type RunResult, type Series } from '../results/schema.js';
-import { writeRun } from '../results/store.js';
 import { type CasePoint, expandCase, type Scenario, type ScenarioCase } from '../scenario/index.js';
 import type { Availability, Target, WorkloadSpec } from '../targets/types.js';
 import type { TargetKind } from '../vocabulary.js';
 import { MEASURES } from './measures/index.js';
 import type { Progress } from './progress.js';
+import { RESULT_SCHEMA_VERSION, type RunResult, type Series } from './run-schema.js';
+import { writeRun } from './run-store.js';
 import { deriveRelativeToNative, okCount, summarizeSeries } from './series.js';
 
 /** A target that fails this many times in a row without one success is given up for the point. */

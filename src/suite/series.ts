@@ -1,8 +1,9 @@
 // Turns the iterations of one (case, point, target) into a results Series: raw samples per
 // metric in iteration order, their summaries, and the derived cpu.relative_to_native.
-import type { Iteration, Series } from '../results/schema.js';
+
 import { median, summarize } from '../stats/index.js';
 import { METRICS, type MetricName } from '../vocabulary.js';
+import type { Iteration, Series } from './run-schema.js';
 
 /** Summaries use a fixed seed so the same samples always give the same CI. */
 const SUMMARY_SEED = 1;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { escapeHtml, readChartJsBundle, renderHtml } from '../../src/report/html.js';
 import { buildReportModel } from '../../src/report/model.js';
 import { readRun } from '../../src/results/read-run.js';
-import type { RunResult } from '../../src/results/schema.js';
+import type { RunResult } from '../../src/suite/run-schema.js';
 
 const fixtures = path.join(import.meta.dirname, '../fixtures/runs');
 const HOSTILE = '<script>alert(1)</script>';

@@ -8,7 +8,7 @@ import { FAILING_VERDICTS } from '../../report/compare-types.js';
 import { formatCompareJunit } from '../../report/junit.js';
 import { historyPath, hostOf, lastRuns, openHistory } from '../../results/history.js';
 import { readRun } from '../../results/read-run.js';
-import type { RunResult } from '../../results/schema.js';
+import type { RunResult } from '../../suite/run-schema.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import type { CliContext } from '../context.js';
 

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
-import type { RunResult } from './schema.js';
+import type { RunResult } from './run-schema.js';
 
 export const RUN_FILE = 'run.json';
 

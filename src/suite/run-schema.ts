@@ -1,6 +1,8 @@
 // The versioned run.json schema: what a suite run records (environment, scenario as run, raw
-// samples, summaries) and what reports and `compare` read back. Validated with zod on read, so
-// a truncated file or another schema version is refused with the reason, never half-read.
+// samples, summaries) and what results/, reports and `compare` read back. It lives with the
+// suite, its producer, so the layers above (results, report, cli) import it downward. Validated
+// with zod on read, so a truncated file or another schema version is refused with the reason,
+// never half-read.
 import { z } from 'zod';
 import { ACCELS, MEASURE_KINDS, METRIC_UNITS, TARGET_KINDS } from '../vocabulary.js';
 

@@ -6,7 +6,7 @@ import { compareRuns } from '../../report/compare.js';
 import { formatCompareMarkdown } from '../../report/compare-markdown.js';
 import { FAILING_VERDICTS } from '../../report/compare-types.js';
 import { formatCompareJunit } from '../../report/junit.js';
-import { historyPath, hostOf, lastRuns, openHistory } from '../../results/history.js';
+import { readHistoryBaseline } from '../../results/history-baseline.js';
 import { readRun } from '../../results/read-run.js';
 import type { RunResult } from '../../suite/run-schema.js';
 import { writeFileAtomic } from '../../util/atomic.js';
@@ -116,51 +116,6 @@ async function writeReport(
     for (const warning of report.warnings) ctx.stderr.write(`warning: ${warning}\n`);
   }
   return FAILING_VERDICTS.some((v) => report.counts[v] > 0) ? 1 : 0;
-}
-
-/** The last `limit` runs of each scenario of the candidate, on its host, from <root>/history.sqlite. */
-function readHistoryBaseline(root: string, candidate: RunResult, limit: number): RunResult[] {
-  const file = historyPath(root);
-  if (!existsSync(file)) {
-    throw new InputError(`nothing to compare: there is no history yet (${file} does not exist)`, {
-      hint: 'record baseline runs first: `isobench run` records each run, or `isobench history --add <run-dir>`',
-    });
-  }
-  const db = openHistory(file);
-  try {
-    const host = hostOf(candidate);
-    const scenarios = [
-      ...new Set([...candidate.scenarios.map((s) => s.name), ...candidate.series.map((s) => s.scenario)]),
-    ];
-    const runs = scenarios.flatMap((scenario) =>
-      lastRuns(db, { scenario, host, limit, excludeRunId: candidate.runId }),
-    );
-    if (runs.length === 0) {
-      throw new InputError(
-        `nothing to compare: history (${file}) holds no runs of scenarios [${scenarios.join(', ')}] on host ${host}`,
-        { hint: 'record baseline runs first: `isobench run` records each run, or `isobench history --add <run-dir>`' },
-      );
-    }
-    return mergeByRunId(runs);
-  } finally {
-    db.close();
-  }
-}
-
-/** lastRuns answers per scenario; a run holding several of them becomes one baseline run again. */
-function mergeByRunId(runs: RunResult[]): RunResult[] {
-  const merged = new Map<string, RunResult>();
-  for (const run of runs) {
-    const seen = merged.get(run.runId);
-    if (seen)
-      merged.set(run.runId, {
-        ...seen,
-        scenarios: [...seen.scenarios, ...run.scenarios],
-        series: [...seen.series, ...run.series],
-      });
-    else merged.set(run.runId, run);
-  }
-  return [...merged.values()];
 }
 
 function parseFormat(format: string | undefined): CompareFormat {

@@ -1,12 +1,7 @@
 // Public surface of the container runtime: the Runtime and its types. Everything else in
 // src/container is internal to it.
 export type { CgroupHandle, CgroupStats } from './cgroups/types.js';
-export type { ExecExit, ExecOptions } from './container-exec.js';
-export type { GcReport } from './container-gc.js';
-export type { RemoveOptions } from './container-remove.js';
-export type { RunRequest } from './container-run.js';
-export type { StopOptions } from './container-stop.js';
-export { runEphemeral } from './ephemeral.js';
+export { runEphemeral } from './launch/ephemeral.js';
 export {
   type ContainerHandle,
   Runtime,
@@ -25,3 +20,8 @@ export type {
   NetworkMode,
   ResourceLimits,
 } from './types.js';
+export type { ExecExit, ExecOptions } from './verbs/exec.js';
+export type { GcReport } from './verbs/gc.js';
+export type { RemoveOptions } from './verbs/remove.js';
+export type { RunRequest } from './verbs/run.js';
+export type { StopOptions } from './verbs/stop.js';

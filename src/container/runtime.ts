@@ -1,6 +1,6 @@
 // The container runtime as a library: one warm object (image store and cgroup manager opened
 // once) whose methods are the lifecycle verbs. The CLI commands and the benchmark harness both
-// drive containers through it; each verb lives in its own container-<verb>.ts.
+// drive containers through it; each verb lives in its own verbs/<verb>.ts.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -13,18 +13,18 @@ import { detectCgroupHost } from './cgroups/detect-host.js';
 import { parseParentPath } from './cgroups/layout.js';
 import { createCgroupManager } from './cgroups/manager.js';
 import type { CgroupHandle, CgroupManager } from './cgroups/types.js';
-import { type ExecExit, type ExecOptions, execContainer } from './container-exec.js';
-import { collectGarbage, type GcReport } from './container-gc.js';
-import { killContainer } from './container-kill.js';
-import { findContainer, isImageInUse, listContainers } from './container-list.js';
-import { type RemoveOptions, removeContainer } from './container-remove.js';
-import { type RunRequest, runContainer } from './container-run.js';
-import { type StopOptions, stopContainer } from './container-stop.js';
-import type { HelperPhasesNs } from './helper-config.js';
+import type { HelperPhasesNs } from './launch/helper-protocol.js';
 import type { ContainerRecord } from './state.js';
 import { containerPaths } from './state.js';
 import type { ExitInfo } from './types.js';
 import type { ResolvedUserIds } from './user.js';
+import { type ExecExit, type ExecOptions, execContainer } from './verbs/exec.js';
+import { collectGarbage, type GcReport } from './verbs/gc.js';
+import { killContainer } from './verbs/kill.js';
+import { findContainer, isImageInUse, listContainers } from './verbs/list.js';
+import { type RemoveOptions, removeContainer } from './verbs/remove.js';
+import { type RunRequest, runContainer } from './verbs/run.js';
+import { type StopOptions, stopContainer } from './verbs/stop.js';
 
 /** The image store operations the runtime needs (structural, so tests could pass a fake). */
 export interface RuntimeImageStore {
@@ -258,7 +258,7 @@ export class Runtime {
     }
   }
 
-  /** Cleans leftovers of crashed runs; see container-gc.ts. */
+  /** Cleans leftovers of crashed runs; see verbs/gc.ts. */
   gc(): Promise<GcReport> {
     return collectGarbage(this.context);
   }

@@ -3,8 +3,8 @@ import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serializeHelperConfig } from '../../src/container/helper-config.js';
-import { launchContainer } from '../../src/container/launch.js';
+import { launchContainer } from '../../src/container/launch/helper-process.js';
+import { serializeHelperConfig } from '../../src/container/launch/helper-protocol.js';
 import type { ContainerSpec } from '../../src/container/types.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
 

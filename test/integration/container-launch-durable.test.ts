@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchContainer } from '../../src/container/launch.js';
+import { launchContainer } from '../../src/container/launch/helper-process.js';
 import type { ContainerSpec } from '../../src/container/types.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
 

@@ -2,8 +2,8 @@ import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runEphemeral } from '../../src/container/ephemeral.js';
-import { WorkloadExecError } from '../../src/container/helper-config.js';
+import { runEphemeral } from '../../src/container/launch/ephemeral.js';
+import { WorkloadExecError } from '../../src/container/launch/helper-protocol.js';
 import { rootLayout } from '../../src/paths.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
 

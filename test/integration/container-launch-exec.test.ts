@@ -2,9 +2,9 @@ import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execInContainer } from '../../src/container/exec.js';
-import { WorkloadExecError } from '../../src/container/helper-config.js';
-import { launchContainer } from '../../src/container/launch.js';
+import { execInContainer } from '../../src/container/launch/exec-process.js';
+import { launchContainer } from '../../src/container/launch/helper-process.js';
+import { WorkloadExecError } from '../../src/container/launch/helper-protocol.js';
 import type { LaunchedContainer } from '../../src/container/types.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
 

@@ -3,7 +3,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchContainer } from '../../src/container/launch.js';
+import { launchContainer } from '../../src/container/launch/helper-process.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
 
 let tmp: string;

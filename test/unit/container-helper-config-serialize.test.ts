@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serializeExecConfig, serializeHelperConfig } from '../../src/container/helper-config.js';
+import { serializeExecConfig, serializeHelperConfig } from '../../src/container/launch/helper-protocol.js';
 import type { ContainerSpec } from '../../src/container/types.js';
 import { InputError } from '../../src/errors.js';
 

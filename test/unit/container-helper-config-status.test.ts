@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { errorFromStatus, parseStatusLine, signalName, WorkloadExecError } from '../../src/container/helper-config.js';
+import {
+  errorFromStatus,
+  parseStatusLine,
+  signalName,
+  WorkloadExecError,
+} from '../../src/container/launch/helper-protocol.js';
 import { HelperError } from '../../src/errors.js';
 
 describe('parseStatusLine', () => {

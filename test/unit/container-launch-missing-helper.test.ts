@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { launchContainer } from '../../src/container/launch.js';
+import { launchContainer } from '../../src/container/launch/helper-process.js';
 import type { ContainerSpec } from '../../src/container/types.js';
 import { EnvironmentError, HelperError } from '../../src/errors.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ownerPidOfTmpName } from '../../src/container/container-gc.js';
-import { matchContainer } from '../../src/container/container-list.js';
-import { mountsUnder } from '../../src/container/container-remove.js';
 import type { ContainerRecord } from '../../src/container/state.js';
+import { ownerPidOfTmpName } from '../../src/container/verbs/gc.js';
+import { matchContainer } from '../../src/container/verbs/list.js';
+import { mountsUnder } from '../../src/container/verbs/remove.js';
 
 const rec = (name: string, id: string) => ({ name, id }) as ContainerRecord;
 const records = [

@@ -7,7 +7,7 @@ import {
   validateEnv,
   validateHostname,
   validateWorkdir,
-} from '../../src/container/container-validate.js';
+} from '../../src/container/validate-request.js';
 
 describe('env', () => {
   it('accepts KEY=VALUE and KEY=', () => {

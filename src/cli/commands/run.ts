@@ -1,10 +1,10 @@
 // `isobench run IMAGE [CMD...]`: start a container attached (exit code = the workload's) or
 // detached (prints the id). Ctrl-C forwards SIGTERM, then kills the container and exits 130.
 
-import { parseNetworkMode } from '../../container/container-validate.js';
-import { WorkloadExecError } from '../../container/helper-config.js';
 import { type ContainerHandle, Runtime } from '../../container/index.js';
+import { WorkloadExecError } from '../../container/launch/helper-protocol.js';
 import type { ResourceLimits } from '../../container/types.js';
+import { parseNetworkMode } from '../../container/validate-request.js';
 import { InputError } from '../../errors.js';
 import { parseSize } from '../../util/parse-size.js';
 import type { CliContext } from '../context.js';

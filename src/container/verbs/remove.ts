@@ -2,11 +2,11 @@
 // dirs and its state. Refuses to delete a dir something is still mounted under.
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { ConflictError, InternalError, requireRoot } from '../errors.js';
-import { isSameProcessAlive } from '../util/process.js';
-import { findContainer } from './container-list.js';
-import type { RuntimeContext } from './runtime.js';
-import { type ContainerRecord, containerPaths } from './state.js';
+import { ConflictError, InternalError, requireRoot } from '../../errors.js';
+import { isSameProcessAlive } from '../../util/process.js';
+import type { RuntimeContext } from '../runtime.js';
+import { type ContainerRecord, containerPaths } from '../state.js';
+import { findContainer } from './list.js';
 
 export interface RemoveOptions {
   /** Kill a running container (SIGKILL) instead of refusing. */

@@ -1,9 +1,9 @@
 // `kill`: send one signal to a running container's workload (default SIGKILL).
-import { requireRoot } from '../errors.js';
-import { findContainer, requireRunning } from './container-list.js';
-import { signalWorkload } from './container-stop.js';
-import type { RuntimeContext } from './runtime.js';
-import { parseSignal } from './state.js';
+import { requireRoot } from '../../errors.js';
+import type { RuntimeContext } from '../runtime.js';
+import { parseSignal } from '../state.js';
+import { findContainer, requireRunning } from './list.js';
+import { signalWorkload } from './stop.js';
 
 /**
  * Sends `signal` ("SIGTERM", "TERM", "15") to the workload (PID 1 of the container).

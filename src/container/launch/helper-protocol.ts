@@ -2,8 +2,8 @@
 // `key\0value\0` records, parsed by src/container/helper/config.c) and the status lines it
 // writes back on fd 3. Pure: no I/O here, so both directions are unit-tested byte for byte.
 import { constants as osConstants } from 'node:os';
-import { HelperError, InputError, type IsobenchError, WorkloadError } from '../errors.js';
-import type { ContainerSpec, LaunchOptions } from './types.js';
+import { HelperError, InputError, type IsobenchError, WorkloadError } from '../../errors.js';
+import type { ContainerSpec, LaunchOptions } from '../types.js';
 
 /** Resource names the helper accepts in an `rlimit` record (setrlimit(2) RLIMIT_*, lower-case). */
 export type RlimitName =

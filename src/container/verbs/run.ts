@@ -7,26 +7,15 @@
 import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConflictError, requireRoot } from '../errors.js';
-import type { StoredImage } from '../image/types.js';
-import { withLock } from '../util/lock.js';
-import { isSameProcessAlive, readProcessStartTicks } from '../util/process.js';
-import { validateLimits } from './cgroups/index.js';
-import type { CgroupHandle } from './cgroups/types.js';
-import { readAllRecords } from './container-list.js';
-import { refreshContainer } from './container-refresh.js';
-import { deleteContainerDir } from './container-remove.js';
-import {
-  DEFAULT_PATH,
-  mergeEnv,
-  parseNetworkMode,
-  validateArgs,
-  validateEnv,
-  validateHostname,
-  validateWorkdir,
-} from './container-validate.js';
-import { type LaunchedHelper, spawnLaunch } from './launch.js';
-import type { ContainerHandle, RuntimeContext } from './runtime.js';
+import { ConflictError, requireRoot } from '../../errors.js';
+import type { StoredImage } from '../../image/types.js';
+import { withLock } from '../../util/lock.js';
+import { isSameProcessAlive, readProcessStartTicks } from '../../util/process.js';
+import { validateLimits } from '../cgroups/index.js';
+import type { CgroupHandle } from '../cgroups/types.js';
+import { type LaunchedHelper, spawnLaunch } from '../launch/helper-process.js';
+import { refreshContainer } from '../refresh.js';
+import type { ContainerHandle, RuntimeContext } from '../runtime.js';
 import {
   type ContainerPaths,
   type ContainerRecord,
@@ -38,9 +27,20 @@ import {
   toExitInfo,
   validateContainerName,
   writeRecord,
-} from './state.js';
-import type { ContainerSpec, ExitInfo, LaunchMode, NetworkMode, ResourceLimits } from './types.js';
-import { type ResolvedUserIds, resolveUser } from './user.js';
+} from '../state.js';
+import type { ContainerSpec, ExitInfo, LaunchMode, NetworkMode, ResourceLimits } from '../types.js';
+import { type ResolvedUserIds, resolveUser } from '../user.js';
+import {
+  DEFAULT_PATH,
+  mergeEnv,
+  parseNetworkMode,
+  validateArgs,
+  validateEnv,
+  validateHostname,
+  validateWorkdir,
+} from '../validate-request.js';
+import { readAllRecords } from './list.js';
+import { deleteContainerDir } from './remove.js';
 
 /** What to run. Unset fields come from the image config (Cmd/Entrypoint, Env, WorkingDir, User). */
 export interface RunRequest {

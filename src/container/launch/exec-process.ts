@@ -1,8 +1,8 @@
 // Runs one more process inside a running container through the helper's `exec` subcommand
 // (setns into its namespaces, join its cgroups, same caps/ids as the workload).
 import type { Readable } from 'node:stream';
-import { type ExecProcess, serializeExecConfig } from './helper-config.js';
-import { startHelper, writeHelperConfig } from './launch.js';
+import { startHelper, writeHelperConfig } from './helper-process.js';
+import { type ExecProcess, serializeExecConfig } from './helper-protocol.js';
 
 /** How an exec'd process ended; stdout/stderr are filled only for stdio 'pipe' (UTF-8). */
 export interface ExecResult {

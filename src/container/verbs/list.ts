@@ -1,11 +1,11 @@
 // Finding containers: scan containers/ (so a fresh CLI process knows every container), refresh
 // each record, and resolve a user's "name or id prefix" to exactly one container.
 import { readdirSync } from 'node:fs';
-import { ConflictError, InputError, NotFoundError } from '../errors.js';
-import type { StoredImage } from '../image/types.js';
-import { refreshContainer } from './container-refresh.js';
-import type { RuntimeContext } from './runtime.js';
-import { type ContainerRecord, containerPaths, isContainerId, readRecord } from './state.js';
+import { ConflictError, InputError, NotFoundError } from '../../errors.js';
+import type { StoredImage } from '../../image/types.js';
+import { refreshContainer } from '../refresh.js';
+import type { RuntimeContext } from '../runtime.js';
+import { type ContainerRecord, containerPaths, isContainerId, readRecord } from '../state.js';
 
 /** Minimum id prefix length a user may type. */
 export const MIN_ID_PREFIX = 4;

@@ -4,14 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { requireRoot } from '../errors.js';
-import { findContainer, requireRunning } from './container-list.js';
-import { mergeEnv, validateEnv, validateWorkdir } from './container-validate.js';
-import { execInContainer } from './exec.js';
-import type { RuntimeContext } from './runtime.js';
-import { containerPaths, toExitInfo } from './state.js';
-import type { ExitInfo } from './types.js';
-import { resolveUser } from './user.js';
+import { requireRoot } from '../../errors.js';
+import { execInContainer } from '../launch/exec-process.js';
+import type { RuntimeContext } from '../runtime.js';
+import { containerPaths, toExitInfo } from '../state.js';
+import type { ExitInfo } from '../types.js';
+import { resolveUser } from '../user.js';
+import { mergeEnv, validateEnv, validateWorkdir } from '../validate-request.js';
+import { findContainer, requireRunning } from './list.js';
 
 export interface ExecOptions {
   /** KEY=VALUE entries overriding the container's env. */

@@ -2,12 +2,12 @@
 // resolves once the exit is recorded. NOTE: PID 1 of a pid namespace ignores signals it has no
 // handler for (pid_namespaces(7)), so a plain `sleep` only ends with the SIGKILL.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { requireRoot, TimeoutError } from '../errors.js';
-import { isSameProcessAlive } from '../util/process.js';
-import { findContainer } from './container-list.js';
-import { refreshContainer } from './container-refresh.js';
-import type { RuntimeContext } from './runtime.js';
-import { type ContainerRecord, containerPaths, readRecord } from './state.js';
+import { requireRoot, TimeoutError } from '../../errors.js';
+import { isSameProcessAlive } from '../../util/process.js';
+import { refreshContainer } from '../refresh.js';
+import type { RuntimeContext } from '../runtime.js';
+import { type ContainerRecord, containerPaths, readRecord } from '../state.js';
+import { findContainer } from './list.js';
 
 export interface StopOptions {
   /** Grace period between the stop signal and SIGKILL, in ms; default 10 000. */

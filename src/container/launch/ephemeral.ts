@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { RunStepRequest, RunStepResult } from '../image/recipe/types.js';
-import type { RootLayout } from '../paths.js';
-import { launchContainer } from './launch.js';
-import type { ContainerSpec } from './types.js';
-import { resolveUser } from './user.js';
+import type { RunStepRequest, RunStepResult } from '../../image/recipe/types.js';
+import type { RootLayout } from '../../paths.js';
+import type { ContainerSpec } from '../types.js';
+import { resolveUser } from '../user.js';
+import { launchContainer } from './helper-process.js';
 
 /** A RUN step (what to run on which layers), plus host dirs to bind in. */
 export interface EphemeralRequest extends RunStepRequest {

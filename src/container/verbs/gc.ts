@@ -2,14 +2,14 @@
 // died, workloads whose monitor was killed, cgroups without a container, and stale temp dirs.
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { requireRoot } from '../errors.js';
-import { isProcessAlive, isSameProcessAlive } from '../util/process.js';
-import { listContainerIds } from './container-list.js';
-import { refreshContainer } from './container-refresh.js';
-import { deleteContainerDir, destroyContainer, mountsUnder } from './container-remove.js';
-import { signalWorkload } from './container-stop.js';
-import type { RuntimeContext } from './runtime.js';
-import { type ContainerRecord, containerPaths, readRecord, writeRecord } from './state.js';
+import { requireRoot } from '../../errors.js';
+import { isProcessAlive, isSameProcessAlive } from '../../util/process.js';
+import { refreshContainer } from '../refresh.js';
+import type { RuntimeContext } from '../runtime.js';
+import { type ContainerRecord, containerPaths, readRecord, writeRecord } from '../state.js';
+import { listContainerIds } from './list.js';
+import { deleteContainerDir, destroyContainer, mountsUnder } from './remove.js';
+import { signalWorkload } from './stop.js';
 
 /** What gc did; every entry names a container (id and name), a cgroup id or a path. */
 export interface GcReport {

@@ -5,8 +5,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { EnvironmentError, HelperError, InternalError, type IsobenchError } from '../errors.js';
-import { helperBinary } from '../paths.js';
+import { EnvironmentError, HelperError, InternalError, type IsobenchError } from '../../errors.js';
+import { helperBinary } from '../../paths.js';
+import type { ContainerSpec, LaunchedContainer, LaunchMode, LaunchOptions, NetworkMode } from '../types.js';
 import {
   errorFromStatus,
   type HelperPhasesNs,
@@ -14,8 +15,7 @@ import {
   parseStatusLine,
   serializeHelperConfig,
   signalName,
-} from './helper-config.js';
-import type { ContainerSpec, LaunchedContainer, LaunchMode, LaunchOptions, NetworkMode } from './types.js';
+} from './helper-protocol.js';
 
 /** What a helper's fd 0-2 are. */
 export type StdioSlot = 'inherit' | 'pipe' | 'ignore';

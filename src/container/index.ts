@@ -1,14 +1,10 @@
 // Public surface of the container runtime: the Runtime and its types. Everything else in
 // src/container is internal to it.
 export type { CgroupHandle, CgroupStats } from './cgroups/types.js';
+export type { RuntimeContext, RuntimeImageStore, RuntimeOpenOptions } from './context.js';
+export type { ContainerHandle } from './handle.js';
 export { runEphemeral } from './launch/ephemeral.js';
-export {
-  type ContainerHandle,
-  Runtime,
-  type RuntimeContext,
-  type RuntimeImageStore,
-  type RuntimeOpenOptions,
-} from './runtime.js';
+export { Runtime } from './runtime.js';
 export { type ContainerRecord, parseSignal } from './state.js';
 export type {
   ContainerSpec,

@@ -2,7 +2,7 @@
 // when it changed to stopped, records the exit in state.json (like youki's `refresh_status`).
 import { readFileSync } from 'node:fs';
 import { isSameProcessAlive } from '../util/process.js';
-import type { RuntimeContext } from './runtime.js';
+import type { RuntimeContext } from './context.js';
 import {
   type ContainerRecord,
   containerPaths,

@@ -2,7 +2,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CachedImageStore, type RuntimeImageStore } from '../../src/container/runtime.js';
+import { CachedImageStore, type RuntimeImageStore } from '../../src/container/context.js';
 import type { StoredImage } from '../../src/image/types.js';
 
 const dirs: string[] = [];

@@ -1,6 +1,6 @@
 // `kill`: send one signal to a running container's workload (default SIGKILL).
 import { requireRoot } from '../../errors.js';
-import type { RuntimeContext } from '../runtime.js';
+import type { RuntimeContext } from '../context.js';
 import { parseSignal } from '../state.js';
 import { findContainer, requireRunning } from './list.js';
 import { signalWorkload } from './stop.js';

@@ -3,8 +3,8 @@
 import { readdirSync } from 'node:fs';
 import { ConflictError, InputError, NotFoundError } from '../../errors.js';
 import type { StoredImage } from '../../image/types.js';
+import type { RuntimeContext } from '../context.js';
 import { refreshContainer } from '../refresh.js';
-import type { RuntimeContext } from '../runtime.js';
 import { type ContainerRecord, containerPaths, isContainerId, readRecord } from '../state.js';
 
 /** Minimum id prefix length a user may type. */

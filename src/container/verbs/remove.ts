@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { ConflictError, InternalError, requireRoot } from '../../errors.js';
 import { isSameProcessAlive } from '../../util/process.js';
-import type { RuntimeContext } from '../runtime.js';
+import type { RuntimeContext } from '../context.js';
 import { type ContainerRecord, containerPaths } from '../state.js';
 import { findContainer } from './list.js';
 

@@ -13,9 +13,10 @@ import { withLock } from '../../util/lock.js';
 import { isSameProcessAlive, readProcessStartTicks } from '../../util/process.js';
 import { validateLimits } from '../cgroups/index.js';
 import type { CgroupHandle } from '../cgroups/types.js';
+import type { RuntimeContext } from '../context.js';
+import type { ContainerHandle } from '../handle.js';
 import { type LaunchedHelper, spawnLaunch } from '../launch/helper-process.js';
 import { refreshContainer } from '../refresh.js';
-import type { ContainerHandle, RuntimeContext } from '../runtime.js';
 import {
   type ContainerPaths,
   type ContainerRecord,

@@ -4,8 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requireRoot, TimeoutError } from '../../errors.js';
 import { isSameProcessAlive } from '../../util/process.js';
+import type { RuntimeContext } from '../context.js';
 import { refreshContainer } from '../refresh.js';
-import type { RuntimeContext } from '../runtime.js';
 import { type ContainerRecord, containerPaths, readRecord } from '../state.js';
 import { findContainer } from './list.js';
 

@@ -19,5 +19,5 @@ export type {
 export type { ExecExit, ExecOptions } from './verbs/exec.js';
 export type { GcReport } from './verbs/gc.js';
 export type { RemoveOptions } from './verbs/remove.js';
-export type { RunRequest } from './verbs/run.js';
+export type { RunRequest } from './verbs/run-plan.js';
 export type { StopOptions } from './verbs/stop.js';

@@ -11,7 +11,8 @@ import { collectGarbage, type GcReport } from './verbs/gc.js';
 import { killContainer } from './verbs/kill.js';
 import { findContainer, isImageInUse, listContainers } from './verbs/list.js';
 import { type RemoveOptions, removeContainer } from './verbs/remove.js';
-import { type RunRequest, runContainer } from './verbs/run.js';
+import { runContainer } from './verbs/run.js';
+import type { RunRequest } from './verbs/run-plan.js';
 import { type StopOptions, stopContainer } from './verbs/stop.js';
 
 /** The container runtime on one state root. Open once, reuse: opening detects cgroups and opens the store. */

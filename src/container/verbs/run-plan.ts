@@ -1,0 +1,163 @@
+// `run`, first job: validate the request (cheap checks first) and resolve it against the image
+// into a plan (command, env, cwd, user, limits) and the first state record, before any side effect.
+import path from 'node:path';
+import type { StoredImage } from '../../image/types.js';
+import { readProcessStartTicks } from '../../util/process.js';
+import { validateLimits } from '../cgroups/index.js';
+import type { RuntimeContext } from '../context.js';
+import {
+  type ContainerRecord,
+  generateContainerId,
+  generateContainerName,
+  parseSignal,
+  STATE_SCHEMA_VERSION,
+  validateContainerName,
+} from '../state.js';
+import type { NetworkMode, ResourceLimits } from '../types.js';
+import { type ResolvedUserIds, resolveUser } from '../user.js';
+import {
+  DEFAULT_PATH,
+  mergeEnv,
+  parseNetworkMode,
+  validateArgs,
+  validateEnv,
+  validateHostname,
+  validateWorkdir,
+} from '../validate-request.js';
+
+/** What to run. Unset fields come from the image config (Cmd/Entrypoint, Env, WorkingDir, User). */
+export interface RunRequest {
+  /** Image reference ("name:tag", or a digest) in the store. */
+  image: string;
+  /** Replaces the image's Cmd (the Entrypoint stays in front). */
+  args?: string[];
+  /** Unique container name; generated when absent. */
+  name?: string;
+  /** KEY=VALUE entries overriding the image's Env. */
+  env?: string[];
+  /** Absolute working directory. */
+  workdir?: string;
+  /** "name", "uid", "name:group" or "uid:gid", resolved from the image's /etc/passwd and /etc/group. */
+  user?: string;
+  /** Default: the first 12 hex digits of the id. */
+  hostname?: string;
+  limits?: ResourceLimits;
+  /** Default 'none' (only loopback). */
+  network?: NetworkMode;
+  /** Run in the background: output goes to stdout.log/stderr.log, a monitor records the exit. */
+  detach?: boolean;
+  /** Remove the container (cgroup, dirs, state) once it exits. */
+  remove?: boolean;
+  /** Attached runs only; default 'inherit'. */
+  stdio?: 'inherit' | 'pipe' | 'ignore';
+  onWarning?: (message: string) => void;
+}
+
+/** Everything resolved from the request and the image, before any side effect. */
+export interface RunPlan {
+  id: string;
+  name: string;
+  nameGiven: boolean;
+  image: StoredImage;
+  imageRef: string;
+  lowerDirs: string[];
+  args: string[];
+  env: string[];
+  cwd: string;
+  userSpec: string;
+  user: ResolvedUserIds;
+  hostname: string;
+  network: NetworkMode;
+  limits: ResourceLimits;
+  stopSignal: string;
+}
+
+let creatorStartTime: number | null | undefined;
+
+/** Our own /proc start time, read once: it identifies this process as a container's creator. */
+function ownStartTime(): number | null {
+  if (creatorStartTime === undefined) creatorStartTime = readProcessStartTicks(process.pid) ?? null;
+  return creatorStartTime;
+}
+
+/** Validates the request (cheap checks first) and resolves image, command, env, cwd and user. */
+export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<RunPlan> {
+  if (req.name !== undefined) validateContainerName(req.name);
+  if (req.env) validateEnv(req.env);
+  if (req.workdir !== undefined) validateWorkdir(req.workdir);
+  if (req.hostname !== undefined) validateHostname(req.hostname);
+  const network = parseNetworkMode(req.network ?? 'none');
+  const limits = req.limits ?? {};
+  validateLimits(limits, ctx.hostCpuCount);
+
+  const image = await ctx.store.resolve(req.image);
+  const config = image.config.config ?? {};
+  const args = [...(config.Entrypoint ?? []), ...(req.args?.length ? req.args : (config.Cmd ?? []))];
+  validateArgs(args, req.image);
+  const lowerDirs = await ctx.store.lowerDirs(image);
+  const id = generateContainerId();
+  const hostname = req.hostname ?? id.slice(0, 12);
+  let env = mergeEnv(config.Env ?? [], req.env ?? []);
+  if (!env.some((e) => e.startsWith('PATH='))) env = [DEFAULT_PATH, ...env];
+  if (!env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${hostname}`);
+  const imageCwd = config.WorkingDir ? path.posix.resolve('/', config.WorkingDir) : '/';
+  const userSpec = req.user ?? config.User ?? '';
+  const userKey = `${image.digest}\0${userSpec}`;
+  let user = ctx.userCache.get(userKey);
+  if (!user) {
+    user = await resolveUser(userSpec, lowerDirs);
+    ctx.userCache.set(userKey, user);
+  }
+  if (user.home !== undefined && !env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
+  let stopSignal = 'SIGTERM';
+  try {
+    if (config.StopSignal) stopSignal = parseSignal(config.StopSignal).name;
+  } catch {
+    // A bad StopSignal in an image must not make it unusable: fall back to SIGTERM.
+  }
+  return {
+    id,
+    name: req.name ?? generateContainerName(id),
+    nameGiven: req.name !== undefined,
+    image,
+    imageRef: req.image,
+    lowerDirs,
+    args,
+    env,
+    cwd: req.workdir ?? imageCwd,
+    userSpec,
+    user,
+    hostname,
+    network,
+    limits,
+    stopSignal,
+  };
+}
+
+/** The record as first written: status 'creating', owned by this process. */
+export function initialRecord(plan: RunPlan, req: RunRequest): ContainerRecord {
+  return {
+    schemaVersion: STATE_SCHEMA_VERSION,
+    id: plan.id,
+    name: plan.name,
+    image: { ref: plan.imageRef, digest: plan.image.digest },
+    lowerDirs: plan.lowerDirs,
+    args: plan.args,
+    env: plan.env,
+    cwd: plan.cwd,
+    user: plan.userSpec,
+    uid: plan.user.uid,
+    gid: plan.user.gid,
+    hostname: plan.hostname,
+    network: plan.network,
+    limits: plan.limits,
+    stopSignal: plan.stopSignal,
+    createdAt: new Date().toISOString(),
+    status: 'creating',
+    creatorPid: process.pid,
+    creatorStartTime: ownStartTime(),
+    detached: req.detach === true,
+    remove: req.remove === true,
+    cgroupDirs: [],
+  };
+}

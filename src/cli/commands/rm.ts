@@ -1,9 +1,10 @@
 // `isobench rm [-f] NAME...`: remove stopped containers (running ones only with -f).
 import { Runtime } from '../../container/index.js';
 import type { CliContext } from '../context.js';
-import { forEachName } from './stop.js';
+import { forEachName } from '../for-each-name.js';
 
 export async function rmCommand(ctx: CliContext, names: string[], opts: { force?: boolean } = {}): Promise<number> {
   const runtime = await Runtime.open(ctx.root);
   return forEachName(ctx, names, (name) => runtime.remove(name, { force: opts.force === true }));
 }
+

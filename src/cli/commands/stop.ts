@@ -1,27 +1,9 @@
 // `isobench stop [-t SECONDS] NAME...`: stop signal, grace period, SIGKILL; prints each name stopped.
 
 import { Runtime } from '../../container/index.js';
-import { EXIT_STATUS, InputError, IsobenchError } from '../../errors.js';
+import { InputError } from '../../errors.js';
 import type { CliContext } from '../context.js';
-
-/**
- * Applies `act` to every name, printing the name on success and the error (with its hint) on
- * failure without stopping at the first one. Returns 0, or the exit status of the first error.
- */
-export async function forEachName(ctx: CliContext, names: string[], act: (name: string) => Promise<void>) {
-  let status = 0;
-  for (const name of names) {
-    try {
-      await act(name);
-      ctx.stdout.write(`${name}\n`);
-    } catch (error) {
-      if (!(error instanceof IsobenchError)) throw error;
-      ctx.stderr.write(`isobench: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
-      if (status === 0) status = EXIT_STATUS[error.code];
-    }
-  }
-  return status;
-}
+import { forEachName } from '../for-each-name.js';
 
 /** Parses -t/--time (seconds, may be fractional) into ms. @throws InputError. */
 export function parseStopTime(time: string | number | undefined): number {
@@ -44,3 +26,4 @@ export async function stopCommand(
     await runtime.stop(name, { timeoutMs });
   });
 }
+

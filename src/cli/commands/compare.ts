@@ -1,6 +1,8 @@
 // `isobench compare`: baseline run vs candidate run (or the last N runs from history vs the
 // candidate), printed as Markdown, JSON or JUnit; exit 1 when anything regressed.
+
 import { existsSync } from 'node:fs';
+import { Option } from 'commander';
 import { InputError } from '../../errors.js';
 import { compareRuns } from '../../report/compare.js';
 import { formatCompareMarkdown } from '../../report/compare-markdown.js';
@@ -10,6 +12,7 @@ import { readHistoryBaseline } from '../../results/history-baseline.js';
 import { readRun } from '../../results/read-run.js';
 import type { RunResult } from '../../suite/run-schema.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 /** The `baseline` argument that stands for "the history database" (with `--against history`). */
@@ -146,3 +149,17 @@ function parseLast(text: string | undefined): number {
     hint: `e.g. --last ${DEFAULT_HISTORY_RUNS}`,
   });
 }
+
+/** `isobench compare`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) =>
+    command
+      .argument('<baseline>', "baseline run directory or run.json, or 'history' with --against history")
+      .argument('[candidate]', 'candidate run directory or run.json')
+      .option('--threshold <pct>', 'relative change that counts, e.g. 5%', '5%')
+      .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'junit']).default('md'))
+      .addOption(new Option('--against <source>', 'take the baseline from the history database').choices(['history']))
+      .option('--last <n>', 'with --against history: how many past runs form the baseline', '5')
+      .option('-o, --output <file>', 'write the comparison to a file too'),
+  run: compareCommand,
+});

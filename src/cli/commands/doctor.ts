@@ -1,6 +1,7 @@
 // `isobench doctor`: prints what this host can run (table or JSON) and exits 1 when a required check fails.
 
 import { areRequiredChecksOk, type DoctorCheck, runDoctor } from '../../host/doctor.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 /** Formats checks as an aligned text table: name, status, detail, fix. */
@@ -31,3 +32,9 @@ export async function doctorCommand(ctx: CliContext, opts: { json?: boolean } = 
   }
   return ok ? 0 : 1;
 }
+
+/** `isobench doctor`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) => command.option('--json', 'print JSON'),
+  run: doctorCommand,
+});

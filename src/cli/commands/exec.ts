@@ -1,5 +1,6 @@
 // `isobench exec NAME CMD...`: run a command inside a running container; exit code = its.
 import { Runtime } from '../../container/index.js';
+import { collect, defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 export async function execCommand(
@@ -17,3 +18,16 @@ export async function execCommand(
   });
   return exit.exitCode;
 }
+
+/** `isobench exec`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) =>
+    command
+      .argument('<container>')
+      .argument('<cmd...>')
+      .option('-e, --env <k=v>', 'set an environment variable (repeatable)', collect, [])
+      .option('-w, --workdir <dir>', 'working directory')
+      .option('-u, --user <user[:group]>', 'user to run as')
+      .passThroughOptions(),
+  run: execCommand,
+});

@@ -3,6 +3,7 @@
 import { type GcReport, Runtime } from '../../container/index.js';
 import { gcPeerLeftovers } from '../../targets/peer-rootfs.js';
 import { gcVms, type VmGcReport } from '../../vm/index.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 /** One line per cleaned item, grouped; "nothing to clean" when empty. */
@@ -42,3 +43,9 @@ export async function gcCommand(ctx: CliContext): Promise<number> {
   for (const problem of peers.problems) ctx.stderr.write(`isobench: gc: ${problem}\n`);
   return peers.problems.length === 0 ? 0 : 1;
 }
+
+/** `isobench gc`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) => command,
+  run: gcCommand,
+});

@@ -9,6 +9,7 @@ import { formatValue } from '../../report/units.js';
 import { appendRun, historyPath, openHistory, type TrendRow, trend } from '../../results/history.js';
 import { readRun } from '../../results/read-run.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 import { formatTextTable } from '../text-table.js';
 
@@ -93,3 +94,17 @@ function parseLimit(text: string | undefined): number {
     hint: `e.g. --limit ${DEFAULT_HISTORY_LIMIT}`,
   });
 }
+
+/** `isobench history`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) =>
+    command
+      .option('--scenario <name>')
+      .option('--metric <name>')
+      .option('--target <kind>')
+      .option('--limit <n>', 'runs to show', '20')
+      .option('--chart <file>', 'write a PNG or SVG trend chart')
+      .option('--add <run>', 'append a run directory to the history')
+      .option('--json', 'print JSON'),
+  run: historyCommand,
+});

@@ -4,6 +4,7 @@
 import { runEphemeral } from '../../container/index.js';
 import { InputError } from '../../errors.js';
 import { buildImage } from '../../image/recipe/build.js';
+import { collect, defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 export interface ImageBuildOptions {
@@ -11,7 +12,8 @@ export interface ImageBuildOptions {
   file?: string;
   /** Repeated `--build-arg K=V`. */
   buildArg?: string[];
-  noCache?: boolean;
+  /** False with --no-cache: cache hits are ignored (entries are still written). */
+  cache?: boolean;
   /** Print only the image digest. */
   quiet?: boolean;
 }
@@ -43,7 +45,7 @@ export async function imageBuildCommand(ctx: CliContext, context: string, opts: 
       tag: opts.tag,
       ...(opts.file ? { file: opts.file } : {}),
       buildArgs,
-      noCache: Boolean(opts.noCache),
+      noCache: opts.cache === false,
       log: opts.quiet ? (line) => held.push(line) : (line) => ctx.stdout.write(`${line}\n`),
       runOutput: opts.quiet ? 'pipe' : 'inherit',
       runStep: runEphemeral,
@@ -65,3 +67,16 @@ export async function imageBuildCommand(ctx: CliContext, context: string, opts: 
   );
   return 0;
 }
+
+/** `isobench image build`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) =>
+    command
+      .argument('<context>', 'build context directory')
+      .requiredOption('-t, --tag <name[:tag]>', 'name of the image')
+      .option('-f, --file <file>', 'recipe file (default: CONTEXT/Containerfile or Dockerfile)')
+      .option('--build-arg <k=v>', 'set a build ARG (repeatable)', collect, [])
+      .option('--no-cache', 'do not use the build cache')
+      .option('-q, --quiet', 'print only the image digest'),
+  run: imageBuildCommand,
+});

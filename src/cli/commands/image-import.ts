@@ -1,6 +1,7 @@
 // `isobench image import FILE [--ref NAME:TAG]`: load an OCI archive or a docker save tar.
 import { importArchive } from '../../image/archive.js';
 import { ImageStore } from '../../image/store.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 export async function imageImportCommand(ctx: CliContext, file: string, opts: { ref?: string }): Promise<number> {
@@ -12,3 +13,12 @@ export async function imageImportCommand(ctx: CliContext, file: string, opts: { 
   }
   return 0;
 }
+
+/** `isobench image import`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) =>
+    command
+      .argument('<archive>', 'OCI archive, or a docker save tar')
+      .option('-t, --tag <name[:tag]>', 'name to give the imported image'),
+  run: (ctx, file: string, opts: { tag?: string }) => imageImportCommand(ctx, file, { ref: opts.tag }),
+});

@@ -1,5 +1,6 @@
 // `isobench image inspect REF`: one image as JSON (digest, refs, config, layers).
 import { ImageStore } from '../../image/store.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 export async function imageInspectCommand(ctx: CliContext, ref: string): Promise<number> {
@@ -15,3 +16,9 @@ export async function imageInspectCommand(ctx: CliContext, ref: string): Promise
   ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   return 0;
 }
+
+/** `isobench image inspect`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) => command.argument('<image>'),
+  run: imageInspectCommand,
+});

@@ -1,6 +1,7 @@
 // `isobench image ls`: the images in the store with their disk usage.
 import { ImageStore } from '../../image/store.js';
 import { formatValue } from '../../report/units.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 import { formatTextTable } from '../text-table.js';
 
@@ -45,3 +46,9 @@ export async function imageLsCommand(ctx: CliContext, opts: { json?: boolean }):
   ctx.stdout.write(`${formatTextTable(table)}\n`);
   return 0;
 }
+
+/** `isobench image ls`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) => command.option('--json', 'print JSON'),
+  run: imageLsCommand,
+});

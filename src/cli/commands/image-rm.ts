@@ -1,6 +1,8 @@
 // `isobench image rm REF...`: untag or remove images, refusing those a container uses.
+import { Runtime } from '../../container/index.js';
 import { ImageStore } from '../../image/store.js';
 import type { StoredImage } from '../../image/types.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 /** Removes each ref in turn; stops at the first error (the lead maps it to an exit code). */
@@ -19,3 +21,12 @@ export async function imageRmCommand(
   }
   return 0;
 }
+
+/** `isobench image rm`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) => command.argument('<images...>'),
+  run: async (ctx, refs: string[]) => {
+    const runtime = await Runtime.open(ctx.root);
+    return imageRmCommand(ctx, refs, { isInUse: (img) => runtime.isImageInUse(img) });
+  },
+});

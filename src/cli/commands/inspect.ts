@@ -2,6 +2,7 @@
 // its cgroup accounting.
 import { Runtime } from '../../container/index.js';
 import { containerPaths } from '../../container/state.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 export async function inspectCommand(ctx: CliContext, name: string): Promise<number> {
@@ -13,3 +14,9 @@ export async function inspectCommand(ctx: CliContext, name: string): Promise<num
   ctx.stdout.write(`${JSON.stringify({ ...record, paths, ...(cgroup ? { cgroup } : {}) }, null, 2)}\n`);
   return 0;
 }
+
+/** `isobench inspect`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) => command.argument('<container>'),
+  run: inspectCommand,
+});

@@ -1,5 +1,6 @@
 // `isobench kill [-s SIGNAL] NAME...`: send a signal (default SIGKILL) to running containers.
 import { parseSignal, Runtime } from '../../container/index.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 import { forEachName } from '../for-each-name.js';
 
@@ -9,3 +10,9 @@ export async function killCommand(ctx: CliContext, names: string[], opts: { sign
   return forEachName(ctx, names, (name) => runtime.kill(name, signal));
 }
 
+/** `isobench kill`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) =>
+    command.argument('<containers...>').option('-s, --signal <signal>', 'signal name or number', 'SIGKILL'),
+  run: killCommand,
+});

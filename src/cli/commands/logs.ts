@@ -3,6 +3,7 @@
 import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Runtime } from '../../container/index.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 const FOLLOW_POLL_MS = 100;
@@ -51,3 +52,10 @@ export async function logsCommand(ctx: CliContext, name: string, opts: { follow?
     await sleep(FOLLOW_POLL_MS);
   }
 }
+
+/** `isobench logs`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) =>
+    command.argument('<container>').option('-f, --follow', 'keep printing until the container exits'),
+  run: logsCommand,
+});

@@ -1,5 +1,6 @@
 // `isobench ps [-a] [--json]`: containers with their derived status (running only unless -a).
 import { type ContainerRecord, Runtime } from '../../container/index.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 /** "3 s ago", "5 min ago", "2 h ago", "4 d ago". */
@@ -55,3 +56,9 @@ export async function psCommand(ctx: CliContext, opts: { all?: boolean; json?: b
   else ctx.stdout.write(`${formatPsTable(records, Date.now())}\n`);
   return 0;
 }
+
+/** `isobench ps`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) => command.option('-a, --all', 'show stopped containers too').option('--json', 'print JSON'),
+  run: psCommand,
+});

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { writeReport } from '../../report/write-report.js';
 import { readRun } from '../../results/read-run.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 /**
@@ -32,3 +33,12 @@ export async function reportCommand(ctx: CliContext, runDirs: string[], opts: { 
   ctx.stdout.write(`${files.join('\n')}\n`);
   return 0;
 }
+
+/** `isobench report`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) =>
+    command
+      .argument('<runs...>', 'run directories or run.json files')
+      .option('--out <dir>', 'report directory (default: <first run>/report)'),
+  run: reportCommand,
+});

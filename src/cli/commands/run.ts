@@ -1,12 +1,14 @@
 // `isobench run IMAGE [CMD...]`: start a container attached (exit code = the workload's) or
 // detached (prints the id). Ctrl-C forwards SIGTERM, then kills the container and exits 130.
 
+import { Option } from 'commander';
 import { type ContainerHandle, Runtime } from '../../container/index.js';
 import { WorkloadExecError } from '../../container/launch/helper-protocol.js';
 import type { ResourceLimits } from '../../container/types.js';
 import { parseNetworkMode } from '../../container/validate-request.js';
 import { InputError } from '../../errors.js';
 import { parseSize } from '../../util/parse-size.js';
+import { collect, defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 export interface RunCommandOptions {
@@ -149,3 +151,24 @@ export async function runCommand(
     interrupts.dispose();
   }
 }
+
+/** `isobench run`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) =>
+    command
+      .argument('<image>')
+      .argument('[cmd...]', 'command and arguments (default: the image Entrypoint/Cmd)')
+      .option('--rm', 'remove the container when it exits')
+      .option('-d, --detach', 'run in the background and print its id')
+      .option('--name <name>', 'container name')
+      .option('-e, --env <k=v>', 'set an environment variable (repeatable)', collect, [])
+      .option('-w, --workdir <dir>', 'working directory inside the container')
+      .option('-u, --user <user[:group]>', 'user to run as (name or uid)')
+      .option('--hostname <name>', 'hostname inside the container')
+      .option('--memory <size>', 'memory limit, e.g. 256m')
+      .option('--cpus <n>', 'CPU quota in cores, e.g. 1.5')
+      .option('--pids-limit <n>', 'maximum number of processes')
+      .addOption(new Option('--network <mode>', 'network: none (loopback only) or host').choices(['none', 'host']))
+      .passThroughOptions(),
+  run: runCommand,
+});

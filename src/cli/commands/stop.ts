@@ -2,6 +2,7 @@
 
 import { Runtime } from '../../container/index.js';
 import { InputError } from '../../errors.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 import { forEachName } from '../for-each-name.js';
 
@@ -27,3 +28,9 @@ export async function stopCommand(
   });
 }
 
+/** `isobench stop`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) =>
+    command.argument('<containers...>').option('-t, --time <seconds>', 'seconds to wait before SIGKILL', '10'),
+  run: stopCommand,
+});

@@ -12,6 +12,7 @@ import { createRunDir, newRunId, RUN_FILE } from '../../suite/run-store.js';
 import { runSuite, type SuiteScenario } from '../../suite/run-suite.js';
 import { createTarget } from '../../targets/index.js';
 import { TARGET_KINDS, type TargetKind } from '../../vocabulary.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 export interface SuiteRunOptions {
@@ -123,3 +124,15 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
     process.off('SIGTERM', onSignal);
   }
 }
+
+/** `isobench suite run`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) =>
+    command
+      .argument('[scenarios...]')
+      .option('--targets <list>', 'comma-separated targets: native,container,vm,runc,crun,podman')
+      .option('--iterations <n>', 'recorded iterations per target and point (overrides the scenario)')
+      .option('--out <dir>', 'run directory (default results/<run id>)')
+      .option('--no-report', 'do not write the report'),
+  run: suiteRunCommand,
+});

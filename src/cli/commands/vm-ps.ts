@@ -1,5 +1,6 @@
 // `isobench vm ps [-a] [--json]`: list VMs (running ones, or all with -a), status refreshed.
 import { listVms } from '../../vm/index.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 import { formatTextTable } from '../text-table.js';
 
@@ -31,3 +32,9 @@ export async function vmPsCommand(ctx: CliContext, opts: VmPsCommandOptions = {}
   ctx.stdout.write(`${formatTextTable(rows)}\n`);
   return 0;
 }
+
+/** `isobench vm ps`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) => command.option('-a, --all', 'show stopped VMs too').option('--json', 'print JSON'),
+  run: vmPsCommand,
+});

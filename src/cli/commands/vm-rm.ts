@@ -1,5 +1,6 @@
 // `isobench vm rm [-f] VM...`: remove VMs (their overlay, socket, logs); -f stops running ones first.
 import { removeVm } from '../../vm/index.js';
+import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 export interface VmRmCommandOptions {
@@ -14,3 +15,9 @@ export async function vmRmCommand(ctx: CliContext, names: string[], opts: VmRmCo
   }
   return 0;
 }
+
+/** `isobench vm rm`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) => command.argument('<vms...>').option('-f, --force', 'stop a running VM first'),
+  run: vmRmCommand,
+});

@@ -1,10 +1,12 @@
 // `isobench vm run IMAGE [CMD...]`: boot the image as a QEMU guest and run its command, attached
 // (streams the workload's output, exit code = the workload's) or detached (prints the VM id).
+import { Option } from 'commander';
 import { InputError, IsobenchError } from '../../errors.js';
 import { resolveAccel, type VmAccelRequest } from '../../vm/accel.js';
 import type { VmMachine } from '../../vm/definition.js';
 import { runVm, startVm } from '../../vm/index.js';
 import type { VmNetwork } from '../../vm/qemu-args.js';
+import { collect, defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
 export interface VmRunCommandOptions {
@@ -94,3 +96,23 @@ export async function vmRunCommand(
     process.off('SIGTERM', onSignal);
   }
 }
+
+/** `isobench vm run`: its arguments and options, declared once (name and summary: command-table.ts). */
+export const cli = defineCommand({
+  define: (command) =>
+    command
+      .argument('<image>')
+      .argument('[cmd...]')
+      .option('--rm', 'remove the VM when it exits')
+      .option('-d, --detach', 'run in the background')
+      .option('--name <name>', 'VM name')
+      .option('-e, --env <k=v>', 'set an environment variable (repeatable)', collect, [])
+      .option('-w, --workdir <dir>', 'working directory inside the guest')
+      .option('--memory <size>', 'guest memory, e.g. 256m', '256m')
+      .option('--cpus <n>', 'vCPUs', '1')
+      .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
+      .addOption(new Option('--machine <type>', 'machine type').choices(['microvm', 'q35']).default('microvm'))
+      .addOption(new Option('--network <mode>', 'guest network').choices(['none', 'user']).default('none'))
+      .passThroughOptions(),
+  run: vmRunCommand,
+});

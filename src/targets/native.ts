@@ -10,9 +10,8 @@ import { readProcessTreeMemory } from '../measure/process-memory.js';
 import { listProcessTreeSync } from '../measure/process-tree.js';
 import { probeBinary, type RootLayout, rootLayout } from '../paths.js';
 import { DEFAULT_SEARCH_PATH, findExecutable } from '../util/find-executable.js';
-import { followChildExit } from './child-exit.js';
-import { createReadyMarkerReader, type ReadyMarkerReader } from './ready-marker.js';
-import type { Availability, Instance, InstanceExit, MemorySample, Target, WorkloadSpec } from './types.js';
+import { ChildProcessInstance } from './child-instance.js';
+import type { Availability, Instance, MemorySample, Target, WorkloadSpec } from './types.js';
 
 /** argv[0] that names the probe program (build/isobench-probe natively, /usr/bin in images). */
 export const PROBE_NAME = 'isobench-probe';
@@ -120,35 +119,18 @@ export class NativeTarget implements Target {
   }
 }
 
-class NativeInstance implements Instance {
-  readonly ready: Promise<bigint>;
-  readonly exited: Promise<InstanceExit>;
+class NativeInstance extends ChildProcessInstance {
   private readonly pid: number;
-  private readonly reader: ReadyMarkerReader;
-  private exit: InstanceExit | undefined;
   private disposing: Promise<void> | undefined;
 
   constructor(
-    private readonly child: ChildProcess,
+    child: ChildProcess,
     workload: WorkloadSpec,
     private readonly scratch: string,
-    readonly launchedAtNs: bigint,
+    launchedAtNs: bigint,
   ) {
+    super(child, workload, launchedAtNs, 'the workload');
     this.pid = child.pid!;
-    this.reader = createReadyMarkerReader(workload.readyMarker);
-    this.ready = this.reader.ready;
-    this.exited = followChildExit(child, this.reader, workload.readyMarker, 'the workload').then((exit) => {
-      this.exit = exit;
-      return exit;
-    });
-  }
-
-  phases(): Record<string, number> {
-    return {};
-  }
-
-  outputLines(): string[] {
-    return this.reader.lines();
   }
 
   async sampleMemory(): Promise<MemorySample> {

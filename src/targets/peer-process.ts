@@ -7,9 +7,8 @@ import { parseMemoryStat } from '../container/cgroups/parse-cgroup-files.js';
 import { readIfPresent } from '../measure/proc-files.js';
 import { readProcessMemory } from '../measure/process-memory.js';
 import { listProcessTreeSync } from '../measure/process-tree.js';
-import { followChildExit } from './child-exit.js';
-import { createReadyMarkerReader } from './ready-marker.js';
-import type { Instance, InstanceExit, MemorySample, WorkloadSpec } from './types.js';
+import { ChildProcessInstance } from './child-instance.js';
+import type { MemorySample, WorkloadSpec } from './types.js';
 
 /** Waits this long for the runtime CLI to exit after the runtime killed the container. */
 const STOP_GRACE_MS = 5000;
@@ -89,34 +88,17 @@ export async function readTreesMemory(
  * An Instance over a spawned runtime CLI (stdout piped). `launchedAtNs` is the caller's stamp
  * taken right before spawn. Ready: the first stdout line starting with the marker, else the exit.
  */
-export class PeerInstance implements Instance {
-  readonly ready: Promise<bigint>;
-  readonly exited: Promise<InstanceExit>;
-  private readonly reader;
-  private exit: InstanceExit | undefined;
+export class PeerInstance extends ChildProcessInstance {
   private disposing: Promise<void> | undefined;
 
   constructor(
-    private readonly child: ChildProcess,
+    child: ChildProcess,
     workload: Pick<WorkloadSpec, 'readyMarker'>,
-    readonly launchedAtNs: bigint,
+    launchedAtNs: bigint,
     private readonly hooks: PeerInstanceHooks,
     label: string,
   ) {
-    this.reader = createReadyMarkerReader(workload.readyMarker);
-    this.ready = this.reader.ready;
-    this.exited = followChildExit(child, this.reader, workload.readyMarker, label).then((exit) => {
-      this.exit = exit;
-      return exit;
-    });
-  }
-
-  phases(): Record<string, number> {
-    return {};
-  }
-
-  outputLines(): string[] {
-    return this.reader.lines();
+    super(child, workload, launchedAtNs, label);
   }
 
   /** PSS/USS/RSS over the CLI's tree (+ extra roots), and the container cgroup's memory figures. */

@@ -4,8 +4,12 @@ export type { BootstrapOptions, ConfidenceInterval, Statistic } from './bootstra
 export { bootstrapCi, bootstrapRatioCi } from './bootstrap.js';
 export type { CompareOptions, Comparison, Verdict } from './compare.js';
 export { compareSamples, MIN_COMPARE_SAMPLES } from './compare.js';
+export type { GivenInterval, TooFewForInterval } from './interval.js';
+export { formatLevel } from './interval.js';
 export type { MannWhitneyResult } from './mann-whitney.js';
 export { EXACT_LIMIT, mannWhitneyU } from './mann-whitney.js';
+export type { MedianCi, MedianCiRanks, OrderStatisticInterval } from './median-ci.js';
+export { chooseMedianCiRanks, computeMedianCi, findMedianCiMinN } from './median-ci.js';
 export { normalQuantile, normalUpperTail } from './normal.js';
 export { median, quantile, quantileSorted } from './quantile.js';
 export type { Random } from './random.js';

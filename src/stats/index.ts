@@ -14,6 +14,8 @@ export { normalQuantile, normalUpperTail } from './normal.js';
 export { median, quantile, quantileSorted } from './quantile.js';
 export type { Random } from './random.js';
 export { createRandom, DEFAULT_SEED } from './random.js';
+export type { NotPositiveForRatio, RatioCi, RatioInterval, ShiftCiRanks } from './ratio-ci.js';
+export { chooseShiftCiRanks, computeRatioCi } from './ratio-ci.js';
 export type { Samples } from './samples.js';
 export { requireSamples, sortAscending } from './samples.js';
 export { studentTQuantile } from './student-t.js';

@@ -4,9 +4,6 @@ import type { Iteration, Series } from '../results/schema.js';
 import { METRICS, type MetricName } from '../scenario/index.js';
 import { median, summarize } from '../stats/index.js';
 
-/** Summaries use a fixed seed so the same samples always give the same CI. */
-const SUMMARY_SEED = 1;
-
 /** Rebuilds `series.metrics` from its recorded (non-warm-up, ok) iterations. */
 export function summarizeSeries(series: Series): void {
   const byMetric = new Map<string, number[]>();
@@ -25,7 +22,7 @@ export function summarizeSeries(series: Series): void {
       unit: info?.unit ?? 'ns',
       higherIsWorse: info?.higherIsWorse ?? true,
       samples,
-      summary: samples.length > 0 ? summarize(samples, { seed: SUMMARY_SEED }) : undefined,
+      summary: samples.length > 0 ? summarize(samples) : undefined,
     };
   }
 }
@@ -52,7 +49,7 @@ export function deriveRelativeToNative(pointSeries: Series[]): void {
       unit: 'ratio',
       higherIsWorse: true,
       samples,
-      summary: summarize(samples, { seed: SUMMARY_SEED }),
+      summary: summarize(samples),
     };
   }
 }

@@ -1,10 +1,8 @@
 // The statistics every isobench figure goes through: summaries, bootstrap CIs, Mann–Whitney, compare.
 
-export type { BootstrapOptions, ConfidenceInterval, Statistic } from './bootstrap.js';
-export { bootstrapCi, bootstrapRatioCi } from './bootstrap.js';
 export type { CompareOptions, Comparison, Verdict } from './compare.js';
 export { compareSamples, MIN_COMPARE_SAMPLES } from './compare.js';
-export type { GivenInterval, TooFewForInterval } from './interval.js';
+export type { ConfidenceInterval, GivenInterval, TooFewForInterval } from './interval.js';
 export { formatLevel } from './interval.js';
 export type { MannWhitneyResult } from './mann-whitney.js';
 export { EXACT_LIMIT, mannWhitneyU } from './mann-whitney.js';

@@ -4,6 +4,8 @@ export type { CompareOptions, Comparison, Verdict } from './compare.js';
 export { compareSamples, MIN_COMPARE_SAMPLES } from './compare.js';
 export type { ConfidenceInterval, GivenInterval, TooFewForInterval } from './interval.js';
 export { formatLevel } from './interval.js';
+export type { LineFit, SlopeInterval, SlopeReading } from './line-fit.js';
+export { fitLine, readCostSlope } from './line-fit.js';
 export type { MannWhitneyResult } from './mann-whitney.js';
 export { EXACT_LIMIT, mannWhitneyU } from './mann-whitney.js';
 export type { MedianCi, MedianCiRanks, OrderStatisticInterval } from './median-ci.js';

@@ -18,6 +18,7 @@ export type { Random } from './random.js';
 export { createRandom, DEFAULT_SEED } from './random.js';
 export type { NotPositiveForRatio, RatioCi, RatioInterval, ShiftCiRanks } from './ratio-ci.js';
 export { chooseShiftCiRanks, computeRatioCi } from './ratio-ci.js';
+export { planRoundOrders, shuffle } from './round-order.js';
 export type { Samples } from './samples.js';
 export { requireSamples, sortAscending } from './samples.js';
 export { studentTQuantile } from './student-t.js';

@@ -1,7 +1,11 @@
-// The statistics every isobench figure goes through: summaries, bootstrap CIs, Mann–Whitney, compare.
+// The statistics every isobench figure goes through: summaries, distribution-free CIs of a median
+// and of a ratio, outliers, Mann–Whitney, run-vs-run and run-vs-history comparison, line fits,
+// and the balanced order of targets.
 
 export type { CompareOptions, Comparison, Verdict } from './compare.js';
 export { compareSamples, MIN_COMPARE_SAMPLES } from './compare.js';
+export type { HistoryCompareOptions, HistoryComparison } from './history-compare.js';
+export { compareWithHistory, MIN_HISTORY_RUNS } from './history-compare.js';
 export type { ConfidenceInterval, GivenInterval, TooFewForInterval } from './interval.js';
 export { formatLevel } from './interval.js';
 export type { LineFit, SlopeInterval, SlopeReading } from './line-fit.js';

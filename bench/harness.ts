@@ -16,7 +16,7 @@ import { ImageStore } from '../src/image/store.js';
 import { monotonicNs } from '../src/measure/clock.js';
 import { measureSelfCpu, startSampler } from '../src/measure/sampler.js';
 import { rootLayout } from '../src/paths.js';
-import { bootstrapRatioCi, median } from '../src/stats/index.js';
+import { median } from '../src/stats/index.js';
 import { ContainerTarget } from '../src/targets/container.js';
 import { ensureImage } from '../src/targets/image-prep.js';
 import { buildOciConfig } from '../src/targets/oci-bundle.js';
@@ -31,7 +31,7 @@ import {
   removePeerBundle,
 } from '../src/targets/peer-rootfs.js';
 import type { Instance, WorkloadSpec } from '../src/targets/types.js';
-import { round, summarizeMs } from './lib/summary-ms.js';
+import { formatCi, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
 
 /** The issue's goals: sampler at most 1 % of a core; harness startup within 5 % of an external timer. */
 const SAMPLER_GOAL_CORE_FRACTION = 0.01;
@@ -368,7 +368,6 @@ async function measureRuncAgreement(root: string, tmp: string, cleanups: Cleanup
   const harnessMedian = median(harness);
   const hyperfineMedian = median(hyperfine);
   const relative = (harnessMedian - hyperfineMedian) / hyperfineMedian;
-  const ci = bootstrapRatioCi(harness, hyperfine, median, { seed: 1 });
   return {
     timed:
       `start-to-exit of \`runc run --bundle B <id>\` running 'isobench-probe exit=0' (probe image, overlay mounted once, outside the timing). ` +
@@ -380,7 +379,7 @@ async function measureRuncAgreement(root: string, tmp: string, cleanups: Cleanup
     harnessMs: summarizeMs(harness),
     hyperfineMs: summarizeMs(hyperfine),
     relativeDifference: round(relative, 4),
-    ratioCi: [round(ci.low, 4), round(ci.high, 4)],
+    ratioCi: ratioCiOf(harness, hyperfine, 4),
     goal: AGREEMENT_GOAL,
     withinGoal: Math.abs(relative) <= AGREEMENT_GOAL,
     loadavgBefore: loadavg,
@@ -463,12 +462,10 @@ function printTable(result: Record<string, unknown>): void {
       ['harness (PeerInstance)', runc.harnessMs],
       ['hyperfine -N', runc.hyperfineMs],
     ] as const) {
-      lines.push(
-        `| ${name} | ${s.n} | ${s.medianMs} | ${s.p95Ms} | ${s.minMs} | ${s.maxMs} | ${s.ciMs[0]}–${s.ciMs[1]} |`,
-      );
+      lines.push(`| ${name} | ${s.n} | ${s.medianMs} | ${s.p95Ms} | ${s.minMs} | ${s.maxMs} | ${formatCi(s.ciMs)} |`);
     }
     lines.push(
-      `harness vs hyperfine median: ${round(runc.relativeDifference * 100, 2)} % (ratio 95% CI ${runc.ratioCi[0]}–${runc.ratioCi[1]}); goal within ±${runc.goal * 100} %: ${runc.withinGoal ? 'met' : 'missed'}`,
+      `harness vs hyperfine median: ${round(runc.relativeDifference * 100, 2)} % (ratio 95% CI ${formatCi(runc.ratioCi)}); goal within ±${runc.goal * 100} %: ${runc.withinGoal ? 'met' : 'missed'}`,
       `timed: ${runc.timed}; ${runc.runc}, ${runc.hyperfine}; loadavg before ${runc.loadavgBefore}`,
     );
   }

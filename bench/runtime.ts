@@ -16,11 +16,11 @@ import { buildImage } from '../src/image/recipe/build.js';
 import { ImageStore } from '../src/image/store.js';
 import { readProcessMemory } from '../src/measure/process-memory.js';
 import { packageDir, rootLayout } from '../src/paths.js';
-import { bootstrapRatioCi } from '../src/stats/index.js';
+import { median } from '../src/stats/index.js';
 import { CrunTarget, measureNsenterCostNs } from '../src/targets/crun.js';
 import { RuncTarget } from '../src/targets/runc.js';
 import type { Target, WorkloadSpec } from '../src/targets/types.js';
-import { ms, round, summarizeMs } from './lib/summary-ms.js';
+import { formatCi, ms, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
 
 interface Options {
   runs: number;
@@ -93,17 +93,7 @@ async function timePeer(target: Target, workload: WorkloadSpec): Promise<number>
 }
 
 function ratio(a: number[], b: number[]) {
-  const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-  const ci = bootstrapRatioCi(
-    a,
-    b,
-    (xs) => {
-      const sorted = [...xs].sort((x, y) => x - y);
-      return sorted[Math.floor(sorted.length / 2)]!;
-    },
-    { seed: 1 },
-  );
-  return { ratio: round(med(a) / med(b), 3), ci: [round(ci.low, 3), round(ci.high, 3)] };
+  return { ratio: round(median(a) / median(b), 3), ci: ratioCiOf(a, b, 3) };
 }
 
 async function monitorMemory(runtime: Runtime, count: number) {
@@ -302,9 +292,7 @@ function printTable(result: Record<string, unknown>, startup: Record<string, Ret
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [name, s] of Object.entries(startup)) {
-    lines.push(
-      `| ${name} | ${s.n} | ${s.medianMs} | ${s.p95Ms} | ${s.minMs} | ${s.maxMs} | ${s.ciMs[0]}–${s.ciMs[1]} |`,
-    );
+    lines.push(`| ${name} | ${s.n} | ${s.medianMs} | ${s.p95Ms} | ${s.minMs} | ${s.maxMs} | ${formatCi(s.ciMs)} |`);
   }
   process.stdout.write(
     `${lines.join('\n')}\n\n${JSON.stringify({ ratios: result.ratios, crunNsenterCostMs: result.crunNsenterCostMs, monitorMemory: result.monitorMemory, debianBuild: result.debianBuild, layerUnpack: result.layerUnpack, host: result.host }, null, 2)}\n`,

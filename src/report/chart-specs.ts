@@ -2,6 +2,7 @@
 // (values already scaled to display units) that the PNG/SVG renderer and report.html both draw.
 // A chart whose data the runs lack is not produced at all.
 
+import type { MedianCi, RatioCi } from '../stats/index.js';
 import { type Accel, TARGET_KINDS, type TargetKind } from '../vocabulary.js';
 import { formatTargetLabel, type MetricFigures, type ReportModel, type SeriesGroup, type SeriesView } from './model.js';
 import { COMPONENT_COLOURS, INK_COLOUR, RUN_DASHES, TARGET_COLOURS } from './palette.js';
@@ -208,10 +209,15 @@ function buildBarChart(options: {
   };
 }
 
+/** Whisker ends of a CI; none (null) when the CI has none, e.g. n too small. */
+function whiskerEnds(ci: MedianCi | RatioCi): { low: number | null; high: number | null } {
+  return ci.state === 'interval' ? { low: ci.low, high: ci.high } : { low: null, high: null };
+}
+
 function medianBar(metric: string) {
   return (series: SeriesView): BarValue | null => {
     const summary = metricOf(series, metric)?.summary;
-    return summary ? { value: summary.median, low: summary.ci.low, high: summary.ci.high } : null;
+    return summary ? { value: summary.median, ...whiskerEnds(summary.ci) } : null;
   };
 }
 
@@ -511,7 +517,7 @@ function buildIoCharts(report: ReportModel): ChartSpec[] {
   });
 }
 
-/** CPU time of each target over native at the same point, with the bootstrap CI of the ratio. */
+/** CPU time of each target over native at the same point, with the CI of the ratio. */
 function buildCpuCharts(report: ReportModel): ChartSpec[] {
   return bucket(
     report.groups.filter((group) => group.measure === 'cpu'),
@@ -522,7 +528,7 @@ function buildCpuCharts(report: ReportModel): ChartSpec[] {
     const chart = buildBarChart({
       name: slugify('cpu', first.scenario, first.case, first.pointKey),
       title: `CPU time relative to native, ${first.scenario}/${first.case}${pointSuffix(first)}`,
-      subtitle: 'median cpu.time over the native median, 95% bootstrap CI; 1× = native, lower is better',
+      subtitle: 'median cpu.time over the native median, 95 % CI where n allows; 1× = native, lower is better',
       unit: 'ratio',
       yTitle: 'ratio to native (×)',
       xTitle: 'run (host · commit · date)',
@@ -532,9 +538,9 @@ function buildCpuCharts(report: ReportModel): ChartSpec[] {
       valueOf: (s) => {
         if (s.target === 'native') return metricOf(s, 'cpu.time') ? { value: 1, low: null, high: null } : null;
         const ratio = metricOf(s, 'cpu.time')?.ratioToNative;
-        if (ratio) return { value: ratio.ratio, low: ratio.ci?.low ?? null, high: ratio.ci?.high ?? null };
+        if (ratio) return { value: ratio.ratio, ...whiskerEnds(ratio.ci) };
         const recorded = metricOf(s, 'cpu.relative_to_native')?.summary;
-        return recorded ? { value: recorded.median, low: recorded.ci.low, high: recorded.ci.high } : null;
+        return recorded ? { value: recorded.median, ...whiskerEnds(recorded.ci) } : null;
       },
     });
     return chart ? [chart] : [];

@@ -56,7 +56,7 @@ export interface CompareRow {
   candidateMedian: number | null;
   /** candidate / baseline median - 1; null when not computed. */
   change: number | null;
-  /** Bootstrap CI of the ratio of medians minus 1; null when not computed. */
+  /** CI of the ratio candidate / baseline minus 1 (stats computeRatioCi); null when not computed. */
   changeCi: ConfidenceInterval | null;
   /** Two-sided Mann–Whitney U p-value; null when not computed. */
   pValue: number | null;

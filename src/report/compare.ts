@@ -28,8 +28,6 @@ export interface CompareRunsOptions {
   perMetricThresholds?: Partial<Record<MetricName, number>>;
   /** Significance level of the Mann–Whitney test, in (0, 1); the change CI is at 1 - alpha. Default 0.05. */
   alpha?: number;
-  /** Bootstrap seed (same inputs and seed give the same CIs). */
-  seed?: number;
 }
 
 interface Side {
@@ -73,7 +71,7 @@ export function compareRuns(
   const rows: CompareRow[] = [];
   for (const [key, cand] of candidateByKey) {
     const bases = baselineByKey.get(key) ?? [];
-    rows.push(...compareSeries(bases, cand, { alpha, seed: options.seed, thresholdFor }));
+    rows.push(...compareSeries(bases, cand, { alpha, thresholdFor }));
   }
   for (const [key, bases] of baselineByKey) {
     if (candidateByKey.has(key)) continue;
@@ -110,7 +108,6 @@ type ThresholdLookup = (scenario: string, metric: string) => { ratio: number; so
 
 interface SeriesOptions {
   alpha: number;
-  seed: number | undefined;
   thresholdFor: ThresholdLookup;
 }
 
@@ -192,7 +189,6 @@ function judgeMetric(
     thresholdRatio: threshold.ratio,
     alpha: options.alpha,
     higherIsWorse: candMetric.higherIsWorse,
-    ...(options.seed === undefined ? {} : { seed: options.seed }),
   });
   return { ...withMedians, ...result };
 }
@@ -337,8 +333,9 @@ function dedupeScenarioDiffs(diffs: ScenarioDiff[]): ScenarioDiff[] {
 function describeMethod(alpha: number): string {
   const level = Number(((1 - alpha) * 100).toFixed(2));
   return (
-    `Mann–Whitney U test (two-sided, alpha = ${alpha}) plus a bootstrap ${level}% CI of the ratio of medians ` +
-    '(candidate / baseline); a regression needs p < alpha, a CI that excludes no change, and a change beyond the threshold'
+    `Mann–Whitney U test (two-sided, alpha = ${alpha}) plus a ${level}% CI of the ratio candidate / baseline ` +
+    '(Hodges–Lehmann on log values, assuming a change scales every value alike); a regression needs p < alpha, ' +
+    'a CI that excludes no change, and a change of the median beyond the threshold'
   );
 }
 

@@ -2,6 +2,7 @@
 // for spreadsheets and scripts.
 
 import { stringify } from 'csv-stringify/sync';
+import type { MedianCi, RatioCi } from '../stats/index.js';
 import type { Exporter } from './exporter.js';
 import type { MetricFigures, ReportModel, RunInfo, SeriesView } from './model.js';
 
@@ -51,13 +52,21 @@ function allSeries(report: ReportModel): SeriesView[] {
   return report.groups.flatMap((group) => group.series);
 }
 
+/** state, low, high, coverage of a CI; low/high/coverage empty when it has none (state says why). */
+function intervalCells(ci: MedianCi | RatioCi | undefined): Array<string | number> {
+  if (!ci) return ['', '', '', ''];
+  if (ci.state !== 'interval') return [ci.state, '', '', ''];
+  return [ci.state, ci.low, ci.high, ci.coverage];
+}
+
 /** Renders summary.csv. */
 export function renderSummaryCsv(report: ReportModel): string {
   const keys = listParamKeys(report);
   const header = [
     ...seriesHeader(keys),
     ...['n', 'median', 'mean', 'p95', 'min', 'max', 'stddev'],
-    ...['ci_low', 'ci_high', 'ratio_to_native', 'ratio_ci_low', 'ratio_ci_high'],
+    ...['ci_state', 'ci_low', 'ci_high', 'ci_coverage'],
+    ...['ratio_to_native', 'ratio_ci_state', 'ratio_ci_low', 'ratio_ci_high', 'ratio_ci_coverage'],
   ];
   const rows: Array<Array<string | number>> = [header];
   for (const series of allSeries(report)) {
@@ -68,8 +77,10 @@ export function renderSummaryCsv(report: ReportModel): string {
       rows.push([
         ...seriesCells(run, series, keys, figures),
         s?.n ?? 0,
-        ...[s?.median, s?.mean, s?.p95, s?.min, s?.max, s?.stddev, s?.ci.low, s?.ci.high].map(numberCell),
-        ...[ratio?.ratio, ratio?.ci?.low, ratio?.ci?.high].map(numberCell),
+        ...[s?.median, s?.mean, s?.p95, s?.min, s?.max, s?.stddev].map(numberCell),
+        ...intervalCells(s?.ci),
+        numberCell(ratio?.ratio),
+        ...intervalCells(ratio?.ci),
       ]);
     }
   }

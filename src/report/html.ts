@@ -14,6 +14,7 @@ import {
   buildEnvironmentTable,
   buildFailuresTable,
   buildSkippedTable,
+  describeStatistics,
   listReportTargets,
   type TextTable,
 } from './tables.js';
@@ -79,7 +80,6 @@ specs.forEach(function (spec) {
 /** Renders report.html from the model and the Chart.js bundle text. */
 export function renderHtml(report: ReportModel, chartJsBundle: string): string {
   const charts = buildChartSpecs(report);
-  const { confidence, resamples, seed } = report.stats;
   const runs = report.runs
     .map((run) => {
       const warn = run.interrupted
@@ -113,7 +113,7 @@ export function renderHtml(report: ReportModel, chartJsBundle: string): string {
 ${runs}
 </ul>
 <h2>The answer</h2>
-<p>Median of each target, and ratios of medians with a ${confidence * 100}% percentile-bootstrap CI in brackets (${resamples} resamples, seed ${seed}). Time and memory: lower is better, so a ratio above 1× is a cost. Throughput: higher is better. Every VM figure says whether QEMU ran under KVM or TCG (software emulation, much slower).</p>
+<p>${escapeHtml(describeStatistics(report))}</p>
 ${report.answer.length === 0 ? '<p>No target produced a figure.</p>' : renderTable(buildAnswerTable(report))}
 ${charts.length === 0 ? '' : `<h2>Charts</h2>\n${canvases}`}
 <h2>Details</h2>

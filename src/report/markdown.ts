@@ -10,6 +10,7 @@ import {
   buildEnvironmentTable,
   buildFailuresTable,
   buildSkippedTable,
+  describeStatistics,
   listReportTargets,
   type TextTable,
 } from './tables.js';
@@ -48,15 +49,11 @@ function renderIntroduction(report: ReportModel): string[] {
 }
 
 function renderAnswer(report: ReportModel): string[] {
-  const { confidence, resamples, seed } = report.stats;
   if (report.answer.length === 0) return ['## The answer', '', 'No target produced a figure.', ''];
   return [
     '## The answer',
     '',
-    `Median of each target, and ratios of medians with a ${confidence * 100}% percentile-bootstrap CI in brackets ` +
-      `(${resamples} resamples, seed ${seed}). Time and memory: lower is better, so a ratio above 1× is a cost. ` +
-      'Throughput: higher is better. Every VM figure says whether QEMU ran under KVM or TCG (software emulation, ' +
-      'much slower).',
+    escapeMarkdown(describeStatistics(report)),
     '',
     renderMarkdownTable(buildAnswerTable(report)),
     '',

@@ -1,15 +1,23 @@
-// The report model: every figure a report shows (summaries, ratios to native with bootstrap CIs,
+// The report model: every figure a report shows (summaries, ratios to native with their CIs,
 // grouping, environment), computed once from run results. Exporters only format it.
 
-import { bootstrapRatioCi, DEFAULT_SEED, median, type Summary, summarize } from '../stats/index.js';
+import {
+  computeRatioCi,
+  findMedianCiMinN,
+  type MedianCi,
+  median,
+  OUTLIER_MIN_N,
+  OUTLIER_Z_LIMIT,
+  type RatioCi,
+  type Summary,
+  summarize,
+} from '../stats/index.js';
 import type { RunResult, Series } from '../suite/run-schema.js';
 import { type Accel, METRICS, type MetricName, TARGET_KINDS, type TargetKind } from '../vocabulary.js';
 import { describeEnvironment, type HostEnvironment } from './environment.js';
 
 /** Confidence level of every CI in a report. */
 export const REPORT_CONFIDENCE = 0.95;
-/** Bootstrap resamples of every CI in a report. */
-export const REPORT_RESAMPLES = 2000;
 
 /** The metrics of the answer table, in the order they are shown. */
 export const ANSWER_METRICS = [
@@ -52,10 +60,10 @@ export interface RunInfo {
   scenarios: string[];
 }
 
-/** A ratio of medians with its percentile-bootstrap CI (null when a denominator sample is 0). */
+/** A ratio of medians with its CI (stats computeRatioCi), or the reason it has none. */
 export interface RatioFigure {
   ratio: number;
-  ci: { level: number; low: number; high: number } | null;
+  ci: RatioCi;
   /** Accelerator of the vm side of the ratio, if any: a TCG ratio must not pass for KVM. */
   accel: Accel | null;
 }
@@ -69,7 +77,7 @@ export interface MetricFigures {
   samples: number[];
   /** Iteration index of each sample (same length as `samples`). */
   sampleIterations: number[];
-  /** Recomputed from `samples` with the report seed; null when no iteration succeeded. */
+  /** Recomputed from `samples` at REPORT_CONFIDENCE; null when no iteration succeeded. */
   summary: Summary | null;
   /** This series over the native series of the same run, scenario, case and point. */
   ratioToNative: RatioFigure | null;
@@ -113,7 +121,7 @@ export interface SeriesGroup extends SeriesPlace {
 export interface TargetFigure {
   median: number;
   n: number;
-  ci: { level: number; low: number; high: number };
+  ci: MedianCi;
   accel: Accel | null;
 }
 
@@ -150,13 +158,25 @@ export interface SkippedTarget {
   reason: string;
 }
 
+/** Parameters of the statistics every figure of a report went through (methods: stats/). */
+export interface ReportStats {
+  /** Level of every CI, e.g. 0.95. */
+  confidence: number;
+  /** Smallest n with an order-statistics CI of a median at `confidence` (6 at 0.95). */
+  medianCiMinN: number;
+  /** Smallest n the outlier rule is applied to. */
+  outlierMinN: number;
+  /** Modified z-score cut-off of the outlier rule. */
+  outlierZLimit: number;
+}
+
 export interface ReportModel {
   runs: RunInfo[];
   answer: AnswerRow[];
   groups: SeriesGroup[];
   skipped: SkippedTarget[];
-  /** Bootstrap settings, so a reader can reproduce every CI. */
-  stats: { confidence: number; resamples: number; seed: number };
+  /** The statistical methods' parameters, for the report's own account of them. */
+  stats: ReportStats;
 }
 
 /** Canonical key of a sweep point: keys sorted, "instances=4,memory=268435456"; "" without a sweep. */
@@ -217,23 +237,19 @@ function describeRuns(runs: readonly RunResult[]): RunInfo[] {
 
 function summarizeSamples(samples: readonly number[]): Summary | null {
   if (samples.length === 0) return null;
-  return summarize(samples, { confidence: REPORT_CONFIDENCE, resamples: REPORT_RESAMPLES, seed: DEFAULT_SEED });
+  return summarize(samples, { confidence: REPORT_CONFIDENCE });
 }
 
 /**
- * Ratio of medians a / b with a seeded bootstrap CI. Null when either side has no samples or the
- * denominator median is 0; the CI alone is null when some resample of `b` has median 0.
+ * Ratio of medians a / b with its CI at REPORT_CONFIDENCE (Hodges–Lehmann on log values; 'n-too-small'
+ * or 'not-positive' with the reason when it has none). Null when either side has no samples or the
+ * denominator median is 0.
  */
 export function computeRatio(a: readonly number[], b: readonly number[], accel: Accel | null): RatioFigure | null {
   if (a.length === 0 || b.length === 0) return null;
   const denominator = median(b);
   if (denominator === 0) return null;
-  const ratio = median(a) / denominator;
-  // A resample of b made only of zeros has median 0: no finite CI then.
-  const ci = b.every((x) => x > 0)
-    ? bootstrapRatioCi(a, b, median, { level: REPORT_CONFIDENCE, resamples: REPORT_RESAMPLES, seed: DEFAULT_SEED })
-    : null;
-  return { ratio, ci, accel };
+  return { ratio: median(a) / denominator, ci: computeRatioCi(a, b, REPORT_CONFIDENCE), accel };
 }
 
 function medianPhases(series: Series, recorded: Series['iterations']): Record<string, number> | null {
@@ -264,7 +280,7 @@ function medianTimeline(recorded: Series['iterations']): SeriesView['timeline'] 
 
 /**
  * Iteration index of each sample: samples are the successful recorded values in iteration order
- * (results/schema.ts), so the k-th sample is the k-th such iteration; positions when they disagree.
+ * (suite/run-schema.ts), so the k-th sample is the k-th such iteration; positions when they disagree.
  */
 function indexSamples(recorded: Series['iterations'], metric: string, sampleCount: number): number[] {
   const indices = recorded.filter((it) => it.ok && it.values[metric] !== undefined).map((it) => it.index);
@@ -437,7 +453,7 @@ function listSkipped(groups: readonly SeriesGroup[]): SkippedTarget[] {
 
 /**
  * Computes everything a report shows from validated runs (see readRun). Pure and deterministic:
- * every bootstrap is seeded with DEFAULT_SEED, nothing depends on the time of the call.
+ * no resampling, nothing depends on the time of the call.
  * @param runs - one or more runs; each becomes a column of the answer and a dataset of each chart.
  */
 export function buildReportModel(runs: readonly RunResult[]): ReportModel {
@@ -447,6 +463,11 @@ export function buildReportModel(runs: readonly RunResult[]): ReportModel {
     answer: buildAnswer(groups, runs.length),
     groups,
     skipped: listSkipped(groups),
-    stats: { confidence: REPORT_CONFIDENCE, resamples: REPORT_RESAMPLES, seed: DEFAULT_SEED },
+    stats: {
+      confidence: REPORT_CONFIDENCE,
+      medianCiMinN: findMedianCiMinN(REPORT_CONFIDENCE),
+      outlierMinN: OUTLIER_MIN_N,
+      outlierZLimit: OUTLIER_Z_LIMIT,
+    },
   };
 }

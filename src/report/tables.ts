@@ -1,6 +1,7 @@
 // The report's tables as plain text cells (formatted figures, no markup), shared by report.md and
 // report.html so both show the same numbers. Cells hold untrusted text: renderers escape them.
 
+import { formatLevel, type Summary } from '../stats/index.js';
 import { TARGET_KINDS } from '../vocabulary.js';
 import {
   ANSWER_RATIOS,
@@ -32,7 +33,33 @@ function accelSuffix(accel: string | null, target: string): string {
 function formatRatioCell(ratio: RatioFigure | undefined): string {
   if (!ratio) return '–';
   const accel = ratio.accel ? ` (${ratio.accel.toUpperCase()})` : '';
-  return formatRatio(ratio.ratio, ratio.ci) + accel;
+  const figure =
+    ratio.ci.state === 'interval'
+      ? formatRatio(ratio.ratio, ratio.ci)
+      : `${formatRatio(ratio.ratio)} (${ratio.ci.reason})`;
+  return figure + accel;
+}
+
+/**
+ * What the figures are and how their intervals and outliers were computed, in words, for the
+ * report's introduction to the answer (report.md and report.html print the same text).
+ */
+export function describeStatistics(report: ReportModel): string {
+  const { confidence, medianCiMinN, outlierMinN, outlierZLimit } = report.stats;
+  const level = formatLevel(confidence);
+  return (
+    `Median of each target, and ratios of medians with a ${level} CI in brackets. ` +
+    `A median's CI lies between two order statistics whose exact binomial coverage is at least ${level} ` +
+    `for any continuous distribution; it needs n ≥ ${medianCiMinN}. ` +
+    "A ratio's CI is the Hodges–Lehmann interval of the exact Mann–Whitney test on log values, exponentiated: " +
+    "distribution-free when one target's values are the other's times a constant; it needs, for example, " +
+    '4 and 4 samples, or 3 and 5. ' +
+    `Where n is too small the table says "n too small for a ${level} interval" instead of an interval. ` +
+    `Outliers: a modified z-score (0.6745 times the distance to the median, over the MAD) above ${outlierZLimit}, ` +
+    `checked only from n = ${outlierMinN}; counted, never removed. ` +
+    'Time and memory: lower is better, so a ratio above 1× is a cost. Throughput: higher is better. ' +
+    'Every VM figure says whether QEMU ran under KVM or TCG (software emulation, much slower).'
+  );
 }
 
 function caseLabel(row: { scenario: string; case: string; pointLabel: string }): string {
@@ -102,8 +129,8 @@ export function buildDetailTables(report: ReportModel): DetailTable[] {
             f(s?.p95),
             f(s?.min),
             f(s?.max),
-            s ? formatInterval(figures.unit, s.ci.low, s.ci.high) : '–',
-            String(s?.outliers.length ?? 0),
+            formatMedianCi(figures.unit, s),
+            formatOutliers(s),
             failed,
           ]);
         }
@@ -111,6 +138,16 @@ export function buildDetailTables(report: ReportModel): DetailTable[] {
     }
     return { title: `${groups[0]!.scenario} / ${groups[0]!.case}`, header, rows };
   });
+}
+
+function formatMedianCi(unit: string, summary: Summary | null): string {
+  if (!summary) return '–';
+  return summary.ci.state === 'interval' ? formatInterval(unit, summary.ci.low, summary.ci.high) : summary.ci.reason;
+}
+
+function formatOutliers(summary: Summary | null): string {
+  if (!summary) return '0';
+  return summary.outliers.rule === 'none' ? summary.outliers.reason : String(summary.outliers.indices.length);
 }
 
 /** Targets that were skipped or failed entirely, with the recorded reason. */

@@ -1,10 +1,10 @@
 // Baseline vs candidate: is the candidate's median a real, relevant change, and in which direction?
 
 import { InputError } from '../errors.js';
-import { bootstrapRatioCi, type ConfidenceInterval } from './bootstrap.js';
+import type { ConfidenceInterval } from './interval.js';
 import { mannWhitneyU } from './mann-whitney.js';
 import { median } from './quantile.js';
-import { DEFAULT_SEED } from './random.js';
+import { computeRatioCi } from './ratio-ci.js';
 import { requireSamples } from './samples.js';
 
 /** Below this many samples on either side, compareSamples says 'inconclusive'. */
@@ -19,10 +19,6 @@ export interface CompareOptions {
   alpha?: number;
   /** True for costs (time, bytes): a larger candidate is worse. Default true. */
   higherIsWorse?: boolean;
-  /** Bootstrap resamples, a positive integer; default 2000. */
-  resamples?: number;
-  /** Bootstrap PRNG seed; default DEFAULT_SEED. */
-  seed?: number;
 }
 
 export interface Comparison {
@@ -32,7 +28,10 @@ export interface Comparison {
   candidateMedian: number;
   /** candidateMedian / baselineMedian - 1 (0.2 = 20 % larger); null when the baseline has values <= 0. */
   change: number | null;
-  /** Bootstrap CI (level 1 - alpha) of the ratio of medians minus 1; null like `change`. */
+  /**
+   * CI (level 1 - alpha) of candidate / baseline minus 1, by computeRatioCi (Hodges–Lehmann on log
+   * values, scale-shift model); null like `change`, or when a candidate value is <= 0.
+   */
   changeCi: ConfidenceInterval | null;
   /** Two-sided Mann–Whitney p-value. */
   pValue: number;
@@ -46,6 +45,7 @@ export interface Comparison {
  * - fewer than 5 samples on a side -> 'inconclusive';
  * - a baseline value <= 0 -> 'inconclusive' (a relative change is undefined), unless both sides are
  *   one same constant -> 'unchanged';
+ * - a candidate value <= 0 -> 'inconclusive' (no ratio CI on a log scale);
  * - significant means p < alpha (Mann–Whitney, two-sided) AND the change CI excludes 0;
  * - significant and |change| > thresholdRatio -> 'regression' in the worse direction (up when
  *   higherIsWorse), else 'improvement';
@@ -61,7 +61,7 @@ export function compareSamples(
 ): Comparison {
   requireSamples(baseline, 'baseline samples');
   requireSamples(candidate, 'candidate samples');
-  const { thresholdRatio = 0.05, alpha = 0.05, higherIsWorse = true, resamples = 2000, seed = DEFAULT_SEED } = options;
+  const { thresholdRatio = 0.05, alpha = 0.05, higherIsWorse = true } = options;
   if (!(thresholdRatio >= 0 && Number.isFinite(thresholdRatio))) {
     throw new InputError(`expected thresholdRatio to be a finite number >= 0, got ${thresholdRatio}`, {
       hint: 'e.g. 0.05 for 5 %',
@@ -94,13 +94,23 @@ export function compareSamples(
   }
 
   const change = candidateMedian / baselineMedian - 1;
-  const ratioCi = bootstrapRatioCi(candidate, baseline, median, { level: 1 - alpha, resamples, seed });
+  if (tooFew) {
+    return {
+      ...base,
+      change,
+      changeCi: null,
+      verdict: 'inconclusive',
+      reason: describeTooFew(baseline.length, candidate.length),
+    };
+  }
+  const ratioCi = computeRatioCi(candidate, baseline, 1 - alpha);
+  if (ratioCi.state !== 'interval') {
+    return { ...base, change, changeCi: null, verdict: 'inconclusive', reason: `${ratioCi.reason}: ${ratioCi.detail}` };
+  }
   const changeCi = { level: ratioCi.level, low: ratioCi.low - 1, high: ratioCi.high - 1 };
   const result = { ...base, change, changeCi };
   const figures = `median ${formatPercent(change)} (${formatLevel(changeCi.level)} CI ${formatPercent(changeCi.low)} to ${formatPercent(changeCi.high)}), p = ${formatP(pValue)}`;
   const threshold = formatPercent(thresholdRatio).slice(1);
-
-  if (tooFew) return { ...result, verdict: 'inconclusive', reason: describeTooFew(baseline.length, candidate.length) };
 
   const ciExcludesZero = changeCi.low > 0 || changeCi.high < 0;
   if (pValue < alpha && ciExcludesZero) {

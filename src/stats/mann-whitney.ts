@@ -76,9 +76,10 @@ function rankWithTies(values: readonly number[]): { ranks: number[]; tieTerm: nu
 /**
  * Counts of each U in 0..m*n over all C(m+n, m) orderings without ties. Taking the largest value:
  * if it is from the first sample it beats all n of the second, else it beats none, so
- * c(m, n, k) = c(m - 1, n, k - n) + c(m, n - 1, k).
+ * c(m, n, k) = c(m - 1, n, k - n) + c(m, n - 1, k). Costs about (m n)^2 / 4 additions.
+ * @param m - size of the first sample, a positive integer; likewise `n`.
  */
-function countUDistribution(m: number, n: number): number[] {
+export function countUDistribution(m: number, n: number): number[] {
   // previous[j] = counts for (i - 1, j); current[j] = counts for (i, j).
   let previous: number[][] = Array.from({ length: n + 1 }, () => [1]);
   for (let i = 1; i <= m; i++) {

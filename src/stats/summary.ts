@@ -1,17 +1,13 @@
-// One summary per metric: location, spread, a bootstrap CI of the median, and MAD outliers.
+// One summary per metric: location, spread, the order-statistics CI of the median (or why there is
+// none), and the outlier check (or why there is none).
 
-import { bootstrapCi, type ConfidenceInterval } from './bootstrap.js';
+import { computeMedianCi, type MedianCi } from './median-ci.js';
+import { checkOutliers, type OutlierCheck } from './outliers.js';
 import { median, quantileSorted } from './quantile.js';
 import { requireSamples, sortAscending } from './samples.js';
 
-/** Modified z-score above which a sample is an outlier (Iglewicz & Hoaglin). */
-export const OUTLIER_Z_LIMIT = 3.5;
-
-/** Scales a MAD to the sd of a normal distribution's 0.75 quantile: z = 0.6745 * |x - median| / MAD. */
-const MODIFIED_Z_FACTOR = 0.6745;
-
 /**
- * Statistics of one metric. Every field but `n`, `ci.level` and `outliers` is in the samples' unit
+ * Statistics of one metric. `min` to `mad`, and `ci.low`/`ci.high`, are in the samples' unit
  * (e.g. ns or bytes).
  */
 export interface Summary {
@@ -28,26 +24,19 @@ export interface Summary {
   stddev: number;
   /** Raw median absolute deviation, median(|x - median|), not scaled to a normal sd. */
   mad: number;
-  /** Percentile bootstrap CI of the median. */
-  ci: ConfidenceInterval;
-  /**
-   * Ascending indices (into the input) of samples whose modified z-score
-   * 0.6745 * |x - median| / mad exceeds 3.5; none when mad is 0.
-   */
-  outliers: number[];
+  /** Order-statistics CI of the median with its exact coverage; state 'n-too-small' below n = 6 at 95 %. */
+  ci: MedianCi;
+  /** Modified z-score outliers at n >= 10; rule 'none' below, with the reason. */
+  outliers: OutlierCheck;
 }
 
 export interface SummaryOptions {
   /** Level of the median's CI, in (0, 1); default 0.95. */
   confidence?: number;
-  /** Bootstrap resamples, a positive integer; default 2000. */
-  resamples?: number;
-  /** PRNG seed for the bootstrap; default DEFAULT_SEED (same samples, same CI). */
-  seed?: number;
 }
 
 /**
- * Summarizes samples of one metric.
+ * Summarizes samples of one metric. Deterministic: no resampling, the same samples give the same summary.
  * @param samples - non-empty, all finite; InputError otherwise. Outliers are reported, not removed.
  */
 export function summarize(samples: readonly number[], options: SummaryOptions = {}): Summary {
@@ -57,7 +46,6 @@ export function summarize(samples: readonly number[], options: SummaryOptions = 
   const mean = sorted.reduce((sum, x) => sum + x, 0) / n;
   const squares = sorted.reduce((sum, x) => sum + (x - mean) ** 2, 0);
   const mid = quantileSorted(sorted, 0.5);
-  const mad = median(samples.map((x) => Math.abs(x - mid)));
   return {
     n,
     min: sorted[0]!,
@@ -66,25 +54,8 @@ export function summarize(samples: readonly number[], options: SummaryOptions = 
     median: mid,
     p95: quantileSorted(sorted, 0.95),
     stddev: n > 1 ? Math.sqrt(squares / (n - 1)) : 0,
-    mad,
-    ci: bootstrapCi(samples, median, {
-      level: options.confidence ?? 0.95,
-      resamples: options.resamples ?? 2000,
-      seed: options.seed,
-    }),
-    outliers: findOutliers(samples, mid, mad),
+    mad: median(samples.map((x) => Math.abs(x - mid))),
+    ci: computeMedianCi(samples, options.confidence ?? 0.95),
+    outliers: checkOutliers(samples),
   };
-}
-
-/**
- * Indices of samples with a modified z-score 0.6745 * |x - median| / mad above OUTLIER_Z_LIMIT.
- * A mad of 0 (over half the samples equal) flags nothing: the score would be infinite.
- */
-export function findOutliers(samples: readonly number[], sampleMedian: number, mad: number): number[] {
-  if (mad === 0) return [];
-  const flagged: number[] = [];
-  samples.forEach((x, i) => {
-    if ((MODIFIED_Z_FACTOR * Math.abs(x - sampleMedian)) / mad > OUTLIER_Z_LIMIT) flagged.push(i);
-  });
-  return flagged;
 }

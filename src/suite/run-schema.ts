@@ -9,7 +9,33 @@ import { ACCELS, MEASURE_KINDS, METRIC_UNITS, TARGET_KINDS } from '../vocabulary
 /** Bump on any incompatible change; add a migration in results/migrate.ts for the old one. */
 export const RESULT_SCHEMA_VERSION = 1;
 
-const ciSchema = z.object({ level: z.number(), low: z.number(), high: z.number() });
+/** The order-statistics CI of a median (stats/median-ci.ts), or why there is none. */
+const medianCiSchema = z.discriminatedUnion('state', [
+  z.object({
+    state: z.literal('interval'),
+    method: z.literal('order-statistics'),
+    level: z.number(),
+    coverage: z.number(),
+    low: z.number(),
+    high: z.number(),
+    lowRank: z.number().int().positive(),
+    highRank: z.number().int().positive(),
+  }),
+  z.object({
+    state: z.literal('n-too-small'),
+    method: z.literal('order-statistics'),
+    level: z.number(),
+    reason: z.string(),
+    detail: z.string(),
+    minN: z.number().int().positive(),
+  }),
+]);
+
+/** The outlier check of a summary (stats/outliers.ts): the rule applied, or why none was. */
+const outlierCheckSchema = z.discriminatedUnion('rule', [
+  z.object({ rule: z.literal('modified-z'), zLimit: z.number(), indices: z.array(z.number().int()) }),
+  z.object({ rule: z.literal('none'), minN: z.number().int().positive(), reason: z.string() }),
+]);
 
 export const summarySchema = z.object({
   n: z.number().int().positive(),
@@ -20,8 +46,8 @@ export const summarySchema = z.object({
   p95: z.number(),
   stddev: z.number(),
   mad: z.number(),
-  ci: ciSchema,
-  outliers: z.array(z.number().int()),
+  ci: medianCiSchema,
+  outliers: outlierCheckSchema,
 });
 
 /** One recorded (or warm-up) iteration of one series. */

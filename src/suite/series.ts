@@ -5,9 +5,6 @@ import { median, summarize } from '../stats/index.js';
 import { METRICS, type MetricName } from '../vocabulary.js';
 import type { Iteration, Series } from './run-schema.js';
 
-/** Summaries use a fixed seed so the same samples always give the same CI. */
-const SUMMARY_SEED = 1;
-
 /** Rebuilds `series.metrics` from its recorded (non-warm-up, ok) iterations. */
 export function summarizeSeries(series: Series): void {
   const byMetric = new Map<string, number[]>();
@@ -26,7 +23,7 @@ export function summarizeSeries(series: Series): void {
       unit: info?.unit ?? 'ns',
       higherIsWorse: info?.higherIsWorse ?? true,
       samples,
-      summary: samples.length > 0 ? summarize(samples, { seed: SUMMARY_SEED }) : undefined,
+      summary: samples.length > 0 ? summarize(samples) : undefined,
     };
   }
 }
@@ -53,7 +50,7 @@ export function deriveRelativeToNative(pointSeries: Series[]): void {
       unit: 'ratio',
       higherIsWorse: true,
       samples,
-      summary: summarize(samples, { seed: SUMMARY_SEED }),
+      summary: summarize(samples),
     };
   }
 }

@@ -41,17 +41,17 @@ function makeReport() {
       { target: 'crun', metrics: { 'startup.exit': 31 * MS } },
     ],
   });
-  return compareRuns(baseline, candidate, { seed: 7 });
+  return compareRuns(baseline, candidate);
 }
 
 describe('formatCompareMarkdown', () => {
   it('renders the verdict header, method, warnings and one table per scenario', () => {
     expect(formatCompareMarkdown(makeReport())).toMatchInlineSnapshot(`
-      "## isobench compare: ❌ 1 regression, 1 unchanged, 1 inconclusive, 1 refused, 1 added
+      "## isobench compare: ❌ 1 regression, 2 unchanged, 1 refused, 1 added
 
       Baseline: run run-base (commit 1111111, started 2025-01-14T09:00:00.000Z)  
       Candidate: run run-cand (commit 2222222, started 2025-01-15T09:00:00.000Z)  
-      Method: Mann–Whitney U test (two-sided, alpha = 0.05) plus a bootstrap 95% CI of the ratio of medians (candidate / baseline); a regression needs p < alpha, a CI that excludes no change, and a change beyond the threshold.  
+      Method: Mann–Whitney U test (two-sided, alpha = 0.05) plus a 95% CI of the ratio candidate / baseline (Hodges–Lehmann on log values, assuming a change scales every value alike); a regression needs p < alpha, a CI that excludes no change, and a change of the median beyond the threshold.  
       Threshold: 5% unless the scenario sets one for the metric.
 
       > ⚠️ warning: 1 metric(s) refused: baseline and candidate differ in accelerator or unit  
@@ -60,15 +60,15 @@ describe('formatCompareMarkdown', () => {
 
       | metric | target | case | baseline | candidate | change (CI) | p | verdict |
       | --- | --- | --- | --- | --- | --- | --- | --- |
-      | startup.exit | container | hello | 29.3 ms | 36.2 ms | +23.4% (+16.7% to +27.7%) | 1.5e-11 | ❌ regression |
-      | startup.ready | container | hello | 25.0 ms | 25.5 ms | +1.8% (-2.4% to +6.0%) | 0.58 | ⚠️ inconclusive |
+      | startup.exit | container | hello | 29.3 ms | 36.2 ms | +23.4% (+18.2% to +25.8%) | 1.5e-11 | ❌ regression |
+      | startup.ready | container | hello | 25.0 ms | 25.5 ms | +1.8% (-2.1% to +4.6%) | 0.58 | ✅ unchanged |
       | startup.exit | vm (KVM vs TCG) | hello | — | — | — | — | ⚠️ refused |
-      | memory.pss | native | dense (memory=256 MiB, instances=4) | 3.03 MiB | 3.03 MiB | -0.2% (-3.5% to +4.5%) | 0.95 | ✅ unchanged |
+      | memory.pss | native | dense (memory=256 MiB, instances=4) | 3.03 MiB | 3.03 MiB | -0.2% (-3.4% to +3.7%) | 0.95 | ✅ unchanged |
       | startup.exit | crun | hello | — | 30.4 ms | — | — | ➕ added |
 
       **Why:**
 
-      - ❌ regression startup/hello/container startup.exit: median +23.4% (95% CI +16.7% to +27.7%), p = 1.5e-11 < 0.05: a significant change beyond the 5.0% threshold
+      - ❌ regression startup/hello/container startup.exit: median +23.4% (95% CI +18.2% to +25.8%), p = 1.5e-11 < 0.05: a significant change beyond the 5.0% threshold
       - ⚠️ refused startup/hello/vm startup.exit: baseline ran under KVM, candidate under TCG: figures of different accelerators are never compared
       "
     `);
@@ -78,9 +78,7 @@ describe('formatCompareMarkdown', () => {
     const report = makeReport();
     const text = formatCompareMarkdown(report, { emoji: false });
     expect(text).not.toMatch(/✅|⚠️|❌|➕|➖/u);
-    expect(describeHeadline(report, false)).toBe(
-      'isobench compare: 1 regression, 1 unchanged, 1 inconclusive, 1 refused, 1 added',
-    );
+    expect(describeHeadline(report, false)).toBe('isobench compare: 1 regression, 2 unchanged, 1 refused, 1 added');
     const hostile = { ...report, rows: [{ ...report.rows[0]!, case: 'a|b\n<script>' }] };
     expect(formatCompareMarkdown(hostile)).toContain('| a\\|b &lt;script> |');
   });

@@ -29,15 +29,17 @@ describe('report exporters on synthetic runs', () => {
     const model = buildReportModel([await readRun(path.join(fixtures, 'synthetic-tiny'))]);
     const [header, native, container, vm] = renderSummaryCsv(model).trimEnd().split('\n');
     expect(header).toBe(
-      'run,host,commit,scenario,case,target,accel,metric,unit,n,median,mean,p95,min,max,stddev,ci_low,ci_high,ratio_to_native,ratio_ci_low,ratio_ci_high',
+      'run,host,commit,scenario,case,target,accel,metric,unit,n,median,mean,p95,min,max,stddev,' +
+        'ci_state,ci_low,ci_high,ci_coverage,ratio_to_native,ratio_ci_state,ratio_ci_low,ratio_ci_high,ratio_ci_coverage',
     );
     expect(native).toMatch(
       /^synthetic-tiny-0001,tiny-host,aaaaaaa,tiny,hello,native,,startup\.ready,ns,3,11000000,11000000,/,
     );
-    expect(native).toMatch(/,,,$/);
-    expect(container!.split(',')[18]).toBe('2');
+    // n = 3: no median CI (state says why, the figures are empty); native has no ratio to itself.
+    expect(native).toMatch(/,n-too-small,,,,,,,,$/);
+    expect(container!.split(',').slice(20)).toEqual(['2', 'n-too-small', '', '', '']);
     expect(vm!.split(',').slice(5, 7)).toEqual(['vm', 'tcg']);
-    expect(vm!.split(',')[18]).toBe('10');
+    expect(vm!.split(',')[20]).toBe('10');
   });
 
   it('puts sweep points in param_ columns of both CSVs', async () => {

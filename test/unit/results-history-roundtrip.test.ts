@@ -85,8 +85,8 @@ describe('history database', () => {
     expect(back.series.find((s) => s.target === 'container')!.metrics).toEqual(older.series[0]!.metrics);
 
     // A rebuilt run compares like the original.
-    const fromHistory = compareRuns(back, newer, { seed: 3 });
-    const original = compareRuns(older, newer, { seed: 3 });
+    const fromHistory = compareRuns(back, newer);
+    const original = compareRuns(older, newer);
     expect(fromHistory.rows.map((r) => [r.target, r.metric, r.verdict, r.pValue])).toEqual(
       original.rows.map((r) => [r.target, r.metric, r.verdict, r.pValue]),
     );

@@ -16,7 +16,7 @@ describe('compareSamples', () => {
     for (const seed of SEEDS) {
       const baseline = drawNoisy(seed, 30, 100);
       const candidate = drawNoisy(seed + 1000, 30, 120);
-      const result = compareSamples(baseline, candidate, { seed });
+      const result = compareSamples(baseline, candidate);
       expect(result.verdict, result.reason).toBe('regression');
       expect(result.change!).toBeGreaterThan(0.1);
       expect(result.changeCi!.low).toBeGreaterThan(0);
@@ -34,10 +34,7 @@ describe('compareSamples', () => {
   it('flags nothing across 20 seeds when both samples come from one distribution', () => {
     const flaggedAt = (alpha: number): number =>
       SEEDS.filter((seed) => {
-        const verdict = compareSamples(drawNoisy(seed, 30, 100), drawNoisy(seed + 1000, 30, 100), {
-          alpha,
-          seed,
-        }).verdict;
+        const verdict = compareSamples(drawNoisy(seed, 30, 100), drawNoisy(seed + 1000, 30, 100), { alpha }).verdict;
         return verdict === 'regression' || verdict === 'improvement';
       }).length;
     expect(flaggedAt(0.01)).toBe(0);
@@ -46,10 +43,7 @@ describe('compareSamples', () => {
 
   it('flags at most 1 of 20 same-distribution pairs at alpha 0.05 even with a 0 threshold', () => {
     const flagged = SEEDS.filter((seed) => {
-      const result = compareSamples(drawNoisy(seed, 30, 100), drawNoisy(seed + 1000, 30, 100), {
-        thresholdRatio: 0,
-        seed,
-      });
+      const result = compareSamples(drawNoisy(seed, 30, 100), drawNoisy(seed + 1000, 30, 100), { thresholdRatio: 0 });
       return result.verdict !== 'inconclusive' && result.verdict !== 'unchanged';
     });
     expect(flagged.length).toBeLessThanOrEqual(1);
@@ -105,10 +99,26 @@ describe('compareSamples', () => {
     });
   });
 
-  it('is reproducible for a seed', () => {
+  it('is deterministic: no resampling, the same samples give the same comparison', () => {
     const baseline = drawNoisy(3, 30, 100);
     const candidate = drawNoisy(1003, 30, 103);
-    expect(compareSamples(baseline, candidate, { seed: 5 })).toEqual(compareSamples(baseline, candidate, { seed: 5 }));
+    expect(compareSamples(baseline, candidate)).toEqual(compareSamples(baseline, candidate));
+  });
+
+  it("says 'inconclusive' with the reason when the ratio CI cannot exist", () => {
+    const baseline = [100, 101, 99, 102, 98];
+    // 5 against 5: the smallest two-sided p is 2/252 = 0.0079, so no 99.9 % interval.
+    expect(compareSamples(baseline, [120, 121, 119, 122, 118], { alpha: 0.001 })).toMatchObject({
+      verdict: 'inconclusive',
+      changeCi: null,
+      reason:
+        'n too small for a 99.9 % interval: the exact Mann–Whitney test of 5 against 5 samples cannot reach 0.1 % (smallest two-sided p = 0.0079)',
+    });
+    expect(compareSamples(baseline, [120, 0, 119, 122, 118])).toMatchObject({
+      verdict: 'inconclusive',
+      changeCi: null,
+      reason: 'no ratio CI on a log scale: the numerator holds 0 at index 1; every value must be > 0',
+    });
   });
 
   it('rejects bad options and bad samples, naming expected and got', () => {

@@ -31,12 +31,49 @@ export const METRICS = {
     measures: ['startup'],
     description: 'launch to the ready marker',
   },
-  'startup.exit': { unit: 'ns', higherIsWorse: true, measures: ['startup'], description: 'launch to exit observed' },
+  'startup.exit': {
+    unit: 'ns',
+    higherIsWorse: true,
+    measures: ['startup'],
+    description: 'launch to the moment the host learns the workload exit status',
+  },
+  teardown: {
+    unit: 'ns',
+    higherIsWorse: true,
+    measures: ['startup'],
+    description:
+      'exit status known to every resource of the instance released (processes, mounts, cgroup, runtime state, VM process)',
+  },
   'memory.pss': {
     unit: 'bytes',
     higherIsWorse: true,
     measures: ['memory', 'density'],
     description: 'proportional set size of the instance processes (smaps_rollup)',
+  },
+  'memory.pss_anon': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'anonymous part of the PSS (smaps_rollup Pss_Anon)',
+  },
+  'memory.pss_file': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'file-backed part of the PSS (Pss_File): binaries, libraries, a VM kernel file; shared page cache',
+  },
+  'memory.pss_shmem': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description: 'shmem part of the PSS (Pss_Shmem), e.g. memfd-backed guest RAM',
+  },
+  'memory.instance': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['memory', 'density'],
+    description:
+      'what one instance pins: anonymous + shmem PSS of its host processes (its unique pages plus its share); file-backed pages are in memory.pss_file',
   },
   'memory.uss': {
     unit: 'bytes',
@@ -80,7 +117,63 @@ export const METRICS = {
     measures: ['density'],
     description: 'host MemAvailable drop divided by the number of instances',
   },
+  'memory.host_pinned': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['density'],
+    description:
+      "host memory pinned while the instances run, over a settled baseline: AnonPages + Shmem + SUnreclaim + KernelStack + PageTables + Percpu (/proc/meminfo), less the harness's own change",
+  },
+  'memory.host_anon': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['density'],
+    description: 'AnonPages part of memory.host_pinned',
+  },
+  'memory.host_shmem': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['density'],
+    description: 'Shmem part of memory.host_pinned',
+  },
+  'memory.host_slab_unreclaimable': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['density'],
+    description: 'SUnreclaim part of memory.host_pinned (kernel objects: namespaces, cgroups, mounts, sockets)',
+  },
+  'memory.host_kernel_stack': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['density'],
+    description: 'KernelStack part of memory.host_pinned',
+  },
+  'memory.host_page_tables': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['density'],
+    description: 'PageTables part of memory.host_pinned',
+  },
+  'memory.host_percpu': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['density'],
+    description: 'Percpu part of memory.host_pinned',
+  },
   'disk.image': { unit: 'bytes', higherIsWorse: true, measures: ['disk'], description: 'stored size of the image' },
+  'disk.image_own': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['disk'],
+    description:
+      'stored size of the image without what every image on the host shares (a VM kernel); equals disk.image for containers and native',
+  },
+  'disk.image_kernel': {
+    unit: 'bytes',
+    higherIsWorse: true,
+    measures: ['disk'],
+    description: 'the VM kernel file, shared by every VM image on the host that boots it; vm only',
+  },
   'disk.instance': {
     unit: 'bytes',
     higherIsWorse: true,

@@ -27,10 +27,15 @@ export interface VmState {
   qemuPid?: number;
   /** /proc/<pid>/stat start time of QEMU, in clock ticks since boot. */
   qemuStartTicks?: number;
-  /** The isobench process that owns an attached VM, and its start time. */
+  /**
+   * The isobench process that created the VM, and its start time: an attached VM lives only as long
+   * as it does; a detached one needs it only until QEMU runs (status `created`).
+   */
   ownerPid?: number;
   ownerStartTicks?: number;
   exitCode?: number;
+  /** Why an exited VM has no exit code (its owner died), set when a refresh settles it. */
+  statusDetail?: string;
   /** Remove the VM dir when it exits. */
   autoRemove: boolean;
   /** The run's marker nonce (detached VMs: to read the exit code from serial.log). */

@@ -11,16 +11,8 @@ import { prepareVm, type VmLaunchOptions } from './prepare.js';
 import { buildPreparedQemuArgs, newVmState } from './prepared-launch.js';
 import { connectQmp } from './qmp.js';
 import { isQemuAlive, refreshVm, settleExited, waitQemuGone } from './vm-refresh.js';
-import {
-  assertNameFree,
-  findVm,
-  listVmIds,
-  newVmId,
-  readVmState,
-  type VmState,
-  vmPaths,
-  writeVmState,
-} from './vm-state.js';
+import { assertVmNameFree, createVmRecord } from './vm-reserve.js';
+import { findVm, listVmIds, newVmId, readVmState, type VmState, vmPaths, writeVmState } from './vm-state.js';
 
 /** Options of {@link startVm}. */
 export interface StartVmOptions extends VmLaunchOptions {
@@ -28,9 +20,10 @@ export interface StartVmOptions extends VmLaunchOptions {
   autoRemove?: boolean;
 }
 
-/** Boots a VM in the background and returns its state (status running). */
+/** Boots a VM in the background and returns its state (status running). @throws ConflictError when the name is taken. */
 export async function startVm(layout: RootLayout, options: StartVmOptions): Promise<VmState> {
-  if (options.name !== undefined) await assertNameFree(layout, options.name);
+  // Early and cheap, before the kernel and disk are prepared; createVmRecord decides under the lock.
+  if (options.name !== undefined) await assertVmNameFree(layout, options.name);
   const prepared = await prepareVm(layout, options);
   const id = newVmId();
   const paths = vmPaths(layout, id);
@@ -41,9 +34,8 @@ export async function startVm(layout: RootLayout, options: StartVmOptions): Prom
     ownerPid: process.pid,
     ownerStartTicks: readProcessStartTicks(process.pid),
   };
-  await fs.mkdir(paths.dir, { recursive: true });
+  await createVmRecord(layout, state);
   try {
-    await writeVmState(layout, state);
     await createOverlayDisk(prepared.baseDiskPath, paths.overlay);
     const args = await buildPreparedQemuArgs(prepared, paths, {
       nonce,

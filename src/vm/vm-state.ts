@@ -107,14 +107,3 @@ export async function findVm(layout: RootLayout, idOrName: string): Promise<VmSt
   if (byId.length > 1) throw new ConflictError(`VM id prefix '${idOrName}' is ambiguous`, { hint: 'give more digits' });
   throw new NotFoundError(`no VM '${idOrName}'`, { hint: 'list VMs with `isobench vm ps -a`' });
 }
-
-/** Throws ConflictError when another VM already has `name`. */
-export async function assertNameFree(layout: RootLayout, name: string): Promise<void> {
-  for (const id of await listVmIds(layout)) {
-    const state = await readVmState(layout, id);
-    if (state?.name === name)
-      throw new ConflictError(`a VM named '${name}' exists (${id})`, {
-        hint: `remove it with \`isobench vm rm ${name}\``,
-      });
-  }
-}

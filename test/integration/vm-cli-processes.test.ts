@@ -1,5 +1,5 @@
 // VM commands as separate CLI processes, for what only independent processes show: `vm ps` after
-// the CLI of an attached VM was killed by SIGKILL.
+// the CLI of an attached VM was killed by SIGKILL, and parallel `vm run -d` racing for one name.
 import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -94,5 +94,28 @@ describe('an attached VM whose CLI was killed by SIGKILL', () => {
     const onDisk = JSON.parse(await fs.readFile(path.join(layout.vm, 'vms', vm.id, 'state.json'), 'utf8'));
     expect(onDisk.status).toBe('exited');
     expect(await runCli(root, ['vm', 'rm', name])).toMatchObject({ code: 0, stdout: `${name}\n` });
+  });
+});
+
+describe('VM names under concurrency', () => {
+  it('five parallel `vm run -d --name vrace`: one VM, four name conflicts, and rm -f leaves nothing', async () => {
+    const args = ['vm', 'run', '-d', '--name', 'vrace', IMAGE, 'sleep', '600'];
+    const results = await Promise.all(Array.from({ length: 5 }, () => runCli(root, args)));
+    const winners = results.filter((r) => r.code === 0);
+    const losers = results.filter((r) => r.code !== 0);
+    expect(winners).toHaveLength(1);
+    for (const loser of losers) {
+      expect(loser.code).toBe(4); // EXIT_STATUS.CONFLICT
+      expect(loser.stderr).toMatch(
+        /^isobench: the VM name 'vrace' is already used by VM [0-9a-f]{12} \((created|running)\)$/m,
+      );
+    }
+    const id = winners[0]!.stdout.trim();
+    // The losers left no VM dir behind, and the winner is the one VM of that name.
+    expect((await vmPs(true)).map((v) => [v.id, v.name, v.status])).toEqual([[id, 'vrace', 'running']]);
+
+    expect(await runCli(root, ['vm', 'rm', '-f', 'vrace'])).toMatchObject({ code: 0, stdout: 'vrace\n' });
+    expect(await vmPs(true)).toEqual([]);
+    expect(await qemuProcessesUnder(root)).toEqual([]);
   });
 });

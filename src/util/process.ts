@@ -1,6 +1,6 @@
 // Process liveness and identity: a pid plus its start time (field 22 of /proc/<pid>/stat) names
 // one process for the boot's lifetime, so a recycled pid is never mistaken for the one we recorded.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Fields of /proc/<pid>/stat we use. */
 export interface ProcStat {
@@ -80,4 +80,33 @@ export function selfIdentity(): ProcessIdentity {
 /** Whether that very process still runs (same pid and start time; a zombie counts as gone). */
 export function isIdentityAlive(identity: ProcessIdentity): boolean {
   return isSameProcessAlive(identity.pid, identity.startTicks);
+}
+
+/** argv of `pid` (the NUL-separated /proc/<pid>/cmdline), or undefined when it is gone or a zombie. */
+export function readProcessArgv(pid: number, procRoot = '/proc'): string[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${procRoot}/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (text === '') return undefined;
+  return text.replace(/\0$/, '').split('\0');
+}
+
+/**
+ * Every live process whose argv satisfies `match`, with its identity: for finding a process that
+ * was started but whose pid was never recorded (its recorder was killed in between).
+ */
+export function findProcessesByArgv(match: (argv: string[]) => boolean, procRoot = '/proc'): ProcessIdentity[] {
+  const found: ProcessIdentity[] = [];
+  for (const entry of readdirSync(procRoot)) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const argv = readProcessArgv(pid, procRoot);
+    if (!argv || !match(argv)) continue;
+    const startTicks = readProcessStartTicks(pid, procRoot);
+    if (startTicks !== undefined) found.push({ pid, startTicks });
+  }
+  return found;
 }

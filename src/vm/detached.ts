@@ -2,25 +2,17 @@
 // status, stop them through QMP (SIGKILL as the fallback), and remove them.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { ConflictError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import type { RootLayout } from '../paths.js';
-import { isSameProcessAlive, readProcessStartTicks } from '../util/process.js';
+import { readProcessStartTicks } from '../util/process.js';
 import { spawnDetachedQemu } from './launch-qemu.js';
 import { createOverlayDisk } from './overlay-disk.js';
 import { prepareVm, type VmLaunchOptions } from './prepare.js';
 import { buildPreparedQemuArgs, newVmState } from './prepared-launch.js';
 import { connectQmp } from './qmp.js';
-import { SerialParser } from './serial-parser.js';
-import {
-  assertNameFree,
-  findVm,
-  listVmIds,
-  newVmId,
-  readVmState,
-  type VmState,
-  vmPaths,
-  writeVmState,
-} from './vm-state.js';
+import { isQemuAlive, refreshVm, settleExited, waitQemuGone } from './vm-refresh.js';
+import { assertVmNameFree, createVmRecord } from './vm-reserve.js';
+import { findVm, listVmIds, newVmId, readVmState, type VmState, vmPaths, writeVmState } from './vm-state.js';
 
 /** Options of {@link startVm}. */
 export interface StartVmOptions extends VmLaunchOptions {
@@ -28,17 +20,22 @@ export interface StartVmOptions extends VmLaunchOptions {
   autoRemove?: boolean;
 }
 
-/** Boots a VM in the background and returns its state (status running). */
+/** Boots a VM in the background and returns its state (status running). @throws ConflictError when the name is taken. */
 export async function startVm(layout: RootLayout, options: StartVmOptions): Promise<VmState> {
-  if (options.name !== undefined) await assertNameFree(layout, options.name);
+  // Early and cheap, before the kernel and disk are prepared; createVmRecord decides under the lock.
+  if (options.name !== undefined) await assertVmNameFree(layout, options.name);
   const prepared = await prepareVm(layout, options);
   const id = newVmId();
   const paths = vmPaths(layout, id);
   const nonce = randomBytes(8).toString('hex');
-  await fs.mkdir(paths.dir, { recursive: true });
-  const state: VmState = { ...newVmState(prepared, id, options.name, 'detached', options.autoRemove === true), nonce };
+  const state: VmState = {
+    ...newVmState(prepared, id, options.name, 'detached', options.autoRemove === true),
+    nonce,
+    ownerPid: process.pid,
+    ownerStartTicks: readProcessStartTicks(process.pid),
+  };
+  await createVmRecord(layout, state);
   try {
-    await writeVmState(layout, state);
     await createOverlayDisk(prepared.baseDiskPath, paths.overlay);
     const args = await buildPreparedQemuArgs(prepared, paths, {
       nonce,
@@ -57,84 +54,46 @@ export async function startVm(layout: RootLayout, options: StartVmOptions): Prom
   }
 }
 
-/** True while the VM's QEMU process (pid + start time) exists. */
-export async function isQemuAlive(state: VmState): Promise<boolean> {
-  return isSameProcessAlive(state.qemuPid, state.qemuStartTicks);
+/** Finds a VM by id, id prefix or name, with its status refreshed. @throws NotFoundError */
+async function findLiveVm(layout: RootLayout, idOrName: string): Promise<VmState> {
+  const state = await refreshVm(layout, await findVm(layout, idOrName));
+  if (!state) throw new NotFoundError(`no VM '${idOrName}' (it exited and removed itself)`);
+  return state;
 }
 
-/** The workload exit code from a detached VM's serial log, if the guest reported one. */
-export async function readDetachedExitCode(layout: RootLayout, state: VmState): Promise<number | undefined> {
-  if (state.nonce === undefined) return undefined;
-  const log = await fs.readFile(vmPaths(layout, state.id).serialLog, 'utf8').catch(() => '');
-  let exitCode: number | undefined;
-  const parser = new SerialParser(state.nonce, { onExit: (code) => (exitCode = code) });
-  parser.feed(log);
-  parser.end();
-  return exitCode;
-}
-
-/** Marks a VM whose QEMU is gone as exited (and removes it when autoRemove). Returns the new state. */
-async function settleExited(layout: RootLayout, state: VmState): Promise<VmState | undefined> {
-  const settled: VmState = {
-    ...state,
-    status: 'exited',
-    exitCode: state.exitCode ?? (await readDetachedExitCode(layout, state)),
-  };
-  if (settled.autoRemove) {
-    await fs.rm(vmPaths(layout, state.id).dir, { recursive: true, force: true });
-    return undefined;
-  }
-  await writeVmState(layout, settled);
-  return settled;
-}
-
-/** Every VM with its status refreshed (a running VM whose QEMU died becomes exited). */
+/** Every VM with its status refreshed (see refreshVm); VMs that removed themselves are left out. */
 export async function listVms(layout: RootLayout): Promise<VmState[]> {
   const states: VmState[] = [];
   for (const id of await listVmIds(layout)) {
     const state = await readVmState(layout, id);
-    if (!state) continue;
-    if (state.status === 'running' && state.mode === 'detached' && !(await isQemuAlive(state))) {
-      const settled = await settleExited(layout, state);
-      if (settled) states.push(settled);
-      continue;
-    }
-    states.push(state);
+    const refreshed = state && (await refreshVm(layout, state));
+    if (refreshed) states.push(refreshed);
   }
   return states;
 }
 
-async function waitGone(state: VmState, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!(await isQemuAlive(state))) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return !(await isQemuAlive(state));
-}
-
 /** Stops a VM: QMP quit, then SIGKILL if QEMU is still there after `graceMs`. */
 export async function stopVm(layout: RootLayout, idOrName: string, graceMs = 3_000): Promise<VmState | undefined> {
-  const state = await findVm(layout, idOrName);
-  if (await isQemuAlive(state)) {
+  const state = await findLiveVm(layout, idOrName);
+  if (isQemuAlive(state)) {
     try {
       const qmp = await connectQmp(vmPaths(layout, state.id).qmpSocket, 1_000);
       await qmp.quit();
     } catch {
       // No QMP (socket gone, QEMU wedged): the signal below does it.
     }
-    if (!(await waitGone(state, graceMs))) {
+    if (!(await waitQemuGone(state, graceMs))) {
       process.kill(state.qemuPid!, 'SIGKILL');
-      await waitGone(state, graceMs);
+      await waitQemuGone(state, graceMs);
     }
   }
-  return settleExited(layout, state);
+  return state.status === 'exited' ? state : settleExited(layout, state);
 }
 
 /** Removes a VM's dir; a running VM needs `force` (it is stopped first). */
 export async function removeVm(layout: RootLayout, idOrName: string, force = false): Promise<void> {
-  const state = await findVm(layout, idOrName);
-  if (await isQemuAlive(state)) {
+  const state = await findLiveVm(layout, idOrName);
+  if (isQemuAlive(state)) {
     if (!force)
       throw new ConflictError(`VM ${state.name} is running`, {
         hint: `stop it first, or use \`isobench vm rm -f ${state.name}\``,

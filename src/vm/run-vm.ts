@@ -12,6 +12,7 @@ import { createOverlayDisk } from './overlay-disk.js';
 import { type PreparedVm, prepareVm, type VmLaunchOptions } from './prepare.js';
 import { buildPreparedQemuArgs, newVmState } from './prepared-launch.js';
 import { type GuestMemoryInfo, SerialParser } from './serial-parser.js';
+import { assertVmNameFree, createVmRecord } from './vm-reserve.js';
 import { newVmId, type VmState, vmPaths, writeVmState } from './vm-state.js';
 
 /** Options of {@link runVm}. */
@@ -69,22 +70,23 @@ function serialReport(lines: string[]): string {
 /**
  * Boots `options.image` in a fresh VM and waits for its workload to finish.
  * Throws TimeoutError (with the serial tail) when the run outlives `timeoutMs`, WorkloadError when
- * the guest fails before running the workload, IsobenchError INTERRUPTED on `signal`. QEMU is gone
- * when this settles, on every path.
+ * the guest fails before running the workload, IsobenchError INTERRUPTED on `signal`, ConflictError
+ * when `options.name` is taken. QEMU is gone when this settles, on every path.
  */
 export async function runVm(layout: RootLayout, options: RunVmOptions): Promise<VmRunResult> {
   options.signal?.throwIfAborted();
+  // Early and cheap, before the kernel and disk are prepared; createVmRecord decides under the lock.
+  if (options.name !== undefined) await assertVmNameFree(layout, options.name);
   const prepared = await prepareVm(layout, options);
   const id = newVmId();
   const paths = vmPaths(layout, id);
-  await fs.mkdir(paths.dir, { recursive: true });
   const state: VmState = {
     ...newVmState(prepared, id, options.name, 'attached', options.keep !== true),
     ownerPid: process.pid,
     ownerStartTicks: readProcessStartTicks(process.pid),
   };
+  await createVmRecord(layout, state);
   try {
-    await writeVmState(layout, state);
     await createOverlayDisk(prepared.baseDiskPath, paths.overlay);
     const result = await superviseAttached(layout, state, prepared, options);
     state.status = 'exited';

@@ -27,10 +27,15 @@ export interface VmState {
   qemuPid?: number;
   /** /proc/<pid>/stat start time of QEMU, in clock ticks since boot. */
   qemuStartTicks?: number;
-  /** The isobench process that owns an attached VM, and its start time. */
+  /**
+   * The isobench process that created the VM, and its start time: an attached VM lives only as long
+   * as it does; a detached one needs it only until QEMU runs (status `created`).
+   */
   ownerPid?: number;
   ownerStartTicks?: number;
   exitCode?: number;
+  /** Why an exited VM has no exit code (its owner died), set when a refresh settles it. */
+  statusDetail?: string;
   /** Remove the VM dir when it exits. */
   autoRemove: boolean;
   /** The run's marker nonce (detached VMs: to read the exit code from serial.log). */
@@ -101,15 +106,4 @@ export async function findVm(layout: RootLayout, idOrName: string): Promise<VmSt
   if (byId.length === 1) return byId[0]!;
   if (byId.length > 1) throw new ConflictError(`VM id prefix '${idOrName}' is ambiguous`, { hint: 'give more digits' });
   throw new NotFoundError(`no VM '${idOrName}'`, { hint: 'list VMs with `isobench vm ps -a`' });
-}
-
-/** Throws ConflictError when another VM already has `name`. */
-export async function assertNameFree(layout: RootLayout, name: string): Promise<void> {
-  for (const id of await listVmIds(layout)) {
-    const state = await readVmState(layout, id);
-    if (state?.name === name)
-      throw new ConflictError(`a VM named '${name}' exists (${id})`, {
-        hint: `remove it with \`isobench vm rm ${name}\``,
-      });
-  }
 }

@@ -105,6 +105,10 @@ describe('step keys and config', () => {
     expect(computeStepKey('other', env)).not.toBe(key);
     expect(computeStepKey('scratch', { ...env, args: { V: '1' } })).not.toBe(key);
     expect(computeStepKey('scratch', env, 'abc')).not.toBe(key);
+    // SOURCE_DATE_EPOCH changes layer mtimes and times: part of the key only when set.
+    expect(computeStepKey('scratch', env, undefined, undefined)).toBe(key);
+    expect(computeStepKey('scratch', env, undefined, 0)).not.toBe(key);
+    expect(computeStepKey('scratch', env, undefined, 1)).not.toBe(computeStepKey('scratch', env, undefined, 0));
   });
 
   it('applies config instructions', () => {

@@ -1,20 +1,106 @@
-/* Parses the config file the TS side writes: a flat list of `key\0value\0` records.
- * Repeated keys build lists (arg, env, lower, ...); unknown keys are errors. */
+/* Parses the config the TS side writes (src/container/helper-config.ts): a flat list of
+ * `key\0value\0` records, `version` first. List keys (arg, env, lower, ...) repeat; every other key
+ * may appear once. An unknown key, a key of the other subcommand, a repeated key and a malformed
+ * value are errors that name the key. NOTE: the input is hostile (the helper runs as root): no
+ * length, count or byte of it is trusted, and a rejected config has changed nothing yet. */
 #include "helper.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define CONFIG_MAX_BYTES (1 << 20)
+/* sethostname(2) takes at most HOST_NAME_MAX bytes; setgroups(2) at most NGROUPS_MAX ids. */
+#define HOSTNAME_MAX_BYTES 64
+#define EXTRA_GIDS_MAX 65536
+/* An unknown key is shown at most this long, non-printable bytes as '?': it comes from the input. */
+#define KEY_SHOWN_MAX 64
+
+enum key {
+  K_VERSION,
+  K_MODE,
+  K_NETWORK,
+  K_ROOTFS,
+  K_UPPER,
+  K_WORK,
+  K_LOWER,
+  K_HOSTNAME,
+  K_CWD,
+  K_UID,
+  K_GID,
+  K_GID_EXTRA,
+  K_ARG,
+  K_ENV,
+  K_CGROUP_PROCS,
+  K_BIND_RO,
+  K_BIND_RW,
+  K_BIND_TO,
+  K_RLIMIT,
+  K_STDOUT_LOG,
+  K_STDERR_LOG,
+  K_EXIT_FILE,
+  K_RM_DIR,
+  K_RM_CGROUP,
+  K_PARENT_PID,
+  K_TARGET_PID,
+  N_KEYS
+};
+
+#define RUN (1u << CONFIG_RUN)
+#define EXEC (1u << CONFIG_EXEC)
+
+/* Which subcommands take each key, and whether it may repeat (a list). */
+static const struct {
+  const char *name;
+  unsigned kinds;
+  int repeats;
+} KEYS[N_KEYS] = {
+    [K_VERSION] = {"version", RUN | EXEC, 0},
+    [K_MODE] = {"mode", RUN, 0},
+    [K_NETWORK] = {"network", RUN, 0},
+    [K_ROOTFS] = {"rootfs", RUN, 0},
+    [K_UPPER] = {"upper", RUN, 0},
+    [K_WORK] = {"work", RUN, 0},
+    [K_LOWER] = {"lower", RUN, 1},
+    [K_HOSTNAME] = {"hostname", RUN, 0},
+    [K_CWD] = {"cwd", RUN | EXEC, 0},
+    [K_UID] = {"uid", RUN | EXEC, 0},
+    [K_GID] = {"gid", RUN | EXEC, 0},
+    [K_GID_EXTRA] = {"gid_extra", RUN | EXEC, 1},
+    [K_ARG] = {"arg", RUN | EXEC, 1},
+    [K_ENV] = {"env", RUN | EXEC, 1},
+    [K_CGROUP_PROCS] = {"cgroup_procs", RUN | EXEC, 1},
+    [K_BIND_RO] = {"bind_ro", RUN, 1},
+    [K_BIND_RW] = {"bind_rw", RUN, 1},
+    [K_BIND_TO] = {"bind_to", RUN, 1},
+    [K_RLIMIT] = {"rlimit", RUN | EXEC, 1},
+    [K_STDOUT_LOG] = {"stdout_log", RUN, 0},
+    [K_STDERR_LOG] = {"stderr_log", RUN, 0},
+    [K_EXIT_FILE] = {"exit_file", RUN, 0},
+    [K_RM_DIR] = {"rm_dir", RUN, 1},
+    [K_RM_CGROUP] = {"rm_cgroup", RUN, 1},
+    [K_PARENT_PID] = {"parent_pid", RUN | EXEC, 0},
+    [K_TARGET_PID] = {"target_pid", EXEC, 0},
+};
+
+static const char *const KIND_NAMES[] = {[CONFIG_RUN] = "a run", [CONFIG_EXEC] = "an exec"};
 
 static const char *g_path;
 
 static _Noreturn void bad(const char *key, const char *what) {
   fail("config", EINVAL, "config `%s`: key `%s`: %s", g_path, key, what);
+}
+
+/* The input's own bytes, made safe to print in one error line. */
+static const char *shown_key(const char *key, char out[KEY_SHOWN_MAX + 4]) {
+  size_t i = 0;
+  for (; key[i] && i < KEY_SHOWN_MAX; i++) out[i] = key[i] >= 0x20 && key[i] < 0x7f ? key[i] : '?';
+  strcpy(out + i, key[i] ? "..." : "");
+  return out;
 }
 
 static void *grow(void *p, size_t n, size_t size) {
@@ -29,17 +115,26 @@ static void push(struct strlist *l, const char *v) {
   l->items[l->len] = NULL;
 }
 
-static unsigned long long parse_u64(const char *key, const char *v, unsigned long long max) {
+/* A decimal number in [min, max]: digits only (no sign, space or prefix), no overflow. */
+static unsigned long long parse_u64(const char *key, const char *v, unsigned long long min, unsigned long long max) {
   char *end;
   if (*v < '0' || *v > '9') bad(key, "expected a decimal number");
   errno = 0;
   unsigned long long n = strtoull(v, &end, 10);
-  if (errno || *end || n > max) bad(key, "expected a decimal number in range");
+  if (errno || *end || n < min || n > max) bad(key, "expected a decimal number in range");
   return n;
 }
 
-static void require_abs(const char *key, const char *v) {
+static const char *require_abs(const char *key, const char *v) {
   if (v[0] != '/') bad(key, "expected an absolute path");
+  if (strlen(v) >= PATH_MAX) bad(key, "expected a path shorter than PATH_MAX (4096 bytes)");
+  return v;
+}
+
+static const char *require_hostname(const char *key, const char *v) {
+  size_t len = strlen(v);
+  if (len == 0 || len > HOSTNAME_MAX_BYTES) bad(key, "expected 1 to 64 bytes");
+  return v;
 }
 
 static const struct {
@@ -54,7 +149,7 @@ static const struct {
     {"stack", RLIMIT_STACK},
 };
 
-/* `rlimit` value: "NAME SOFT HARD", e.g. "nofile 1048576 1048576". */
+/* `rlimit` value: "NAME SOFT HARD", e.g. "nofile 1048576 1048576"; each NAME at most once. */
 static void parse_rlimit(struct config *cfg, char *v) {
   char *soft = strchr(v, ' ');
   if (!soft) bad("rlimit", "expected `NAME SOFT HARD`");
@@ -64,86 +159,137 @@ static void parse_rlimit(struct config *cfg, char *v) {
   *hard++ = '\0';
   for (size_t i = 0; i < sizeof RLIMITS / sizeof RLIMITS[0]; i++) {
     if (strcmp(RLIMITS[i].name, v) != 0) continue;
+    for (size_t j = 0; j < cfg->n_rlimits; j++)
+      if (cfg->rlimits[j].resource == RLIMITS[i].resource) bad("rlimit", "resource name given twice");
     cfg->rlimits = grow(cfg->rlimits, cfg->n_rlimits + 1, sizeof *cfg->rlimits);
     struct rlimit_entry *e = &cfg->rlimits[cfg->n_rlimits++];
     e->resource = RLIMITS[i].resource;
     e->name = RLIMITS[i].name;
-    e->soft = parse_u64("rlimit", soft, RLIM_INFINITY);
-    e->hard = parse_u64("rlimit", hard, RLIM_INFINITY);
+    e->soft = parse_u64("rlimit", soft, 0, RLIM_INFINITY);
+    e->hard = parse_u64("rlimit", hard, 0, RLIM_INFINITY);
     if (e->soft > e->hard) bad("rlimit", "soft limit above hard limit");
     return;
   }
   bad("rlimit", "unknown resource name");
 }
 
-static void set_once(const char **slot, const char *key, const char *v) {
-  if (*slot) bad(key, "given twice");
-  *slot = v;
+static void add_bind(struct config *cfg, const char *source, int readonly) {
+  cfg->binds = grow(cfg->binds, cfg->n_binds + 1, sizeof *cfg->binds);
+  cfg->binds[cfg->n_binds++] = (struct bind_mount){source, NULL, readonly};
 }
 
-static void apply(struct config *cfg, const char *k, char *v) {
-  if (!strcmp(k, "version")) {
+static void set_bind_target(struct config *cfg, const char *target) {
+  if (cfg->n_binds == 0 || cfg->binds[cfg->n_binds - 1].target) bad("bind_to", "must follow bind_ro or bind_rw");
+  cfg->binds[cfg->n_binds - 1].target = target;
+}
+
+static void add_extra_gid(struct config *cfg, const char *v) {
+  if (cfg->n_gids == EXTRA_GIDS_MAX) bad("gid_extra", "more than 65536 given (NGROUPS_MAX)");
+  cfg->gids = grow(cfg->gids, cfg->n_gids + 1, sizeof *cfg->gids);
+  cfg->gids[cfg->n_gids++] = (gid_t)parse_u64("gid_extra", v, 0, 0xfffffffe);
+}
+
+/* Stores one record's value; `id` is known, valid for this kind and not a forbidden repeat. */
+static void apply(struct config *cfg, enum key id, char *v) {
+  const char *k = KEYS[id].name;
+  switch (id) {
+  case K_VERSION:
     if (strcmp(v, "1")) bad(k, "unsupported version (expected 1)");
-  } else if (!strcmp(k, "mode")) {
+    break;
+  case K_MODE:
     if (!strcmp(v, "detached")) cfg->detached = 1;
     else if (strcmp(v, "attached")) bad(k, "expected attached or detached");
-  } else if (!strcmp(k, "network")) {
+    break;
+  case K_NETWORK:
     if (!strcmp(v, "none")) cfg->net_none = 1;
     else if (strcmp(v, "host")) bad(k, "expected none or host");
-  } else if (!strcmp(k, "rootfs")) require_abs(k, v), set_once(&cfg->rootfs, k, v);
-  else if (!strcmp(k, "upper")) require_abs(k, v), set_once(&cfg->upper, k, v);
-  else if (!strcmp(k, "work")) require_abs(k, v), set_once(&cfg->work, k, v);
-  else if (!strcmp(k, "lower")) require_abs(k, v), push(&cfg->lowers, v);
-  else if (!strcmp(k, "hostname")) set_once(&cfg->hostname, k, v);
-  else if (!strcmp(k, "cwd")) require_abs(k, v), set_once(&cfg->cwd, k, v);
-  else if (!strcmp(k, "uid")) cfg->uid = (uid_t)parse_u64(k, v, 0xfffffffe);
-  else if (!strcmp(k, "gid")) cfg->gid = (gid_t)parse_u64(k, v, 0xfffffffe);
-  else if (!strcmp(k, "gid_extra")) {
-    cfg->gids = grow(cfg->gids, cfg->n_gids + 1, sizeof *cfg->gids);
-    cfg->gids[cfg->n_gids++] = (gid_t)parse_u64(k, v, 0xfffffffe);
-  } else if (!strcmp(k, "arg")) push(&cfg->args, v);
-  else if (!strcmp(k, "env")) {
-    if (!strchr(v, '=')) bad(k, "expected KEY=VALUE");
+    break;
+  case K_ROOTFS: cfg->rootfs = require_abs(k, v); break;
+  case K_UPPER: cfg->upper = require_abs(k, v); break;
+  case K_WORK: cfg->work = require_abs(k, v); break;
+  case K_LOWER: push(&cfg->lowers, require_abs(k, v)); break;
+  case K_HOSTNAME: cfg->hostname = require_hostname(k, v); break;
+  case K_CWD: cfg->cwd = require_abs(k, v); break;
+  case K_UID: cfg->uid = (uid_t)parse_u64(k, v, 0, 0xfffffffe); break;
+  case K_GID: cfg->gid = (gid_t)parse_u64(k, v, 0, 0xfffffffe); break;
+  case K_GID_EXTRA: add_extra_gid(cfg, v); break;
+  case K_ARG: push(&cfg->args, v); break;
+  case K_ENV:
+    /* execve(2) passes any bytes, but `=VALUE` has no name to look up. */
+    if (v[0] == '=' || !strchr(v, '=')) bad(k, "expected NAME=VALUE with a non-empty NAME");
     push(&cfg->env, v);
-  } else if (!strcmp(k, "cgroup_procs")) require_abs(k, v), push(&cfg->cgroup_procs, v);
-  else if (!strcmp(k, "bind_ro") || !strcmp(k, "bind_rw")) {
-    require_abs(k, v);
-    cfg->binds = grow(cfg->binds, cfg->n_binds + 1, sizeof *cfg->binds);
-    cfg->binds[cfg->n_binds++] = (struct bind_mount){v, NULL, strcmp(k, "bind_ro") == 0};
-  } else if (!strcmp(k, "bind_to")) {
-    require_abs(k, v);
-    if (cfg->n_binds == 0 || cfg->binds[cfg->n_binds - 1].target) bad(k, "must follow bind_ro or bind_rw");
-    cfg->binds[cfg->n_binds - 1].target = v;
-  } else if (!strcmp(k, "rlimit")) parse_rlimit(cfg, v);
-  else if (!strcmp(k, "stdout_log")) require_abs(k, v), set_once(&cfg->stdout_log, k, v);
-  else if (!strcmp(k, "stderr_log")) require_abs(k, v), set_once(&cfg->stderr_log, k, v);
-  else if (!strcmp(k, "exit_file")) require_abs(k, v), set_once(&cfg->exit_file, k, v);
-  else if (!strcmp(k, "rm_dir")) require_abs(k, v), push(&cfg->rm_dirs, v);
-  else if (!strcmp(k, "rm_cgroup")) require_abs(k, v), push(&cfg->rm_cgroups, v);
-  else if (!strcmp(k, "parent_pid")) cfg->parent_pid = (pid_t)parse_u64(k, v, 0x7fffffff);
-  else if (!strcmp(k, "target_pid")) cfg->target_pid = (pid_t)parse_u64(k, v, 0x7fffffff);
-  else bad(k, "unknown key");
+    break;
+  case K_CGROUP_PROCS: push(&cfg->cgroup_procs, require_abs(k, v)); break;
+  case K_BIND_RO: add_bind(cfg, require_abs(k, v), 1); break;
+  case K_BIND_RW: add_bind(cfg, require_abs(k, v), 0); break;
+  case K_BIND_TO: set_bind_target(cfg, require_abs(k, v)); break;
+  case K_RLIMIT: parse_rlimit(cfg, v); break;
+  case K_STDOUT_LOG: cfg->stdout_log = require_abs(k, v); break;
+  case K_STDERR_LOG: cfg->stderr_log = require_abs(k, v); break;
+  case K_EXIT_FILE: cfg->exit_file = require_abs(k, v); break;
+  case K_RM_DIR: push(&cfg->rm_dirs, require_abs(k, v)); break;
+  case K_RM_CGROUP: push(&cfg->rm_cgroups, require_abs(k, v)); break;
+  case K_PARENT_PID: cfg->parent_pid = (pid_t)parse_u64(k, v, 1, 0x7fffffff); break;
+  case K_TARGET_PID: cfg->target_pid = (pid_t)parse_u64(k, v, 1, 0x7fffffff); break;
+  case N_KEYS: break;
+  }
+}
+
+/* The key named `k` (valid for `kind`), or a failure naming it. */
+static enum key lookup(const char *k, enum config_kind kind) {
+  char shown[KEY_SHOWN_MAX + 4];
+  for (int id = 0; id < N_KEYS; id++) {
+    if (strcmp(KEYS[id].name, k) != 0) continue;
+    if (!(KEYS[id].kinds & (1u << kind))) {
+      fail("config", EINVAL, "config `%s`: key `%s`: not valid in %s config", g_path, k, KIND_NAMES[kind]);
+    }
+    return (enum key)id;
+  }
+  fail("config", EINVAL, "config `%s`: key `%s`: unknown key", g_path, shown_key(k, shown));
 }
 
 /* Parses `size` bytes at `buf` (NUL-terminated at buf[size]); values point into buf from then on. */
-void config_parse(struct config *cfg, char *buf, size_t size, const char *label) {
+void config_parse(struct config *cfg, char *buf, size_t size, const char *label, enum config_kind kind) {
   memset(cfg, 0, sizeof *cfg);
   cfg->path = g_path = label;
+  unsigned char seen[N_KEYS] = {0};
+  char shown[KEY_SHOWN_MAX + 4];
   char *p = buf, *end = buf + size;
   while (p < end) {
     char *k = p;
     char *knul = memchr(k, '\0', (size_t)(end - k));
-    if (!knul) fail("config", EINVAL, "config `%s`: truncated record", label);
+    if (!knul) fail("config", EINVAL, "config `%s`: truncated record `%s`", label, shown_key(k, shown));
     char *v = knul + 1;
     char *vnul = v < end ? memchr(v, '\0', (size_t)(end - v)) : NULL;
-    if (!vnul) fail("config", EINVAL, "config `%s`: record `%s` has no value", label, k);
-    apply(cfg, k, v);
+    if (!vnul) fail("config", EINVAL, "config `%s`: key `%s`: record has no value", label, shown_key(k, shown));
+    enum key id = lookup(k, kind);
+    if (seen[id] && !KEYS[id].repeats) bad(k, "given twice");
+    /* The format of every later record depends on the version: it is known before them. */
+    if ((p == buf) != (id == K_VERSION)) bad("version", "must be the first record");
+    seen[id] = 1;
+    apply(cfg, id, v);
     p = vnul + 1;
   }
+  if (!seen[K_VERSION]) bad("version", "required as the first record");
   for (size_t i = 0; i < cfg->n_binds; i++)
     if (!cfg->binds[i].target) bad("bind_to", "missing after bind_ro/bind_rw");
   if (cfg->args.len == 0) bad("arg", "at least one required");
   if (!cfg->cwd) cfg->cwd = "/";
+}
+
+/* Frees what config_parse allocated (not `buf`). The helper never needs it (it execs or exits);
+ * the fuzz target parses millions of configs in one process. */
+void config_free(struct config *cfg) {
+  free(cfg->lowers.items);
+  free(cfg->args.items);
+  free(cfg->env.items);
+  free(cfg->cgroup_procs.items);
+  free(cfg->rm_dirs.items);
+  free(cfg->rm_cgroups.items);
+  free(cfg->gids);
+  free(cfg->binds);
+  free(cfg->rlimits);
+  memset(cfg, 0, sizeof *cfg);
 }
 
 /* Reads `fd` (a pipe or socket) to EOF, at most CONFIG_MAX_BYTES; *size 0 means nothing came. */
@@ -153,8 +299,9 @@ char *config_read_fd(int fd, size_t *size, const char *label) {
   if (!buf) fail("malloc", ENOMEM, "config `%s`", label);
   for (;;) {
     if (got == cap) {
-      if (cap >= CONFIG_MAX_BYTES) fail("read", EFBIG, "config `%s`: over %d bytes", label, CONFIG_MAX_BYTES);
-      cap *= 2;
+      /* Room for one byte past the limit: only a read that fills it proves the input too long. */
+      if (cap > CONFIG_MAX_BYTES) fail("read", EFBIG, "config `%s`: over %d bytes", label, CONFIG_MAX_BYTES);
+      cap = cap * 2 > CONFIG_MAX_BYTES ? CONFIG_MAX_BYTES + 1 : cap * 2;
       char *grown = realloc(buf, cap + 1);
       if (!grown) fail("malloc", ENOMEM, "config `%s`", label);
       buf = grown;
@@ -170,7 +317,7 @@ char *config_read_fd(int fd, size_t *size, const char *label) {
   return buf;
 }
 
-void config_load(struct config *cfg, const char *path) {
+void config_load(struct config *cfg, const char *path, enum config_kind kind) {
   g_path = path;
   /* Read the whole file once; values point into this buffer for the helper's lifetime. */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -192,5 +339,5 @@ void config_load(struct config *cfg, const char *path) {
   }
   close(fd);
   buf[got] = '\0';
-  config_parse(cfg, buf, got, path);
+  config_parse(cfg, buf, got, path, kind);
 }

@@ -40,7 +40,7 @@ static int open_ns(pid_t pid, const char *name) {
 
 int cmd_exec(const char *config_path) {
   struct config cfg;
-  config_load(&cfg, config_path);
+  config_load(&cfg, config_path, CONFIG_EXEC);
   if (!cfg.target_pid) fail("config", EINVAL, "config `%s`: key `target_pid` is required", config_path);
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);

@@ -70,9 +70,11 @@ void stamps_share(void);     /* before the clone: a page the child's stamps reac
 void stamp_mark(enum stamp which); /* no-op until stamps_share (e.g. in `exec`) */
 void status_pid_line(pid_t child); /* `stamps` (when all are there) + `pid` lines in one write() */
 
-/* config.c */
-void config_load(struct config *cfg, const char *path);
-void config_parse(struct config *cfg, char *buf, size_t size, const char *label);
+/* config.c: which subcommand a config is for (a key of the other one is an error, not ignored). */
+enum config_kind { CONFIG_RUN, CONFIG_EXEC };
+void config_load(struct config *cfg, const char *path, enum config_kind kind);
+void config_parse(struct config *cfg, char *buf, size_t size, const char *label, enum config_kind kind);
+void config_free(struct config *cfg);
 char *config_read_fd(int fd, size_t *size, const char *label);
 
 /* safepath.c: walk below a dir fd without following symlinks. */

@@ -232,7 +232,7 @@ static int start_detached(const void *cfg, int sync_fd) {
 
 int cmd_run(const char *config_path) {
   struct config cfg;
-  config_load(&cfg, config_path);
+  config_load(&cfg, config_path, CONFIG_RUN);
   trace_mark("config");
   require_keys(&cfg, config_path);
   ignore_terminal_signals();
@@ -269,7 +269,7 @@ static _Noreturn void early_child(const struct early_hints *hints, int cfg_fd) {
   if (size == 0) _exit(EXIT_SETUP_FAILED);
   close(cfg_fd);
   struct config cfg;
-  config_parse(&cfg, buf, size, "config pipe");
+  config_parse(&cfg, buf, size, "config pipe", CONFIG_RUN);
   int devnull = -1, log_out = -1, log_err = -1;
   if (cfg.detached) open_detached_stdio(&cfg, &devnull, &log_out, &log_err);
   setup_child(&cfg, devnull, log_out, log_err, 1, -1);
@@ -317,7 +317,7 @@ static int start_early(const void *arg, int sync_fd) {
   close(cfgp[1]);
   /* Our own copy: the child parsed from its copy, so values may point into this buffer. */
   struct config cfg;
-  config_parse(&cfg, buf, size, "fd 4");
+  config_parse(&cfg, buf, size, "fd 4", CONFIG_RUN);
   require_keys(&cfg, "fd 4");
   if (cfg.detached != hints->detached || cfg.net_none != hints->net_none)
     fail("config", EINVAL, "config on fd 4: mode/network differ from the `run-fd` arguments");

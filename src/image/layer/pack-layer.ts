@@ -13,6 +13,8 @@ export interface PackOptions {
   overlayUpper: boolean;
   /** Dirs (relative to the packed dir) that are opaque in the upper dir; each gets `DIR/.wh..wh..opq`. */
   opaqueDirs?: string[];
+  /** Later mtimes are written as this one (seconds since 1970): SOURCE_DATE_EPOCH, as BuildKit's rewrite-timestamp. */
+  maxMtimeS?: number;
 }
 
 /** Largest id a plain ustar header can hold (7 octal digits); bigger ids go into a PAX header. */
@@ -20,13 +22,14 @@ const USTAR_MAX_ID = 0o7777777;
 
 type PaxHeaders = Partial<Omit<tar.Header, 'pax'>> & { name: string; pax?: Record<string, string> };
 
-function baseHeader(name: string, stat: Stats): PaxHeaders {
+function baseHeader(name: string, stat: Stats, maxMtimeS = Number.POSITIVE_INFINITY): PaxHeaders {
+  const mtimeS = Math.min(maxMtimeS, Math.max(0, Math.floor(stat.mtimeMs / 1000)));
   const header: PaxHeaders = {
     name,
     uid: stat.uid,
     gid: stat.gid,
     mode: stat.mode & 0o7777,
-    mtime: new Date(Math.max(0, Math.floor(stat.mtimeMs / 1000)) * 1000),
+    mtime: new Date(mtimeS * 1000),
   };
   if (stat.uid > USTAR_MAX_ID || stat.gid > USTAR_MAX_ID) {
     header.pax = { uid: String(stat.uid), gid: String(stat.gid) };
@@ -68,13 +71,14 @@ export async function packLayerFromDir(dir: string, out: NodeJS.WritableStream, 
     const absDir = rel === '' ? dir : path.join(dir, rel);
     if (opaque.has(rel)) {
       const stat = await fs.lstat(absDir);
-      await addEntry(pack, { ...baseHeader(rel === '' ? '.wh..wh..opq' : `${rel}/.wh..wh..opq`, stat), mode: 0o644 });
+      const name = rel === '' ? '.wh..wh..opq' : `${rel}/.wh..wh..opq`;
+      await addEntry(pack, { ...baseHeader(name, stat, options.maxMtimeS), mode: 0o644 });
     }
     for (const name of await sortedNames(absDir)) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
       const absChild = path.join(absDir, name);
       const stat = await fs.lstat(absChild);
-      const header = baseHeader(childRel, stat);
+      const header = baseHeader(childRel, stat, options.maxMtimeS);
       if (stat.isDirectory()) {
         await addEntry(pack, { ...header, type: 'directory' });
         await walk(childRel);

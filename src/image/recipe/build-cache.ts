@@ -26,12 +26,25 @@ export interface CacheEntry {
 /**
  * Key of a step: sha256 over the parent key (previous step's key, or the base image digest, or
  * "scratch"), the planned step without its line number and display text (so whitespace, case
- * and comments do not matter, but substituted values and build args in effect do), and for
- * COPY/ADD the hash of the source contents.
+ * and comments do not matter, but substituted values and build args in effect do), for
+ * COPY/ADD the hash of the source contents, and the build's SOURCE_DATE_EPOCH when set (it
+ * changes the layer's mtimes and the step's time).
  */
-export function computeStepKey(parent: string, step: PlannedStep, sourcesHash?: string): string {
+export function computeStepKey(
+  parent: string,
+  step: PlannedStep,
+  sourcesHash?: string,
+  sourceDateEpochS?: number,
+): string {
   const { line: _line, display: _display, ...normalized } = step;
-  const payload = JSON.stringify({ v: CACHE_VERSION, parent, step: normalized, sources: sourcesHash ?? null });
+  const payload = JSON.stringify({
+    v: CACHE_VERSION,
+    parent,
+    step: normalized,
+    sources: sourcesHash ?? null,
+    // Absent when unset, so keys of builds without an epoch stay what they were.
+    ...(sourceDateEpochS === undefined ? {} : { sourceDateEpochS }),
+  });
   return createHash('sha256').update(payload).digest('hex');
 }
 

@@ -21,7 +21,7 @@ import {
 } from '../../errors.js';
 import { helperBinary, type RootLayout } from '../../paths.js';
 import { isProcessAlive } from '../../util/process.js';
-import { packLayerFromDir } from '../layer-tar.js';
+import { type PackOptions, packLayerFromDir } from '../layer-tar.js';
 import { ImageStore, parseImageRef } from '../store.js';
 import type { ImageRuntimeConfig, LayerInfo, OciImageConfig, StoredImage } from '../types.js';
 import { applyConfigStep, runEnvironment } from './apply-config.js';
@@ -31,6 +31,7 @@ import { resolveOwner } from './image-lookup.js';
 import { MAX_RECIPE_BYTES } from './logical-lines.js';
 import { parseRecipe } from './parse.js';
 import { planSteps, resolveBaseRef } from './plan.js';
+import { resolveSourceDateEpoch, SOURCE_DATE_EPOCH } from './source-date-epoch.js';
 import { mirrorDirs, stageCopy } from './stage-copy.js';
 import {
   type CopyStep,
@@ -53,6 +54,12 @@ export interface BuildOptions {
   file?: string;
   /** "name[:tag]" given to the built image. */
   tag: string;
+  /**
+   * `--build-arg` values. SOURCE_DATE_EPOCH here (else in the environment) makes the build
+   * reproducible, as with BuildKit: seconds since 1970 that become the image's and every new step's
+   * `created`, and the latest mtime a new layer's files carry; then two builds of one recipe and
+   * context give one digest. A recipe reads it with `ARG SOURCE_DATE_EPOCH`.
+   */
   buildArgs?: Record<string, string>;
   /** Ignore cache hits (entries are still written). */
   noCache?: boolean;
@@ -96,14 +103,22 @@ export async function buildImage(layout: RootLayout, options: BuildOptions): Pro
   requireRoot('image build');
   parseImageRef(options.tag);
   const { recipe, contextDir } = await loadRecipe(options);
-  const buildArgs = options.buildArgs ?? {};
+  const sourceDateEpochS = resolveSourceDateEpoch(options.buildArgs ?? {});
+  const buildArgs = {
+    ...options.buildArgs,
+    ...(sourceDateEpochS === undefined ? {} : { [SOURCE_DATE_EPOCH]: String(sourceDateEpochS) }),
+  };
+  // A step's time: the epoch when given (every build the same), else when the step first ran.
+  const epochTime = sourceDateEpochS === undefined ? undefined : new Date(sourceDateEpochS * 1000).toISOString();
   const baseRef = resolveBaseRef(recipe, buildArgs);
 
   const store = await ImageStore.open(layout.root);
   await sweepStaleTempDirs(layout);
   const base = baseRef === 'scratch' ? undefined : await store.resolve(baseRef);
   const plan = planSteps(recipe, { buildArgs, base: base?.config.config ?? {} });
-  for (const name of plan.unusedBuildArgs) options.log(`warning: build arg ${name} was not consumed by any ARG`);
+  for (const name of plan.unusedBuildArgs) {
+    if (name !== SOURCE_DATE_EPOCH) options.log(`warning: build arg ${name} was not consumed by any ARG`);
+  }
 
   const tempDir = path.join(layout.tmp, `${TEMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
   // First Ctrl-C: stop after the current step, through the finally below. Second: remove our temp
@@ -128,12 +143,13 @@ export async function buildImage(layout: RootLayout, options: BuildOptions): Pro
     const steps: BuildStepResult[] = [];
     let parentKey = base?.digest ?? 'scratch';
     let lastCreated = base?.config.created;
-    const ctx: StepContext = { store, layout, recipe, contextDir, tempDir, options, state };
+    const ctx: StepContext = { store, layout, recipe, contextDir, tempDir, options, state, sourceDateEpochS };
     for (const [index, step] of plan.steps.entries()) {
       if (interrupted) throw interruptedError();
       const started = process.hrtime.bigint();
       const sources = isCopy(step) ? await resolveStepSources(ctx, step) : undefined;
-      const key = computeStepKey(parentKey, step, sources ? await hashContextSources(sources) : undefined);
+      const sourcesHash = sources ? await hashContextSources(sources) : undefined;
+      const key = computeStepKey(parentKey, step, sourcesHash, sourceDateEpochS);
       let entry = options.noCache ? undefined : await readCacheEntry(layout.buildCache, key);
       if (entry?.layer && !(await store.hasLayer(entry.layer.digest, entry.layer.diffId))) entry = undefined;
       const cached = entry !== undefined;
@@ -146,19 +162,19 @@ export async function buildImage(layout: RootLayout, options: BuildOptions): Pro
       state.config = entry.config;
       if (entry.layer) state.layers.push(entry.layer);
       state.history.push({
-        created: entry.created,
+        created: epochTime ?? entry.created,
         created_by: step.display,
         comment: 'isobench build',
         ...(entry.layer ? {} : { empty_layer: true }),
       });
-      lastCreated = entry.created;
+      lastCreated = epochTime ?? entry.created;
       parentKey = key;
       const durationNs = Number(process.hrtime.bigint() - started);
       steps.push({ instruction: step.display, cached, ...(entry.layer ? { layer: entry.layer } : {}), durationNs });
     }
     const config: OciImageConfig = {
       // The last step's time: a fully cached rebuild produces the very same image digest.
-      created: lastCreated ?? new Date(0).toISOString(),
+      created: epochTime ?? lastCreated ?? new Date(0).toISOString(),
       architecture: 'amd64',
       os: 'linux',
       config: state.config,
@@ -181,6 +197,8 @@ interface StepContext {
   tempDir: string;
   options: BuildOptions;
   state: BuildState;
+  /** SOURCE_DATE_EPOCH of the build: the latest mtime its layers carry. */
+  sourceDateEpochS: number | undefined;
 }
 
 function isCopy(step: PlannedStep): step is CopyStep {
@@ -243,7 +261,7 @@ async function runCopyStep(ctx: StepContext, step: CopyStep, sources: ContextSou
   const stagingDir = await fs.mkdtemp(path.join(ctx.tempDir, 'copy-'));
   try {
     await stageCopy(step, sources, { stagingDir, scratchDir: ctx.tempDir, lowerDirs, owner, file: ctx.recipe.file });
-    return await addLayerFromDir(ctx.store, stagingDir, { overlayUpper: false });
+    return await addLayerFromDir(ctx.store, stagingDir, { overlayUpper: false, maxMtimeS: ctx.sourceDateEpochS });
   } finally {
     await fs.rm(stagingDir, { recursive: true, force: true });
   }
@@ -302,18 +320,18 @@ async function runRunStep(ctx: StepContext, step: RunStep): Promise<LayerInfo | 
     }
     if ((await fs.readdir(upperDir)).length === 0) return null;
     const opaqueDirs = await listOpaqueDirs(upperDir);
-    return await addLayerFromDir(ctx.store, upperDir, { overlayUpper: true, opaqueDirs });
+    return await addLayerFromDir(ctx.store, upperDir, {
+      overlayUpper: true,
+      opaqueDirs,
+      maxMtimeS: ctx.sourceDateEpochS,
+    });
   } finally {
     await fs.rm(upperDir, { recursive: true, force: true });
   }
 }
 
 /** Packs `dir` and adds it as a layer; null when the dir is empty (no layer for no change). */
-async function addLayerFromDir(
-  store: ImageStore,
-  dir: string,
-  packOptions: { overlayUpper: boolean; opaqueDirs?: string[] },
-): Promise<LayerInfo | null> {
+async function addLayerFromDir(store: ImageStore, dir: string, packOptions: PackOptions): Promise<LayerInfo | null> {
   if ((await fs.readdir(dir)).length === 0 && !(packOptions.opaqueDirs ?? []).length) return null;
   const tar = new PassThrough();
   const packing = packLayerFromDir(dir, tar, packOptions).catch((error: unknown) => {

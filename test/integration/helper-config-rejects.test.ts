@@ -15,7 +15,7 @@ import {
   parseStatusLine,
   serializeExecConfig,
   serializeHelperConfig,
-} from '../../src/container/helper-config.js';
+} from '../../src/container/launch/helper-protocol.js';
 import type { ContainerSpec, LaunchMode } from '../../src/container/types.js';
 import { HelperError } from '../../src/errors.js';
 import { isSameProcessAlive, readProcessStartTicks } from '../../src/util/process.js';

@@ -2,7 +2,7 @@
 // of test/guest/): which layout this kernel has, told apart independently of the mount table
 // parsing under test, and where a controller's files for a cgroup are expected.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type Dirent, readdirSync, statfsSync } from 'node:fs';
+import { type Dirent, readdirSync, readFileSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import type { CgroupHandle, CgroupHost, CgroupMode } from '../../src/container/cgroups/index.js';
 
@@ -50,6 +50,15 @@ export function isOnV2(host: CgroupHost, controller: string): boolean {
 export function spawnInCgroup(handle: CgroupHandle, script: string): ChildProcess {
   const join = 'for f in "$@"; do echo $$ > "$f" || exit 99; done';
   return spawn('sh', ['-c', `${join}; ${script}`, 'sh', ...handle.procsFiles], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * Waits until `pid` is in every cgroup.procs of `handle`: spawnInCgroup joins the hierarchies one
+ * by one, so on v1 the pid shows in the first one before the last (pids) counts it.
+ */
+export function waitJoined(handle: CgroupHandle, pid: number): Promise<void> {
+  const isIn = (file: string) => readFileSync(file, 'utf8').split('\n').includes(String(pid));
+  return waitFor(async () => handle.procsFiles.every(isIn), `pid ${pid} to join every hierarchy of ${handle.id}`);
 }
 
 /** The exit of `child`, with what it wrote to stderr. */

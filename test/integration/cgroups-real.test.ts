@@ -21,7 +21,7 @@ import {
   isOnV2,
   spawnInCgroup,
   waitExit,
-  waitFor,
+  waitJoined,
 } from './cgroup-fixture.js';
 import { ensureProbeBuilt } from './targets-fixture.js';
 
@@ -106,7 +106,7 @@ describe.skipIf(!isRoot || !hasMemory)('cgroups on the real hierarchy (needs roo
     const child = spawnInCgroup(handle, 'exec sleep 30');
     children.push(child);
     const exited = waitExit(child);
-    await waitFor(async () => (await handle.readPids()).includes(child.pid!), 'sleep to join the cgroup');
+    await waitJoined(handle, child.pid!);
     expect(await handle.readPids()).toEqual([child.pid]);
     const stats = await handle.readStats();
     expect(stats.pidsCurrent).toBe(1);

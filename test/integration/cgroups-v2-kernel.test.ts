@@ -13,7 +13,7 @@ import {
   openCgroupManager,
 } from '../../src/container/cgroups/index.js';
 import { parseFlatKeyed } from '../../src/container/cgroups/parse-cgroup-files.js';
-import { CGROUP_ROOT, findCgroupsNamed, spawnInCgroup, waitExit, waitFor } from './cgroup-fixture.js';
+import { CGROUP_ROOT, findCgroupsNamed, spawnInCgroup, waitExit, waitFor, waitJoined } from './cgroup-fixture.js';
 import { ensureProbeBuilt } from './targets-fixture.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -63,7 +63,7 @@ describe.skipIf(!isRoot || !isV2)('cgroup v2 kernel semantics (needs root and a 
   it('enables memory, cpu and pids from the root down to the parent, and keeps processes only in leaves', async () => {
     const handle = await create('delegated', { memoryBytes: 64 * MIB, cpus: 0.5, pidsLimit: 16 });
     const { child } = start(handle, 'exec sleep 1000');
-    await waitFor(async () => (await handle.readPids()).includes(child.pid!), 'sleep to join its cgroup');
+    await waitJoined(handle, child.pid!);
     for (const level of ['', PARENT, PARENT_PATH]) {
       expect(controllersEnabled(level)).toEqual(expect.arrayContaining(['memory', 'cpu', 'pids']));
     }

@@ -109,9 +109,10 @@ export function sharedLibraries(binary: string): string[] {
 /** Fills the empty dir `context` with what test/guest/Containerfile copies. */
 export async function stageGuestContext(context: string): Promise<void> {
   const project = packageDir();
-  for (const file of ['dist', 'build/isobench-helper', 'build/isobench-probe']) {
+  for (const file of ['build/isobench-helper', 'build/isobench-probe']) {
     if (!existsSync(path.join(project, file))) throw new Error(`${file} is missing: run npm run build first`);
   }
+  await assertDistCurrent(project);
   await fs.copyFile('/bin/busybox', path.join(context, 'busybox'));
   await fs.chmod(path.join(context, 'busybox'), 0o755);
   await copyTree(path.join(project, 'test', 'guest', 'etc'), path.join(context, 'etc'), () => false);
@@ -129,6 +130,22 @@ export async function stageGuestContext(context: string): Promise<void> {
   }
   for (const rel of PROJECT_PATHS) {
     await copyTree(path.join(project, rel), path.join(context, 'project', rel), (base) => SKIPPED_NAMES.has(base));
+  }
+}
+
+/**
+ * The guest's tests load the built dist/src/ (test/guest/vitest.guest.config.ts), so it must be
+ * built from this src/: every .ts file under src/ has its .js, written after the source last changed.
+ */
+export async function assertDistCurrent(project: string): Promise<void> {
+  for (const source of await findFiles(path.join(project, 'src'), '.ts')) {
+    const built = path.join(project, 'dist', path.relative(project, source)).replace(/\.ts$/, '.js');
+    const [sourceStat, builtStat] = await Promise.all([fs.stat(source), fs.stat(built).catch(() => undefined)]);
+    if (builtStat === undefined || builtStat.mtimeMs < sourceStat.mtimeMs) {
+      throw new Error(
+        `dist/ is older than ${path.relative(project, source)}: run npm run build first (npm run test:guest does)`,
+      );
+    }
   }
 }
 

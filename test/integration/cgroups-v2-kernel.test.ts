@@ -144,8 +144,11 @@ describe.skipIf(!isRoot || !isV2)('cgroup v2 kernel semantics (needs root and a 
     child.kill('SIGKILL');
     // A task wanting a whole CPU is stopped once it used its quota in a period.
     expect(stat.nr_throttled).toBeGreaterThanOrEqual(1);
-    // Bandwidth is refilled per period: at most one quota per period begun, plus slack of two.
-    expect(stat.usage_usec).toBeLessThanOrEqual(quotaUs * (Math.ceil(elapsedUs / periodUs) + 2));
+    expect(stat.throttled_usec).toBeGreaterThan(0);
+    // Unthrottled, the loop would be charged about all the time that passed; held to 10 % it gets
+    // far less. Not a per-period bound: a period can overrun its quota (by a tick, or by all the
+    // time a VM's vCPU was descheduled while the loop was current, which the guest charges to it).
+    expect(stat.usage_usec).toBeLessThan(0.5 * elapsedUs);
   });
 
   it('kills every process with one cgroup.kill write, which removing the cgroup needs first', async () => {

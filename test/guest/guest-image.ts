@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { runEphemeral } from '../../src/container/index.js';
 import { buildImage } from '../../src/image/recipe/build.js';
 import { ImageStore } from '../../src/image/store.js';
 import { packageDir, type RootLayout } from '../../src/paths.js';
@@ -183,6 +184,7 @@ export async function buildGuestImage(layout: RootLayout, log: (line: string) =>
       file: path.join(packageDir(), 'test', 'guest', 'Containerfile'),
       tag: GUEST_IMAGE_TAG,
       log,
+      runStep: runEphemeral,
     });
     await markUsed(layout, result.image.digest);
     return {

@@ -6,7 +6,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { RootLayout } from '../../src/paths.js';
-import { type GuestCgroupLayout, runVm, type VmAccel } from '../../src/vm/index.js';
+import { type GuestCgroupLayout, runVm } from '../../src/vm/index.js';
+import type { Accel } from '../../src/vocabulary.js';
 import { decodeGuestReport, type GuestReport } from './guest-report.js';
 
 /** The guest definition in vm-images/. */
@@ -19,7 +20,7 @@ const RESULTS_DISK_BYTES = 16 * 1024 * 1024;
 export interface GuestRun {
   cgroups: GuestCgroupLayout;
   exitCode: number;
-  accel: VmAccel;
+  accel: Accel;
   /** `uname -r` of the guest kernel. */
   kernelRelease: string;
   /** The report, or why there is none. */

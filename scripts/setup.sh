@@ -15,12 +15,14 @@ fi
 # Debian packages: the VM target (qemu, the guest's kernel via apt, initramfs tools), the image
 # builder (busybox-static, debootstrap), peers measured side by side (runc, crun, podman),
 # archive round-trip tools (skopeo, umoci), the headers canvas (charts) compiles against, and
-# clang with its libFuzzer runtime (the test suite fuzzes the helper's config parser).
+# clang with its libFuzzer runtime (the test suite fuzzes the helper's config parser), and
+# postgresql (the history tests run their own server from a temp dir; the system one stays off).
 packages=(
   qemu-system-x86 qemu-utils busybox-static e2fsprogs erofs-utils cpio xz-utils zstd kmod
   runc crun podman skopeo umoci debootstrap iproute2 util-linux attr
   build-essential pkg-config python3 hyperfine strace clang libclang-rt-dev
   libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev
+  postgresql
 )
 missing=()
 for p in "${packages[@]}"; do

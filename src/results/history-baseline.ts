@@ -3,34 +3,42 @@
 import { existsSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { RunResult } from '../suite/run-schema.js';
-import { historyPath, hostOf, lastRuns, openHistory } from './history.js';
+import { hostOf, lastRuns, openHistory } from './history.js';
+import type { HistoryLocation } from './history-location.js';
 
-/** The last `limit` runs of each scenario of the candidate, on its host, from <root>/history.sqlite. */
-export function readHistoryBaseline(root: string, candidate: RunResult, limit: number): RunResult[] {
-  const file = historyPath(root);
-  if (!existsSync(file)) {
-    throw new InputError(`nothing to compare: there is no history yet (${file} does not exist)`, {
-      hint: 'record baseline runs first: `isobench run` records each run, or `isobench history --add <run-dir>`',
+const RECORD_HINT =
+  'record baseline runs first: `isobench suite run` records each run, or `isobench history --add <run-dir>`';
+
+/** The last `limit` runs of each scenario of the candidate, on its host, from the history at `location`. */
+export async function readHistoryBaseline(
+  location: HistoryLocation,
+  candidate: RunResult,
+  limit: number,
+): Promise<RunResult[]> {
+  if (location.kind === 'sqlite' && !existsSync(location.file)) {
+    throw new InputError(`nothing to compare: there is no history yet (${location.file} does not exist)`, {
+      hint: RECORD_HINT,
     });
   }
-  const db = openHistory(file);
+  const db = await openHistory(location);
   try {
     const host = hostOf(candidate);
     const scenarios = [
       ...new Set([...candidate.scenarios.map((s) => s.name), ...candidate.series.map((s) => s.scenario)]),
     ];
-    const runs = scenarios.flatMap((scenario) =>
-      lastRuns(db, { scenario, host, limit, excludeRunId: candidate.runId }),
-    );
+    const runs: RunResult[] = [];
+    for (const scenario of scenarios) {
+      runs.push(...(await lastRuns(db, { scenario, host, limit, excludeRunId: candidate.runId })));
+    }
     if (runs.length === 0) {
       throw new InputError(
-        `nothing to compare: history (${file}) holds no runs of scenarios [${scenarios.join(', ')}] on host ${host}`,
-        { hint: 'record baseline runs first: `isobench run` records each run, or `isobench history --add <run-dir>`' },
+        `nothing to compare: history (${location.where}) holds no runs of scenarios [${scenarios.join(', ')}] on host ${host}`,
+        { hint: RECORD_HINT },
       );
     }
     return mergeByRunId(runs);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compareCommand, parseThreshold } from '../../src/cli/commands/compare.js';
 import { InputError } from '../../src/errors.js';
 import { recordRunInHistory } from '../../src/results/history.js';
+import { resolveHistoryLocation } from '../../src/results/history-location.js';
 import { makeCapturedContext } from '../fixtures/compare/cli-context.js';
 import { makeRun, writeRunDir } from '../fixtures/compare/make-run.js';
 
@@ -94,7 +95,7 @@ describe('compareCommand', () => {
 
     for (const day of [10, 11, 12, 13, 14, 15, 16]) {
       const run = runAt(`h-${day}`, day, 30 * MS, `2025-01-${day}T10:00:00.000Z`);
-      await recordRunInHistory(root, run, `/runs/h-${day}`);
+      await recordRunInHistory(resolveHistoryLocation(root, undefined, {}), run, `/runs/h-${day}`);
     }
     // A run of another host never joins the baseline.
     const other = makeRun({
@@ -104,9 +105,13 @@ describe('compareCommand', () => {
       startedAt: '2025-01-19T10:00:00.000Z',
       series: [{ metrics: { 'startup.exit': 36 * MS, 'startup.ready': 20 * MS } }],
     });
-    await recordRunInHistory(root, other, '/runs/other');
+    await recordRunInHistory(resolveHistoryLocation(root, undefined, {}), other, '/runs/other');
     // The suite runner records the candidate itself before compare runs: it must not be its own baseline.
-    await recordRunInHistory(root, runAt('cand', 50, 36 * MS, '2025-01-20T10:00:00.000Z'), candidateDir);
+    await recordRunInHistory(
+      resolveHistoryLocation(root, undefined, {}),
+      runAt('cand', 50, 36 * MS, '2025-01-20T10:00:00.000Z'),
+      candidateDir,
+    );
 
     const regressed = makeCapturedContext(root);
     expect(await compareCommand(regressed.ctx, candidateDir, undefined, { against: 'history', format: 'json' })).toBe(

@@ -9,6 +9,7 @@ import { formatCompareMarkdown } from '../../report/compare-markdown.js';
 import { FAILING_VERDICTS } from '../../report/compare-types.js';
 import { formatCompareJunit } from '../../report/junit.js';
 import { readHistoryBaseline } from '../../results/history-baseline.js';
+import { resolveHistoryLocation } from '../../results/history-location.js';
 import { readRun } from '../../results/read-run.js';
 import type { RunResult } from '../../suite/run-schema.js';
 import { writeFileAtomic } from '../../util/atomic.js';
@@ -33,6 +34,8 @@ export interface CompareCommandOptions {
   last?: string;
   /** Also write the formatted report to this file (atomically). */
   output?: string;
+  /** With --against history: a postgres:// URL or a SQLite path (default ISOBENCH_HISTORY_URL, else <root>/history.sqlite). */
+  history?: string;
 }
 
 /**
@@ -58,8 +61,10 @@ export async function compareCommand(
   }
   if (opts.against === 'history') {
     const candidatePath = resolveHistoryCandidate(baseline, candidate);
+    const location = resolveHistoryLocation(ctx.root, opts.history);
+    const last = parseLast(opts.last);
     const candidateRun = await readRun(candidatePath);
-    const baselineRuns = readHistoryBaseline(ctx.root, candidateRun, parseLast(opts.last));
+    const baselineRuns = await readHistoryBaseline(location, candidateRun, last);
     return writeReport(ctx, baselineRuns, candidateRun, format, thresholdRatio, opts.output);
   }
   if (baseline === HISTORY_BASELINE && !existsSync(baseline)) {
@@ -160,6 +165,7 @@ export const cli = defineCommand({
       .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'junit']).default('md'))
       .addOption(new Option('--against <source>', 'take the baseline from the history database').choices(['history']))
       .option('--last <n>', 'with --against history: how many past runs form the baseline', '5')
+      .option('--history <url>', 'with --against history: postgres://… or a SQLite file; env ISOBENCH_HISTORY_URL')
       .option('-o, --output <file>', 'write the comparison to a file too'),
   run: compareCommand,
 });

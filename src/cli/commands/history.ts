@@ -1,12 +1,13 @@
-// `isobench history`: the trend of medians over recorded runs as a table, JSON or a chart, and
-// `--add <run-dir>` to record a run by hand.
+// `isobench history`: the trend of medians over recorded runs as a table, JSON or a chart,
+// `--add <run-dir>` to record a run by hand, and `--copy-to <url>` to copy the history to another backend.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { describeCase } from '../../report/compare-markdown.js';
 import { chartFormatOf, renderTrendChart } from '../../report/history-chart.js';
 import { formatValue } from '../../report/units.js';
-import { appendRun, historyPath, openHistory, type TrendRow, trend } from '../../results/history.js';
+import { appendRun, openHistory, type TrendRow, trend } from '../../results/history.js';
+import { type HistoryLocation, parseHistoryLocation, resolveHistoryLocation } from '../../results/history-location.js';
 import { readRun } from '../../results/read-run.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { defineCommand } from '../command.js';
@@ -24,35 +25,44 @@ export interface HistoryCommandOptions {
   json?: boolean;
   /** A run directory (or run.json) to record before querying. */
   add?: string;
+  /** The history to use: a postgres:// URL or a SQLite path (default ISOBENCH_HISTORY_URL, else <root>/history.sqlite). */
+  history?: string;
+  /** Copy every run of the history into this one (another backend), then stop. */
+  copyTo?: string;
 }
 
 export const DEFAULT_HISTORY_LIMIT = 20;
 
 /**
  * Prints the trend table (RUN DATE COMMIT SCENARIO CASE TARGET METRIC MEDIAN N), oldest run first,
- * from <root>/history.sqlite; `--json` prints the rows with medians in base units.
+ * from the history (--history); `--json` prints the rows with medians in base units.
  * @returns 0; bad flags throw InputError (exit 2).
  */
 export async function historyCommand(ctx: CliContext, opts: HistoryCommandOptions = {}): Promise<number> {
   const limit = parseLimit(opts.limit);
   const chartFormat = opts.chart === undefined ? undefined : chartFormatOf(opts.chart);
-  const file = historyPath(ctx.root);
-  if (opts.add === undefined && !existsSync(file)) {
-    ctx.stderr.write(`no runs recorded yet (${file} does not exist); \`isobench run\` records each run\n`);
+  const location = resolveHistoryLocation(ctx.root, opts.history);
+  if (opts.copyTo !== undefined) return copyCommand(ctx, location, parseHistoryLocation(opts.copyTo, '--copy-to'));
+  if (opts.add === undefined && location.kind === 'sqlite' && !existsSync(location.file)) {
+    ctx.stderr.write(`no runs recorded yet (${location.file} does not exist); \`isobench run\` records each run\n`);
     if (opts.json) ctx.stdout.write('[]\n');
     return 0;
   }
   const run = opts.add === undefined ? undefined : await readRun(opts.add);
-  const db = openHistory(file);
+  const db = await openHistory(location);
   let rows: TrendRow[];
   try {
     if (run && opts.add !== undefined) {
-      const { samples } = appendRun(db, run, path.resolve(opts.add));
-      ctx.stderr.write(`recorded run ${run.runId} (${samples} samples) in ${file}\n`);
+      const { samples, inserted } = await appendRun(db, run, path.resolve(opts.add));
+      ctx.stderr.write(
+        inserted
+          ? `recorded run ${run.runId} (${samples} samples) in ${location.where}\n`
+          : `run ${run.runId} is in ${location.where} already; left as it was\n`,
+      );
     }
-    rows = trend(db, { scenario: opts.scenario, metric: opts.metric, target: opts.target, limit });
+    rows = await trend(db, { scenario: opts.scenario, metric: opts.metric, target: opts.target, limit });
   } finally {
-    db.close();
+    await db.close();
   }
   if (opts.chart !== undefined && chartFormat) {
     await writeFileAtomic(opts.chart, await renderTrendChart(rows, chartFormat));
@@ -65,6 +75,29 @@ export async function historyCommand(ctx: CliContext, opts: HistoryCommandOption
   } else {
     ctx.stdout.write(`${formatTrendTable(rows)}\n`);
   }
+  return 0;
+}
+
+/** `--copy-to`: every run of `from` that `to` lacks, row for row; prints what it did. */
+async function copyCommand(ctx: CliContext, from: HistoryLocation, to: HistoryLocation): Promise<number> {
+  if (
+    from.kind === to.kind &&
+    (from.kind === 'sqlite' ? from.file === (to as typeof from).file : from.where === to.where)
+  ) {
+    throw new InputError(`--copy-to names the history it would copy from (${to.where})`, {
+      hint: 'name the source with --history and another history with --copy-to',
+    });
+  }
+  if (from.kind === 'sqlite' && !existsSync(from.file)) {
+    throw new InputError(`nothing to copy: ${from.file} does not exist`, {
+      hint: 'name the history to copy from with --history (or ISOBENCH_HISTORY_URL)',
+    });
+  }
+  const { copyHistory } = await import('../../results/history-copy.js');
+  const result = await copyHistory(from, to);
+  ctx.stderr.write(
+    `copied ${result.copiedRuns} runs (${result.copiedSamples} samples) from ${from.where} to ${to.where}; ${result.presentRuns} were there already\n`,
+  );
   return 0;
 }
 
@@ -105,6 +138,8 @@ export const cli = defineCommand({
       .option('--limit <n>', 'runs to show', '20')
       .option('--chart <file>', 'write a PNG or SVG trend chart')
       .option('--add <run>', 'append a run directory to the history')
+      .option('--history <url>', 'the history: postgres://… or a SQLite file; env ISOBENCH_HISTORY_URL')
+      .option('--copy-to <url>', 'copy every run of the history to another one (postgres://… or a SQLite file)')
       .option('--json', 'print JSON'),
   run: historyCommand,
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { collectFingerprint } from '../../host/fingerprint.js';
 import { packageDir } from '../../paths.js';
+import { resolveHistoryLocation } from '../../results/history-location.js';
 import { findScenario, loadScenario } from '../../scenario/index.js';
 import { createProgress } from '../../suite/progress.js';
 import { createRunDir, newRunId, RUN_FILE } from '../../suite/run-store.js';
@@ -20,6 +21,8 @@ export interface SuiteRunOptions {
   iterations?: string;
   out?: string;
   report?: boolean;
+  /** Where to record the run: a postgres:// URL or a SQLite path (default ISOBENCH_HISTORY_URL, else <root>/history.sqlite). */
+  history?: string;
 }
 
 function parseTargets(text: string | undefined): TargetKind[] | undefined {
@@ -62,7 +65,11 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
   // Validate everything the user typed before touching anything.
   const targets = parseTargets(opts.targets);
   const iterations = parseIterations(opts.iterations);
+  const history = resolveHistoryLocation(ctx.root, opts.history);
   const scenarios = await loadAll(names.length > 0 ? names : ['default']);
+  // A history that cannot be opened fails now, not after the whole suite has run.
+  const { openHistory, recordRunInHistory } = await import('../../results/history.js');
+  await (await openHistory(history)).close();
   const environment = await collectFingerprint();
   const runId = newRunId(scenarios.map((s) => s.scenario.name));
   const runDir = await createRunDir({ outDir: opts.out, resultsDir: path.resolve('results'), runId });
@@ -104,9 +111,15 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
       },
       overrides: { ...(targets ? { targets } : {}), ...(iterations ? { iterations } : {}) },
     });
-    const { recordRunInHistory } = await import('../../results/history.js');
-    await recordRunInHistory(ctx.root, run, runDir);
     ctx.stdout.write(`results: ${path.join(runDir, RUN_FILE)}\n`);
+    try {
+      await recordRunInHistory(history, run, runDir);
+    } catch (error) {
+      ctx.stderr.write(
+        `isobench: the run is kept in ${runDir}; record it later with \`isobench history --add ${runDir}${opts.history === undefined ? '' : ' --history URL'}\`\n`,
+      );
+      throw error;
+    }
     if (opts.report !== false) {
       const { writeReport } = await import('../../report/write-report.js');
       const written = await writeReport([run], path.join(runDir, 'report'));
@@ -133,6 +146,10 @@ export const cli = defineCommand({
       .option('--targets <list>', 'comma-separated targets: native,container,vm,runc,crun,podman')
       .option('--iterations <n>', 'recorded iterations per target and point (overrides the scenario)')
       .option('--out <dir>', 'run directory (default results/<run id>)')
-      .option('--no-report', 'do not write the report'),
+      .option('--no-report', 'do not write the report')
+      .option(
+        '--history <url>',
+        'record the run in this history: postgres://… or a SQLite file; env ISOBENCH_HISTORY_URL',
+      ),
   run: suiteRunCommand,
 });

@@ -24,6 +24,16 @@ export const EnvironmentFingerprintSchema = z.object({
   /** ISO 8601 time of collection. */
   collectedAt: z.iso.datetime(),
   hostname: z.string(),
+  /** The host key the history files the run under, and the user's label and class (host-identity.ts). Absent in runs recorded before it. */
+  host: z
+    .object({
+      /** sha256 of the machine id, truncated; never the raw id. */
+      key: z.string(),
+      keySource: z.enum(['machine-id', 'dmi-product-uuid', 'hostname']),
+      label: z.string(),
+      class: z.string().nullable(),
+    })
+    .optional(),
   os: z.object({
     platform: z.string(),
     distro: z.string(),

@@ -14,6 +14,7 @@ import {
   FINGERPRINT_VERSION,
 } from './fingerprint-schema.js';
 import { readGitState } from './git-state.js';
+import { readHostIdentity } from './host-identity.js';
 import { probeKvm } from './kvm.js';
 import { readToolVersions } from './tool-version.js';
 
@@ -26,6 +27,10 @@ export interface FingerprintOptions {
   sysRoot?: string;
   /** Time of collection; default new Date(). */
   now?: Date;
+  /** --host-label: what reports call this host (default its hostname). */
+  hostLabel?: string;
+  /** --host-class: the runner class, e.g. c6i.large (default none). */
+  hostClass?: string;
 }
 
 async function readPackageVersion(dir: string): Promise<string> {
@@ -52,7 +57,7 @@ async function detectCgroupsOrNull(fsRoot: string): Promise<CgroupHost | null> {
  */
 export async function collectFingerprint(options: FingerprintOptions = {}): Promise<EnvironmentFingerprint> {
   const dir = options.packageDir ?? packageDir();
-  const [cpu, mem, osInfo, system, cgroups, kvm, tools, version, git, memoryState] = await Promise.all([
+  const [cpu, mem, osInfo, system, cgroups, kvm, tools, version, git, memoryState, host] = await Promise.all([
     si.cpu(),
     si.mem(),
     si.osInfo(),
@@ -63,11 +68,18 @@ export async function collectFingerprint(options: FingerprintOptions = {}): Prom
     readPackageVersion(dir),
     readGitState(dir),
     readHostMemoryState({ sysRoot: options.sysRoot }),
+    readHostIdentity({
+      fsRoot: options.fsRoot,
+      sysRoot: options.sysRoot,
+      label: options.hostLabel,
+      hostClass: options.hostClass,
+    }),
   ]);
   const fingerprint: EnvironmentFingerprint = {
     fingerprintVersion: FINGERPRINT_VERSION,
     collectedAt: (options.now ?? new Date()).toISOString(),
     hostname: os.hostname(),
+    host,
     os: {
       platform: osInfo.platform,
       distro: osInfo.distro,

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { collectFingerprint } from '../../host/fingerprint.js';
+import { parseHostLabel } from '../../host/host-identity.js';
 import { packageDir } from '../../paths.js';
 import { resolveHistoryLocation } from '../../results/history-location.js';
 import { findScenario, loadScenario } from '../../scenario/index.js';
@@ -23,6 +24,8 @@ export interface SuiteRunOptions {
   report?: boolean;
   /** Where to record the run: a postgres:// URL or a SQLite path (default ISOBENCH_HISTORY_URL, else <root>/history.sqlite). */
   history?: string;
+  hostLabel?: string;
+  hostClass?: string;
 }
 
 function parseTargets(text: string | undefined): TargetKind[] | undefined {
@@ -65,12 +68,14 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
   // Validate everything the user typed before touching anything.
   const targets = parseTargets(opts.targets);
   const iterations = parseIterations(opts.iterations);
+  const hostLabel = opts.hostLabel === undefined ? undefined : parseHostLabel(opts.hostLabel, '--host-label');
+  const hostClass = opts.hostClass === undefined ? undefined : parseHostLabel(opts.hostClass, '--host-class');
   const history = resolveHistoryLocation(ctx.root, opts.history);
   const scenarios = await loadAll(names.length > 0 ? names : ['default']);
   // A history that cannot be opened fails now, not after the whole suite has run.
   const { openHistory, recordRunInHistory } = await import('../../results/history.js');
   await (await openHistory(history)).close();
-  const environment = await collectFingerprint();
+  const environment = await collectFingerprint({ hostLabel, hostClass });
   const runId = newRunId(scenarios.map((s) => s.scenario.name));
   const runDir = await createRunDir({ outDir: opts.out, resultsDir: path.resolve('results'), runId });
 
@@ -150,6 +155,8 @@ export const cli = defineCommand({
       .option(
         '--history <url>',
         'record the run in this history: postgres://… or a SQLite file; env ISOBENCH_HISTORY_URL',
-      ),
+      )
+      .option('--host-label <name>', 'what reports call this host (default its hostname)')
+      .option('--host-class <class>', 'the runner class, to group hosts (e.g. c6i.large)'),
   run: suiteRunCommand,
 });

@@ -1,11 +1,13 @@
 // Collects what dead owners left behind: attached VMs whose isobench process is gone (QEMU is
 // killed if it somehow survived, the dir with its overlay and socket removed), exited
-// auto-remove VMs, half-created VM dirs, and temp dirs of dead builders.
+// auto-remove VMs, half-created VM dirs, and temp dirs of dead builders (in the state root, and
+// kernel builds in the shared cache: only those whose owner process is gone).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { RootLayout } from '../paths.js';
+import { cacheLayout, type RootLayout } from '../paths.js';
 import { isProcessAlive, isSameProcessAlive } from '../util/process.js';
 import { isQemuAlive, listVms } from './detached.js';
+import { sweepStaleKernelBuilds } from './kernel-build.js';
 import { listVmIds, readVmState, vmPaths } from './vm-state.js';
 
 /** What one gc pass did. */
@@ -63,5 +65,7 @@ export async function gcVms(layout: RootLayout): Promise<VmGcReport> {
     await fs.rm(path.join(layout.tmp, entry), { recursive: true, force: true });
     report.removedTemp.push(entry);
   }
+  const cache = cacheLayout();
+  for (const entry of await sweepStaleKernelBuilds(cache)) report.removedTemp.push(path.join(cache.tmp, entry));
   return report;
 }

@@ -7,12 +7,19 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EnvironmentError, InputError, IntegrityError, IsobenchError } from '../errors.js';
-import type { CacheLayout } from '../paths.js';
+import { EnvironmentError, InputError, IntegrityError, IsobenchError, NotFoundError } from '../errors.js';
+import { type CacheLayout, cacheLayout } from '../paths.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { withLock } from '../util/lock.js';
 import { isProcessAlive, readChildrenCpuMs } from '../util/process.js';
-import { canonicalFragment, findConfigMismatches, type KconfigSetting, parseDotConfig } from './kernel-fragment.js';
+import { fragmentPath, type VmKernelSpec } from './definition.js';
+import {
+  canonicalFragment,
+  findConfigMismatches,
+  type KconfigSetting,
+  parseDotConfig,
+  parseKconfigFragment,
+} from './kernel-fragment.js';
 import { sha256File } from './kernel-package.js';
 import { runTool, SETUP_HINT } from './tools.js';
 import { isElf } from './vmlinux.js';
@@ -152,6 +159,24 @@ export async function resolveKernelBuildInputs(
   return { fragmentFile, settings, sourcePackage, sourceVersion, tarball, compiler, linker };
 }
 
+/** Reads and validates a definition's fragment, then what building it here depends on (no build). */
+export async function resolveDefinitionKernel(
+  spec: Extract<VmKernelSpec, { build: string }>,
+): Promise<KernelBuildInputs> {
+  const file = fragmentPath(spec);
+  const shown = `vm-images/${spec.build}`;
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new NotFoundError(`kernel fragment ${shown} not found`, { hint: 'fix kernel.build in the VM definition' });
+    }
+    throw error;
+  }
+  return resolveKernelBuildInputs(shown, parseKconfigFragment(shown, text), spec.source);
+}
+
 /** Options of {@link ensureBuiltKernel}. */
 export interface EnsureBuiltKernelOptions {
   /** make -j; default the CPUs this process may use. */
@@ -163,6 +188,14 @@ export interface EnsureBuiltKernelOptions {
   builder?: KernelBuilder;
   /** How long to wait for another process building the same key, ms; default 2 h. */
   lockTimeoutMs?: number;
+}
+
+/** The built kernel of a definition, from the shared cache (ISOBENCH_CACHE), built on first use. */
+export async function ensureDefinitionKernel(
+  spec: Extract<VmKernelSpec, { build: string }>,
+  options: EnsureBuiltKernelOptions & { cache?: CacheLayout } = {},
+): Promise<BuiltKernel> {
+  return ensureBuiltKernel(options.cache ?? cacheLayout(), await resolveDefinitionKernel(spec), options);
 }
 
 /** Temp dirs of kernel builds are named <prefix><pid>-<random>: the pid says who owns them. */

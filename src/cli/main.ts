@@ -313,11 +313,24 @@ function registerVmCommands(program: Command): void {
     .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
     .addOption(new Option('--machine <type>', 'machine type').choices(['microvm', 'q35']).default('microvm'))
     .addOption(new Option('--network <mode>', 'guest network').choices(['none', 'user']).default('none'))
+    .addOption(new Option('--kernel <variant>', 'guest kernel').choices(['stock', 'minimal']).default('stock'))
     .passThroughOptions()
     .action(
       action(program, async (ctx, img: string, cmd: string[], opts: Record<string, unknown>) => {
         const { vmRunCommand } = await import('./commands/vm-run.js');
         return vmRunCommand(ctx, img, cmd, opts);
+      }),
+    );
+  vm.command('kernel')
+    .description('guest kernels built from source')
+    .command('build')
+    .description("build a VM definition's kernel (cached by content in ISOBENCH_CACHE)")
+    .option('--vm-image <name>', 'definition in vm-images/', 'minimal')
+    .option('--json', 'print JSON')
+    .action(
+      action(program, async (ctx, opts: Record<string, unknown>) => {
+        const { vmKernelBuildCommand } = await import('./commands/vm-kernel-build.js');
+        return vmKernelBuildCommand(ctx, opts);
       }),
     );
   vm.command('ps')

@@ -2,7 +2,7 @@
 // (streams the workload's output, exit code = the workload's) or detached (prints the VM id).
 import { InputError, IsobenchError } from '../../errors.js';
 import { resolveAccel, type VmAccelRequest } from '../../vm/accel.js';
-import type { VmMachine } from '../../vm/definition.js';
+import { VM_KERNEL_VARIANTS, type VmKernelVariant, type VmMachine } from '../../vm/definition.js';
 import { runVm, startVm } from '../../vm/index.js';
 import type { VmNetwork } from '../../vm/qemu-args.js';
 import type { CliContext } from '../context.js';
@@ -20,6 +20,8 @@ export interface VmRunCommandOptions {
   accel?: string;
   machine?: string;
   network?: string;
+  /** stock (Debian's kernel, vm-images/default.yaml) or minimal (built from source, vm-images/minimal.yaml). */
+  kernel?: string;
 }
 
 /** Parses --memory ("256", "256m", "1g", "512MiB") into MiB. @throws InputError naming the flag. */
@@ -56,6 +58,7 @@ export async function vmRunCommand(
   const request = pick<VmAccelRequest>('--accel', opts.accel, ['auto', 'kvm', 'tcg']) ?? 'auto';
   const accel = await resolveAccel(request);
   const machine = pick<VmMachine>('--machine', opts.machine, ['microvm', 'q35']) ?? 'microvm';
+  const kernel = pick<VmKernelVariant>('--kernel', opts.kernel, ['stock', 'minimal']) ?? 'stock';
   const launch = {
     image,
     args,
@@ -67,8 +70,12 @@ export async function vmRunCommand(
     accel,
     machine,
     network: pick<VmNetwork>('--network', opts.network, ['none', 'user']),
+    definition: VM_KERNEL_VARIANTS[kernel],
+    log: (line: string) => ctx.stderr.write(`isobench: ${line}\n`),
   };
-  ctx.stderr.write(`isobench: vm ${image} accel=${accel} machine=${machine}\n`);
+  ctx.stderr.write(
+    `isobench: vm ${image} accel=${accel} machine=${machine}${kernel === 'stock' ? '' : ` kernel=${kernel}`}\n`,
+  );
   if (opts.detach) {
     const state = await startVm(ctx.layout, { ...launch, autoRemove: opts.rm === true });
     ctx.stdout.write(`${state.id}\n`);

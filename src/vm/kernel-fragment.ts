@@ -12,8 +12,11 @@ export interface KconfigSetting {
 }
 
 const SYMBOL = /^CONFIG_[A-Za-z0-9_]{1,100}$/;
-// y, n, a decimal or hex number, or a double-quoted string without quotes or backslashes inside.
-const VALUE = /^(y|n|-?[0-9]{1,20}|0x[0-9a-fA-F]{1,16}|"[^"\\\n]{0,200}")$/;
+// y, n, a decimal or hex number, or a short string of plain characters. Strings are where a fragment
+// could attack the host: make expands $(...) in .config values (auto.conf is included by the
+// Makefile), and path-valued options (INITRAMFS_SOURCE, EXTRA_FIRMWARE_DIR, ...) copy host files
+// into the kernel. So no '$', no '/', no quotes, backslashes or shell punctuation.
+const VALUE = /^(y|n|-?[0-9]{1,20}|0x[0-9a-fA-F]{1,16}|"[A-Za-z0-9 _.,:=+-]{0,200}")$/;
 const SET_LINE = /^(CONFIG_[A-Za-z0-9_]+)=(.*)$/;
 const UNSET_LINE = /^# (CONFIG_[A-Za-z0-9_]+) is not set$/;
 const MAX_FRAGMENT_BYTES = 256 * 1024;
@@ -58,7 +61,7 @@ export function parseKconfigFragment(file: string, text: string): KconfigSetting
     }
     if (!VALUE.test(value)) {
       throw new InputError(
-        `${file}:${line}: ${symbol}: expected y, n, a number or a "string" without quotes inside, got '${value.slice(0, 80)}'`,
+        `${file}:${line}: ${symbol}: expected y, n, a number or a "string" of letters, digits and _ .,:=+- (no paths, no $), got '${value.slice(0, 80)}'`,
       );
     }
     const previous = seen.get(symbol);

@@ -29,6 +29,10 @@ describe('Kconfig fragments', () => {
     );
     expect(() => parseKconfigFragment('f.config', 'CONFIG_A=$(x)\n')).toThrow(/^f\.config:1: CONFIG_A: expected y, n/);
     expect(() => parseKconfigFragment('f.config', 'CONFIG_A="a"b"\n')).toThrow(InputError);
+    // make expands $(...) in .config values, and path options copy host files into the kernel.
+    expect(() => parseKconfigFragment('f.config', 'CONFIG_LOCALVERSION="$(shell id)"\n')).toThrow(/no paths, no \$/);
+    expect(() => parseKconfigFragment('f.config', 'CONFIG_INITRAMFS_SOURCE="/etc"\n')).toThrow(/no paths/);
+    expect(() => parseKconfigFragment('f.config', 'CONFIG_EXTRA_FIRMWARE="../x"\n')).toThrow(InputError);
     expect(() => parseKconfigFragment('f.config', 'CONFIG_A=y\nCONFIG_A=n\n')).toThrow(
       /^f\.config:2: CONFIG_A is already set on line 1/,
     );

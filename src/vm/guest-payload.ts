@@ -20,8 +20,22 @@ export interface GuestPayload {
   write(dir: string): Promise<void>;
 }
 
-/** The disk-root payload: busybox (Debian busybox-static), the disk-root init and launcher. */
-export async function diskGuestPayload(): Promise<GuestPayload> {
+let memo: Promise<GuestPayload> | undefined;
+
+/**
+ * The disk-root payload: busybox (Debian busybox-static), the disk-root init and launcher.
+ * Memoized per process: every launch asks for it, and hashing busybox each time would count
+ * against the minimal variant's host preparation time.
+ */
+export function diskGuestPayload(): Promise<GuestPayload> {
+  memo ??= readDiskGuestPayload();
+  memo.catch(() => {
+    memo = undefined;
+  });
+  return memo;
+}
+
+async function readDiskGuestPayload(): Promise<GuestPayload> {
   let busybox: Buffer;
   try {
     busybox = await fs.readFile(BUSYBOX_PATH);

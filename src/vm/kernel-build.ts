@@ -142,12 +142,14 @@ async function installedVersion(pkg: string): Promise<string> {
   return version;
 }
 
-/** Reads what a build of `settings` from `sourcePackage` would depend on here (no build). */
-export async function resolveKernelBuildInputs(
-  fragmentFile: string,
-  settings: KconfigSetting[],
-  sourcePackage: string,
-): Promise<KernelBuildInputs> {
+/** The toolchain part of the inputs: the same for every build from one source package. */
+type Toolchain = Pick<KernelBuildInputs, 'sourceVersion' | 'tarball' | 'compiler' | 'linker'>;
+
+// Memoized per process: a VM launch resolves its kernel every time, and three tool spawns in
+// each launch would count against the minimal variant's host preparation time.
+const toolchains = new Map<string, Promise<Toolchain>>();
+
+async function readToolchain(sourcePackage: string): Promise<Toolchain> {
   const sourceVersion = await installedVersion(sourcePackage);
   const tarball = `/usr/src/${sourcePackage}.tar.xz`;
   await fs.access(tarball).catch(() => {
@@ -156,7 +158,23 @@ export async function resolveKernelBuildInputs(
     });
   });
   const [compiler, linker] = await Promise.all([firstLineOf('gcc'), firstLineOf('ld')]);
-  return { fragmentFile, settings, sourcePackage, sourceVersion, tarball, compiler, linker };
+  return { sourceVersion, tarball, compiler, linker };
+}
+
+/** Reads what a build of `settings` from `sourcePackage` would depend on here (no build). */
+export async function resolveKernelBuildInputs(
+  fragmentFile: string,
+  settings: KconfigSetting[],
+  sourcePackage: string,
+): Promise<KernelBuildInputs> {
+  let toolchain = toolchains.get(sourcePackage);
+  if (!toolchain) {
+    toolchain = readToolchain(sourcePackage);
+    toolchains.set(sourcePackage, toolchain);
+    // A failure (package not installed yet) is not remembered: set-up may fix it meanwhile.
+    toolchain.catch(() => toolchains.delete(sourcePackage));
+  }
+  return { fragmentFile, settings, sourcePackage, ...(await toolchain) };
 }
 
 /** Reads and validates a definition's fragment, then what building it here depends on (no build). */

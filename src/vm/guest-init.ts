@@ -9,7 +9,7 @@
 /** Where /init runs from: an initramfs, or the image disk mounted by the kernel as root. */
 export type GuestRoot = 'initramfs' | 'disk';
 
-/** The guest's own files on a disk root, hidden from nothing but out of the image's way. */
+/** The guest's own files on a disk root: visible to the workload (as /proc/1/root is from an initramfs), out of the image's way. */
 export const DISK_GUEST_DIR = '.isobench';
 
 /** Paths the init, the config fragment and the launcher use, per root. */
@@ -87,8 +87,8 @@ export function renderGuestInit(root: GuestRoot = 'initramfs'): string {
   const p = GUEST_PATHS[root];
   const img = p.image;
   const initramfs = root === 'initramfs';
-  // A disk root is the image as built: the mount points may be missing (mkdir in one applet call).
-  const mountPoints = initramfs ? '' : 'mkdir -p /proc /sys /dev /tmp\n';
+  // A disk root is the image as built: a mount point may be missing (shell builtins when none is).
+  const mountPoints = initramfs ? '' : 'for d in /proc /sys /dev /tmp; do [ -d $d ] || mkdir $d; done\n';
   const loadModules = initramfs
     ? `while read -r m; do
   insmod "/lib/modules/$m.ko" || fail "insmod $m failed"

@@ -319,6 +319,8 @@ async function buildAndPublish(
     };
     // build.json last inside the stage; the entry becomes visible only by the rename below.
     await writeJsonAtomic(path.join(stage, 'build.json'), meta);
+    // mkdtemp made it 0700; the entry is read by every state root's VMs.
+    await fs.chmod(stage, 0o755);
     const dir = path.join(cache.kernels, key);
     await fs.mkdir(cache.kernels, { recursive: true });
     // An entry that failed readCachedKernel (truncated by hand, say) is replaced.

@@ -69,6 +69,8 @@ export interface Target {
   imageFootprintBytes(workload: WorkloadSpec): Promise<number>;
   /** Accelerator for vm ('kvm' | 'tcg'); undefined elsewhere. Recorded with every figure. */
   accel?(): Accel | undefined;
+  /** Variant of the target, recorded with every figure: for vm the kernel ('stock' | 'minimal'). */
+  variant?(): string | undefined;
   /** Frees what prepare() made that is per-run (not the image store). */
   cleanup(): Promise<void>;
 }

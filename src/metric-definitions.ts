@@ -41,8 +41,8 @@ export const METRIC_DEFINITIONS: Partial<Record<MetricName, MetricDefinition>> =
     targets: {
       native: 'waitpid of the probe process',
       container: "the monitor's exit report, sent before the overlay is unmounted",
-      runc: "the runtime reports the workload's exit (`run` returns its status, or the state turns stopped)",
-      crun: "the runtime reports the workload's exit (`run` returns its status, or the state turns stopped)",
+      runc: "the runtime reports the workload's exit (its run command returns the status, or its state turns stopped)",
+      crun: "the runtime reports the workload's exit (its run command returns the status, or its state turns stopped)",
       podman: "podman reports the workload's exit status",
       vm: "arrival of the guest's nonce-tagged exit marker on the serial console, before the guest syncs and powers off",
     },

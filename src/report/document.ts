@@ -51,9 +51,14 @@ function tableOr(table: TextTable, empty: string): Block {
 function describeRuns(report: ReportModel): Block {
   return {
     kind: 'list',
-    items: report.runs.map((run) => ({
-      text: `${run.label}: run ${run.runId}${run.interrupted ? ` — INTERRUPTED (status ${run.status}): figures may be missing` : ''}`,
-    })),
+    items: report.runs.map((run) =>
+      run.interrupted
+        ? {
+            lead: run.status,
+            text: `${run.label}: run ${run.runId} stopped before every case ran; figures may be missing`,
+          }
+        : { text: `${run.label}: run ${run.runId}` },
+    ),
   };
 }
 

@@ -15,7 +15,7 @@ import {
   type ReportModel,
 } from './model.js';
 import type { TextTable } from './tables.js';
-import { formatValue } from './units.js';
+import { formatNumber, formatRatio, formatValue } from './units.js';
 
 /** One sentence of the answer: a bold lead ("Start-up") and the figures. */
 export interface LeadSentence {
@@ -37,30 +37,32 @@ function median(row: HeadlineRow, cell: AnswerCell, target: TargetKind): string 
   return figure ? formatValue(row.unit, figure.median) : null;
 }
 
-function ratio(cell: AnswerCell, key: RatioKey): string | null {
+/** "4.64× native's 3.20 ms [4.30–4.84]": the ratio, what it is over, then its CI or why it has none. */
+function relation(cell: AnswerCell, key: RatioKey, against: string): string | null {
   const figure = cell.ratios[key];
-  return figure ? describeRatio(figure) : null;
+  if (!figure) return null;
+  const ci =
+    figure.ci.state === 'interval'
+      ? ` [${formatNumber(figure.ci.low)}–${formatNumber(figure.ci.high)}]`
+      : ` (${figure.ci.reason})`;
+  return `${formatRatio(figure.ratio)} ${against}${ci}`;
 }
 
-/** "container 14.5 ms, 4.68× [..] native (3.10 ms); vm (TCG) 2.90 s, 200× [..] the container". */
+/** "container 14.8 ms, 4.64× native's 3.20 ms [..]; vm (TCG) 2.84 s, 191× the container [..]". */
 function compareTargets(row: HeadlineRow, cell: AnswerCell): string {
   const parts: string[] = [];
   const container = median(row, cell, 'container');
   const native = median(row, cell, 'native');
   const vm = median(row, cell, 'vm');
   if (container !== null) {
-    const overNative = ratio(cell, 'container/native');
-    parts.push(`container ${container}${overNative && native ? `, ${overNative} native (${native})` : ''}`);
+    const overNative = native === null ? null : relation(cell, 'container/native', `native's ${native}`);
+    parts.push(`container ${container}${overNative ? `, ${overNative}` : ''}`);
   }
   if (vm !== null) {
-    const overContainer = ratio(cell, 'vm/container');
-    const overNative = ratio(cell, 'vm/native');
-    const against = overContainer
-      ? `, ${overContainer} the container`
-      : overNative && native
-        ? `, ${overNative} native (${native})`
-        : '';
-    parts.push(`${label(cell, 'vm')} ${vm}${against}`);
+    const against =
+      relation(cell, 'vm/container', 'the container') ??
+      (native === null ? null : relation(cell, 'vm/native', `native's ${native}`));
+    parts.push(`${label(cell, 'vm')} ${vm}${against ? `, ${against}` : ''}`);
   }
   if (container === null && native !== null) parts.push(`native ${native}`);
   const peers = PEERS.flatMap((peer) => {
@@ -126,8 +128,8 @@ function diskSentence(row: HeadlineRow, cell: AnswerCell, own: { row: HeadlineRo
   const ownFigure = own?.cell.medians.vm?.median;
   if (own && ownVm !== null && wholeVm !== undefined && ownFigure !== undefined) {
     const kernel = formatValue('bytes', wholeVm - ownFigure);
-    const overContainer = ratio(own.cell, 'vm/container');
-    text += ` Without the ${kernel} kernel every VM image on the host shares, the VM image is ${ownVm}${overContainer ? `: ${overContainer} the container` : ''}.`;
+    const overContainer = relation(own.cell, 'vm/container', 'the container');
+    text += ` Without the ${kernel} kernel every VM image on the host shares, the VM image is ${ownVm}${overContainer ? `, ${overContainer}` : ''}.`;
   }
   return { lead: 'Disk per image', text };
 }
@@ -177,7 +179,7 @@ export function describeFirstScreen(report: ReportModel): LeadSentence[] {
     });
   }
   const rowOf = (key: HeadlineRow['key']) => {
-    const row = report.headline.find((candidate) => candidate.key === key);
+    const row = report.headline.find((candidate) => candidate.key === key && candidate.cells[runIndex]);
     const cell = row?.cells[runIndex];
     return row && cell ? { row, cell } : null;
   };

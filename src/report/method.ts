@@ -73,10 +73,12 @@ export function describeStatistics(report: ReportModel): string {
     `Where n is too small a table says "n too small for a ${level} interval" instead of an interval. ` +
     `Outliers: a modified z-score (0.6745 times the distance to the median, over the MAD) above ${outlierZLimit}, ` +
     `checked only from n = ${outlierMinN}; counted, never removed. ` +
-    'Density: a least-squares line of memory.host_pinned (and of each of its /proc/meminfo components) against ' +
-    `the number of instances N, over every iteration at every N; the slope's ${level} CI is Student's t with n − 2 ` +
-    'degrees of freedom (independent errors of one variance). A slope whose CI includes 0 reads "below the noise ' +
-    'floor (± X)", X being the largest slope either way the data cannot rule out; a cost is never shown negative. ' +
+    (report.density.length === 0
+      ? ''
+      : 'Density: a least-squares line of memory.host_pinned (and of each of its /proc/meminfo components) against ' +
+        `the number of instances N, over every iteration at every N; the slope's ${level} CI is Student's t with n − 2 ` +
+        'degrees of freedom (independent errors of one variance). A slope whose CI includes 0 reads "below the noise ' +
+        'floor (± X)", X being the largest slope either way the data cannot rule out; a cost is never shown negative. ') +
     'Time and memory: lower is better, so a ratio above 1× is a cost. Throughput: higher is better.'
   );
 }

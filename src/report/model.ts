@@ -61,6 +61,8 @@ export interface RunInfo {
   commit: string | null;
   /** Day the run started, YYYY-MM-DD (as recorded; never the time of the report). */
   date: string;
+  /** When the run started, ISO 8601 in UTC when the record parses as a time, else as recorded. */
+  startedAt: string;
   status: RunResult['status'];
   /** True when the run did not reach status 'complete': figures may be missing. */
   interrupted: boolean;
@@ -258,6 +260,7 @@ function labelRun(run: RunResult, environment: HostEnvironment): Omit<RunInfo, '
     hostname: environment.hostname,
     commit,
     date,
+    startedAt: Number.isNaN(Date.parse(run.startedAt)) ? run.startedAt : new Date(run.startedAt).toISOString(),
     status: run.status,
     interrupted: run.status !== 'complete',
     isobenchVersion: run.isobench.version,
@@ -532,9 +535,9 @@ export const HEADLINE_FIGURES: ReadonlyArray<{ key: HeadlineKey; metrics: readon
 
 const HEADLINE_TARGETS: readonly TargetKind[] = ['container', 'vm', 'native'];
 
-/** How many of container, vm and native a row has; rows without a sweep point win ties. */
-function headlineScore(row: AnswerRow): number {
-  const targets = HEADLINE_TARGETS.filter((target) => row.targets.includes(target)).length;
+/** How many of container, vm and native a row has in one run; rows without a sweep point win ties. */
+function headlineScore(row: AnswerRow, runIndex: number): number {
+  const targets = HEADLINE_TARGETS.filter((target) => row.cells[runIndex]?.medians[target] !== undefined).length;
   return targets * 2 + (row.pointKey === '' ? 1 : 0);
 }
 
@@ -543,17 +546,26 @@ function pickHeadline(answer: readonly AnswerRow[], groups: readonly SeriesGroup
   const hasKernel = groups.some((group) =>
     group.series.some((series) => series.metrics.some((m) => m.metric === 'disk.image_kernel' && m.samples.length > 0)),
   );
+  // Runs of different scenarios have different best rows: each run gets its own, shared rows once.
+  const runCount = answer[0]?.cells.length ?? 0;
   return HEADLINE_FIGURES.flatMap(({ key, metrics }) => {
     if (key === 'disk-own' && !hasKernel) return [];
-    for (const metric of metrics) {
-      const rows = answer.filter(
-        (row) => row.metric === metric && row.targets.some((t) => HEADLINE_TARGETS.includes(t)),
-      );
-      if (rows.length === 0) continue;
-      const best = rows.reduce((a, b) => (headlineScore(b) > headlineScore(a) ? b : a));
-      return [{ ...best, key }];
+    const picked: AnswerRow[] = [];
+    for (let runIndex = 0; runIndex < runCount; runIndex++) {
+      for (const metric of metrics) {
+        const rows = answer.filter(
+          (row) =>
+            row.metric === metric &&
+            row.cells[runIndex] !== null &&
+            HEADLINE_TARGETS.some((target) => row.cells[runIndex]?.medians[target] !== undefined),
+        );
+        if (rows.length === 0) continue;
+        const best = rows.reduce((a, b) => (headlineScore(b, runIndex) > headlineScore(a, runIndex) ? b : a));
+        if (!picked.includes(best)) picked.push(best);
+        break;
+      }
     }
-    return [];
+    return picked.map((row) => ({ ...row, key }));
   });
 }
 

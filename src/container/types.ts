@@ -88,8 +88,10 @@ export interface LaunchedContainer {
   stdout?: NodeJS.ReadableStream;
   stderr?: NodeJS.ReadableStream;
   /**
-   * Attached mode only: resolves on the monitor's exit report. The container's teardown follows
-   * it (await the launcher's `released`). oomKilled/reason are filled by the caller from cgroups.
+   * Attached mode only: resolves on the monitor's exit report, the moment the host learns the
+   * workload's exit status; `atNs` is when it was read (host monotonic ns, process.hrtime.bigint()).
+   * The workload's output has ended by then; the container's teardown has not. oomKilled/reason
+   * are filled by the caller from cgroups.
    */
-  exited?: Promise<{ exitCode: number; signal?: string }>;
+  exited?: Promise<{ exitCode: number; signal?: string; atNs: bigint }>;
 }

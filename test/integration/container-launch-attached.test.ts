@@ -94,7 +94,7 @@ async function run(
   launchedPids.push(launched.pid, launched.monitorPid);
   const output = Promise.all([collect(launched.stdout), collect(launched.stderr)]);
   onStarted?.(launched);
-  const ended = await launched.exited!;
+  const { atNs: _reportedAtNs, ...ended } = await launched.exited!;
   const [stdout, stderr] = await output;
   // The helper unmounts the container after its report: afterEach checks that it did.
   await launched.released;

@@ -119,6 +119,23 @@ static void release_mount_ns(int *ns_fd) {
   *ns_fd = -1;
 }
 
+/*
+ * Lets go of the workload's stdin, stdout and stderr (our fds 0-2 are the same pipes or files).
+ * Attached, this comes before the exit report, so the caller reads the end of the output with the
+ * exit, not after our teardown: the overlay's unmount syncs the whole upper filesystem, dirty data
+ * of other processes included, and must never hold the output open. The status fd stays (it is
+ * fd 2 when the caller passed no fd 3).
+ */
+static void release_stdio(void) {
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fd == g_status_fd) continue;
+    /* dup2 onto an open fd closes it first; without /dev/null, close it outright. */
+    if (null < 0 || dup2(null, fd) < 0) close(fd);
+  }
+  if (null > 2) close(null);
+}
+
 /* Closes every fd from 3 up except `*keep`, which moves to fd 3 (the monitor keeps 0-3 only). */
 static void close_fds_except(int *keep) {
   if (*keep > 3) {
@@ -146,8 +163,7 @@ static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int 
     if (write(sync_fd, "k", 1) != 1) {
       /* The spawned helper is gone: nobody waits, but the workload runs; keep monitoring. */
     }
-    int null = open("/dev/null", O_RDWR);
-    if (null >= 0) dup2(null, 0), dup2(null, 1), dup2(null, 2);
+    release_stdio();
     close_fds_except(&ns_fd);
     g_status_fd = g_error_fd = -1;
   }
@@ -160,8 +176,12 @@ static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int 
     release_mount_ns(&ns_fd);
     monitor_cleanup(cfg);
   } else {
+    /* Every other writer of the workload's output died with it (PID 1 of its pid namespace is
+     * reaped only once every process in it has exited): after this, the output has ended. */
+    release_stdio();
+    /* The exit report precedes any teardown: it is the moment the caller learns the status. */
     status_line("exit %d %d", code, signo);
-    /* Untimed from here: the TS side has the exit; it awaits our exit (the unmount) in cleanup(). */
+    /* Teardown from here (the caller times it as such): unmount and sync, then our exit. */
     release_mount_ns(&ns_fd);
     trace_mark("ns_released");
   }

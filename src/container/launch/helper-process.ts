@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { EnvironmentError, HelperError, InternalError, type IsobenchError } from '../../errors.js';
+import { monotonicNs } from '../../measure/clock.js';
 import { helperBinary } from '../../paths.js';
 import type { ContainerSpec, LaunchedContainer, LaunchMode, LaunchOptions, NetworkMode } from '../types.js';
 import {
@@ -28,6 +29,11 @@ export interface HelperEnd {
   signal?: string;
   /** True when this came from the helper's `exit` line (the workload's real status). */
   reported: boolean;
+  /**
+   * Host monotonic ns (process.hrtime.bigint()) at which this became known: the read of the `exit`
+   * line, else the helper's own end.
+   */
+  atNs: bigint;
 }
 
 /** What a helper's `pid` line tells: the workload has exec'd. */
@@ -45,8 +51,8 @@ export interface HelperRun {
   started: Promise<HelperStarted>;
   /**
    * Resolves on the helper's `exit` line (the workload has been reaped), or like `finished` when
-   * the helper ends without one. Never rejects. For `run` the helper still holds the container's
-   * mount namespace at that moment: its mounts go before `finished`.
+   * the helper ends without one. Never rejects. For `run` the helper has let go of the workload's
+   * stdio by then, but still holds the container's mount namespace: its mounts go before `finished`.
    */
   reported: Promise<HelperEnd>;
   /** Resolves when the helper has exited and closed fd 3. Never rejects. */
@@ -127,7 +133,7 @@ export function startHelper(
   // A caller that only awaits `finished` must not trip an unhandled rejection.
   started.catch(() => {});
 
-  const onLine = (line: string): void => {
+  const onLine = (line: string, readAtNs: bigint): void => {
     const status = parseStatusLine(line);
     if (!status) return;
     if (status.kind === 'monitor') monitorPid = status.pid;
@@ -137,7 +143,12 @@ export function startHelper(
     else if (status.kind === 'exit') {
       exitLine = status;
       // The workload is reaped: its exit is known now, before the helper's teardown and exit.
-      resolveReported({ exitCode: status.exitCode, signal: signalName(status.signal), reported: true });
+      resolveReported({
+        exitCode: status.exitCode,
+        signal: signalName(status.signal),
+        reported: true,
+        atNs: readAtNs,
+      });
     } else if (status.kind === 'pid' && pid === undefined) {
       pid = status.pid;
       const started: HelperStarted = { pid, monitorPid: monitorPid ?? child.pid ?? 0 };
@@ -152,10 +163,12 @@ export function startHelper(
     let pending = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
+      // Stamped first thing: the `exit` line's arrival is the moment the host learns the status.
+      const readAtNs = monotonicNs();
       pending += chunk;
       let newline = pending.indexOf('\n');
       while (newline >= 0) {
-        onLine(pending.slice(0, newline));
+        onLine(pending.slice(0, newline), readAtNs);
         pending = pending.slice(newline + 1);
         newline = pending.indexOf('\n');
       }
@@ -164,16 +177,16 @@ export function startHelper(
     stream.on('close', resolve);
     stream.on('error', resolve);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; atNs: bigint }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal, atNs: monotonicNs() }));
     child.on('error', (error: NodeJS.ErrnoException) => {
       // spawn failed (ENOENT, EACCES): no process, no 'exit' event.
       failure ??= missingHelper(binary, error);
-      resolve({ code: null, signal: null });
+      resolve({ code: null, signal: null, atNs: monotonicNs() });
     });
   });
 
-  const finished = Promise.all([exited, statusEnded]).then(([{ code, signal }]): HelperEnd => {
+  const finished = Promise.all([exited, statusEnded]).then(([{ code, signal, atNs }]): HelperEnd => {
     if (pid === undefined) {
       rejectStarted(
         failure ??
@@ -183,10 +196,10 @@ export function startHelper(
           ),
       );
     }
-    if (exitLine) return { exitCode: exitLine.exitCode, signal: signalName(exitLine.signal), reported: true };
+    if (exitLine) return { exitCode: exitLine.exitCode, signal: signalName(exitLine.signal), reported: true, atNs };
     // Killed without reporting (e.g. SIGKILL): PDEATHSIG took the workload down with it.
-    if (signal) return { exitCode: 128 + (osConstants.signals[signal] ?? 0), signal, reported: false };
-    return { exitCode: code ?? 125, reported: false };
+    if (signal) return { exitCode: 128 + (osConstants.signals[signal] ?? 0), signal, reported: false, atNs };
+    return { exitCode: code ?? 125, reported: false, atNs };
   });
   // No `exit` line (killed, setup failure): the helper's own end is all there is.
   finished.then(resolveReported);
@@ -212,7 +225,9 @@ async function followLaunch(run: HelperRun, mode: LaunchMode): Promise<LaunchedH
   const launched: LaunchedHelper = {
     pid,
     monitorPid,
-    exited: run.reported.then(({ exitCode, signal }) => (signal ? { exitCode, signal } : { exitCode })),
+    exited: run.reported.then(({ exitCode, signal, atNs }) =>
+      signal ? { exitCode, signal, atNs } : { exitCode, atNs },
+    ),
     released,
     ...stamps,
   };

@@ -4,9 +4,10 @@
 // every target: what each target's clock covers is spelled out in STARTUP_CLOCK (vocabulary.ts).
 import { monotonicNs } from '../../measure/clock.js';
 import { runToExit } from './run-instance.js';
-import type { MeasureIteration } from './types.js';
+import type { InstanceContext, IterationOutcome } from './types.js';
 
-export const measureStartup: MeasureIteration = (context) =>
+/** One startup iteration; reads only target, workload, timeout and signal (bench:runtime calls it too). */
+export const measureStartup = (context: InstanceContext): Promise<IterationOutcome> =>
   runToExit(context, async (instance, readyNs, exit) => {
     // Marks first: they are complete once the exit is known, and dispose() may drop what they read.
     const phasesNs = instance.phases();

@@ -38,7 +38,7 @@ export interface InstanceExit {
   exitCode: number;
   /**
    * The moment the host learned the exit status (waitpid, the monitor's exit report, the runtime
-   * CLI's exit, the guest's exit marker: STARTUP_CLOCK in vocabulary.ts), or the end of the
+   * CLI's exit, QEMU's exit for now: STARTUP_CLOCK in vocabulary.ts), or the end of the
    * workload's output when that was read later (never before the ready line). Before any teardown.
    */
   atNs: bigint;

@@ -137,7 +137,8 @@ describe('attached exit before teardown', () => {
   // The hang once seen in a full `npm test` on a loaded machine: the helper kept the workload's
   // stdout open through its teardown, whose unmount syncs the whole filesystem under the state
   // root, so a caller reading the output to its end waited for every dirty page on the host. Here
-  // the teardown is held outright: the helper is stopped the moment its exit report is read.
+  // the helper is stopped the moment its exit report is read, so its teardown cannot end (a stop
+  // takes effect once it is out of the syscall it is in, e.g. the unmount's sync; it never exits).
   it('reports the exit and ends the output while the helper is held in its teardown', async () => {
     const handle = await runtime.run({
       image: 'busybox',

@@ -243,7 +243,10 @@ export const PHASE_LABEL_BY_TARGET: Partial<Record<TargetKind, Partial<Record<St
   runc: { readyNs: 'runc run alone: spawn to the ready line', exitNs: "ready line to runc run's exit" },
   crun: { readyNs: 'crun run alone (via nsenter): spawn to the ready line', exitNs: "ready line to crun run's exit" },
   podman: { readyNs: 'podman run: spawn to the ready line', exitNs: "ready line to podman run's exit" },
-  vm: { readyNs: '/init: modules, mounts, to the ready line', exitNs: "ready line to QEMU's exit (guest sync and poweroff)" },
+  vm: {
+    readyNs: '/init: modules, mounts, to the ready line',
+    exitNs: "ready line to QEMU's exit (guest sync and poweroff)",
+  },
 };
 
 /** Words for a phase mark of `target` ("overlay mount of the image layers"); an unknown mark as it is. */

@@ -17,6 +17,7 @@ import { readGitState } from './git-state.js';
 import { readHostIdentity } from './host-identity.js';
 import { probeKvm } from './kvm.js';
 import { readToolVersions } from './tool-version.js';
+import { probeVirtualization } from './virtualization.js';
 
 export interface FingerprintOptions {
   /** Repository whose package.json version and git state are recorded; default packageDir(). */
@@ -25,6 +26,8 @@ export interface FingerprintOptions {
   fsRoot?: string;
   devKvm?: string;
   sysRoot?: string;
+  /** Root of /proc for the virtualisation probe; default "/proc". */
+  procRoot?: string;
   /** Time of collection; default new Date(). */
   now?: Date;
   /** --host-label: what reports call this host (default its hostname). */
@@ -57,24 +60,26 @@ async function detectCgroupsOrNull(fsRoot: string): Promise<CgroupHost | null> {
  */
 export async function collectFingerprint(options: FingerprintOptions = {}): Promise<EnvironmentFingerprint> {
   const dir = options.packageDir ?? packageDir();
-  const [cpu, mem, osInfo, system, cgroups, kvm, tools, version, git, memoryState, host] = await Promise.all([
-    si.cpu(),
-    si.mem(),
-    si.osInfo(),
-    si.system(),
-    detectCgroupsOrNull(options.fsRoot ?? '/'),
-    probeKvm({ devKvm: options.devKvm, sysRoot: options.sysRoot }),
-    readToolVersions(),
-    readPackageVersion(dir),
-    readGitState(dir),
-    readHostMemoryState({ sysRoot: options.sysRoot }),
-    readHostIdentity({
-      fsRoot: options.fsRoot,
-      sysRoot: options.sysRoot,
-      label: options.hostLabel,
-      hostClass: options.hostClass,
-    }),
-  ]);
+  const [cpu, mem, osInfo, system, cgroups, kvm, tools, version, git, memoryState, virtualization, host] =
+    await Promise.all([
+      si.cpu(),
+      si.mem(),
+      si.osInfo(),
+      si.system(),
+      detectCgroupsOrNull(options.fsRoot ?? '/'),
+      probeKvm({ devKvm: options.devKvm, sysRoot: options.sysRoot }),
+      readToolVersions(),
+      readPackageVersion(dir),
+      readGitState(dir),
+      readHostMemoryState({ sysRoot: options.sysRoot }),
+      probeVirtualization({ sysRoot: options.sysRoot, procRoot: options.procRoot }),
+      readHostIdentity({
+        fsRoot: options.fsRoot,
+        sysRoot: options.sysRoot,
+        label: options.hostLabel,
+        hostClass: options.hostClass,
+      }),
+    ]);
   const fingerprint: EnvironmentFingerprint = {
     fingerprintVersion: FINGERPRINT_VERSION,
     collectedAt: (options.now ?? new Date()).toISOString(),
@@ -118,6 +123,7 @@ export async function collectFingerprint(options: FingerprintOptions = {}): Prom
       v1Controllers: Object.keys(cgroups?.v1 ?? {}).sort(),
       v2Controllers: [...(cgroups?.v2?.controllers ?? [])].sort(),
     },
+    virtualization,
     kvm: { available: kvm.available, module: kvm.module },
     tools,
     nodeVersion: process.version,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareCommand } from '../../src/cli/commands/compare.js';
 import { IsobenchError } from '../../src/errors.js';
+import { readHostIdentity } from '../../src/host/host-identity.js';
 import {
   appendRun,
   type HistoryDb,
@@ -24,6 +25,7 @@ import { finished, spawnCli } from '../fixtures/cli-process.js';
 import { makeCapturedContext } from '../fixtures/compare/cli-context.js';
 import { makeRun, writeRunDir } from '../fixtures/compare/make-run.js';
 import { type PostgresServer, postgresUnavailableReason, startPostgres } from './postgres-fixture.js';
+import { ensureProbeBuilt } from './targets-fixture.js';
 
 const MS = 1e6;
 const HOST = { key: '0123456789abcdef', label: 'runner-a', class: 'c6i.large' };
@@ -177,6 +179,58 @@ describe.skipIf(unavailable !== null)(`history on PostgreSQL${unavailable ? ` (s
     expect(report.baseline.map((b) => b.runId).sort()).toEqual(['run-1', 'run-2', 'run-3']);
     expect(code).toBe(report.counts.regressed! > 0 || report.counts.failed! > 0 ? 1 : 0);
   }, 60_000);
+
+  it('three real `suite run`s at once record their runs once each under the host key, label and class', async () => {
+    ensureProbeBuilt();
+    const url = await server.createDatabase('suites');
+    const root = path.join(dir, 'suites-root');
+    const args = (i: number) => [
+      'suite',
+      'run',
+      'startup',
+      '--targets',
+      'native',
+      '--iterations',
+      '2',
+      '--no-report',
+      '--out',
+      path.join(dir, 'suites', `run-${i}`),
+      '--host-label',
+      `runner-${i}`,
+      '--host-class',
+      'test.small',
+    ];
+    const results = await Promise.all(
+      [0, 1, 2].map((i) => finished(spawnCli(root, args(i), { ISOBENCH_HISTORY_URL: url }))),
+    );
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const db = await openHistory(pgAt(url));
+    try {
+      const runs = await db.all<{ run_id: string; host: string; host_label: string; host_class: string }>(
+        'SELECT run_id, host, host_label, host_class FROM runs ORDER BY host_label',
+      );
+      expect(runs.map((r) => [r.host_label, r.host_class])).toEqual([
+        ['runner-0', 'test.small'],
+        ['runner-1', 'test.small'],
+        ['runner-2', 'test.small'],
+      ]);
+      // One machine: one key, whatever the labels; hashed (16 hex digits), not the hostname.
+      expect(new Set(runs.map((r) => r.host)).size).toBe(1);
+      expect(runs[0]!.host).toBe((await readHostIdentity()).key);
+      const perRun = await db.all<{ n: string }>('SELECT COUNT(*) AS n FROM samples GROUP BY run_id');
+      expect(perRun).toHaveLength(3);
+    } finally {
+      await db.close();
+    }
+    const compared = await finished(
+      spawnCli(root, ['compare', '--against', 'history', path.join(dir, 'suites', 'run-0'), '--format', 'json'], {
+        ISOBENCH_HISTORY_URL: url,
+      }),
+    );
+    expect([0, 1]).toContain(compared.code);
+    const report = JSON.parse(compared.stdout) as { baseline: Array<{ runId: string }> };
+    expect(report.baseline).toHaveLength(2);
+  }, 180_000);
 
   it('copies SQLite -> PostgreSQL -> SQLite keeping every row, and a second copy adds nothing', async () => {
     const source = sqliteAt('copy-source.sqlite');

@@ -13,7 +13,10 @@ export type HistoryLocation =
   | { kind: 'sqlite'; file: string; where: string }
   | { kind: 'postgres'; url: string; where: string };
 
-const HINT = 'give --history postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, sqlite:PATH or a file path';
+/** The accepted forms, for the flag or variable the value came from. */
+function hintFor(source: string): string {
+  return `give ${source} as postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, sqlite:PATH or a file path`;
+}
 
 /** <root>/history.sqlite. */
 export function historyPath(root: string): string {
@@ -43,17 +46,19 @@ export function resolveHistoryLocation(
  */
 export function parseHistoryLocation(text: string, source = '--history'): HistoryLocation {
   const value = text.trim();
-  if (value === '') throw new InputError(`expected ${source} to name a history, got an empty value`, { hint: HINT });
+  if (value === '')
+    throw new InputError(`expected ${source} to name a history, got an empty value`, { hint: hintFor(source) });
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value)?.[1]?.toLowerCase();
   if (scheme === 'postgres' || scheme === 'postgresql') return parsePostgresUrl(value, source);
   if (scheme === 'sqlite') {
     const file = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (file === '') throw new InputError(`expected a file path after sqlite: in ${source}, got none`, { hint: HINT });
+    if (file === '')
+      throw new InputError(`expected a file path after sqlite: in ${source}, got none`, { hint: hintFor(source) });
     return { kind: 'sqlite', file: path.resolve(file), where: path.resolve(file) };
   }
   if (scheme !== undefined && scheme.length > 1 && value.slice(scheme.length + 1).startsWith('//')) {
     throw new InputError(`${source} names an unsupported history backend '${scheme}:' (${redactUrl(value)})`, {
-      hint: HINT,
+      hint: hintFor(source),
     });
   }
   return { kind: 'sqlite', file: path.resolve(value), where: path.resolve(value) };
@@ -64,14 +69,14 @@ function parsePostgresUrl(value: string, source: string): HistoryLocation {
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(`${source} is not a valid PostgreSQL URL (${redactUrl(value)})`, { hint: HINT });
+    throw new InputError(`${source} is not a valid PostgreSQL URL (${redactUrl(value)})`, { hint: hintFor(source) });
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (url.hostname === '' && !url.searchParams.has('host')) {
-    throw new InputError(`${source} names no PostgreSQL server (${redactUrl(value)})`, { hint: HINT });
+    throw new InputError(`${source} names no PostgreSQL server (${redactUrl(value)})`, { hint: hintFor(source) });
   }
   if (database === '' || database.includes('/')) {
-    throw new InputError(`${source} names no PostgreSQL database (${redactUrl(value)})`, { hint: HINT });
+    throw new InputError(`${source} names no PostgreSQL database (${redactUrl(value)})`, { hint: hintFor(source) });
   }
   return { kind: 'postgres', url: value, where: redactUrl(value) };
 }

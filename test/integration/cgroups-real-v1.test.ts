@@ -6,10 +6,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CgroupHandle, type CgroupManager, openCgroupManager } from '../../src/container/cgroups/index.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root', 'cgroup-v1-memory');
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
-const isRoot = process.getuid?.() === 0;
-const hasV1Memory = existsSync(path.join(CGROUP_ROOT, 'memory/memory.stat'));
 const PARENT = `isobench-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 const MIB = 1024 * 1024;
 
@@ -58,7 +59,7 @@ async function waitFor(condition: () => Promise<boolean>, what: string): Promise
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe.skipIf(!isRoot || !hasV1Memory)('cgroups on the real v1 hierarchy (needs root and v1 memory)', () => {
+describe('cgroups on the real v1 hierarchy', () => {
   let manager: CgroupManager;
   const handles: CgroupHandle[] = [];
   const children: ChildProcess[] = [];

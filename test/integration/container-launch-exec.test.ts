@@ -7,6 +7,9 @@ import { launchContainer } from '../../src/container/launch/helper-process.js';
 import { WorkloadExecError } from '../../src/container/launch/helper-protocol.js';
 import type { LaunchedContainer } from '../../src/container/types.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 let tmp: string;
 let container: LaunchedContainer;

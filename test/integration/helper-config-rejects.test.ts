@@ -20,8 +20,8 @@ import type { ContainerSpec, LaunchMode } from '../../src/container/types.js';
 import { HelperError } from '../../src/errors.js';
 import { isSameProcessAlive, readProcessStartTicks } from '../../src/util/process.js';
 import { ensureHelperBuilt } from '../fixtures/rootfs.js';
+import { hostLacks } from '../support/host.js';
 
-const isRoot = process.getuid?.() === 0;
 /** Larger than any pid_max (2^22): never the helper's parent, never a live process. */
 const NO_SUCH_PID = 2147483647;
 const CONFIG_MAX_BYTES = 1 << 20;
@@ -339,7 +339,7 @@ async function runWithFd(config: Buffer): Promise<HelperOutcome & { childGone: P
   return { ...result, childGone };
 }
 
-describe.skipIf(!isRoot)('the config on fd 4 (run-fd clones namespaces: needs root)', () => {
+describe.skipIf(await hostLacks('root'))('the config on fd 4 (run-fd clones namespaces: needs root)', () => {
   it('a repeated key is rejected by the monitor, and its clone dies with it', async () => {
     const outcome = await runWithFd(toBuffer(with_(runRecords(), ['mode', 'detached'])));
     const error = rejection(outcome);

@@ -15,7 +15,10 @@ import {
 } from '../../src/container/state.js';
 import { packageDir } from '../../src/paths.js';
 import { isSameProcessAlive, readProcessStartTicks } from '../../src/util/process.js';
+import { requireHost } from '../support/host.js';
 import { makeBusyboxImage, makeTestRoot, removeTestRoot, type TestRoot } from './runtime-fixture.js';
+
+await requireHost('root');
 
 let t: TestRoot;
 let runtime: Runtime;

@@ -278,7 +278,7 @@ export class ImageStore {
       const subject = image ?? brokenImage(digest, entries);
       if (await options.isInUse(subject)) {
         throw new ConflictError(`image ${normalized} is in use by a container`, {
-          hint: 'stop and remove the container first (`isobench container rm`), then remove the image',
+          hint: 'remove the containers that use it first (`isobench ps -a` lists them, `isobench rm -f CONTAINER` removes one), then remove the image',
         });
       }
       await writeIndex(this.layout.images, { ...index, manifests: remaining });

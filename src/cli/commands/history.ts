@@ -38,7 +38,7 @@ export async function historyCommand(ctx: CliContext, opts: HistoryCommandOption
   const chartFormat = opts.chart === undefined ? undefined : chartFormatOf(opts.chart);
   const file = historyPath(ctx.root);
   if (opts.add === undefined && !existsSync(file)) {
-    ctx.stderr.write(`no runs recorded yet (${file} does not exist); \`isobench run\` records each run\n`);
+    ctx.stderr.write(`no runs recorded yet (${file} does not exist); \`isobench suite run\` records each run\n`);
     if (opts.json) ctx.stdout.write('[]\n');
     return 0;
   }

@@ -7,6 +7,7 @@ import { resolveRoot } from '../paths.js';
 import { COMMAND_TABLE, type CommandEntry } from './command-table.js';
 import { makeCliContext } from './context.js';
 import { configureUsageErrors } from './error-exit.js';
+import { formatExitCodesText } from './exit-codes.js';
 import { readVersion } from './version.js';
 
 const ENTRY_OF = new WeakMap<Command, CommandEntry>();
@@ -49,6 +50,7 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     .option('--root <dir>', 'state directory (images, containers, VM artifacts); env ISOBENCH_ROOT', undefined)
     .enablePositionalOptions();
   configureUsageErrors(program);
+  program.addHelpText('after', `\nExit codes:\n${formatExitCodesText()}`);
   // The listing shows each command's term from the table: its file need not be loaded for it.
   program.configureHelp({
     subcommandTerm(command: Command): string {

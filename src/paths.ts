@@ -6,9 +6,12 @@ import { fileURLToPath } from 'node:url';
 
 export const DEFAULT_ROOT = '/var/lib/isobench';
 
-/** Picks the state root: explicit option, then ISOBENCH_ROOT, then the default. Absolute. */
+/**
+ * Picks the state root: explicit option, then ISOBENCH_ROOT (unless empty), then the default.
+ * Absolute. The CLI refuses an empty explicit one (it would resolve to the working directory).
+ */
 export function resolveRoot(explicit?: string): string {
-  return path.resolve(explicit ?? process.env.ISOBENCH_ROOT ?? DEFAULT_ROOT);
+  return path.resolve(explicit ?? (process.env.ISOBENCH_ROOT || DEFAULT_ROOT));
 }
 
 /** The fixed layout below a state root. NOTE: every module takes paths from here, never builds its own. */

@@ -38,5 +38,6 @@ export const cli = defineCommand({
       .option('-w, --workdir <dir>', 'working directory')
       .option('-u, --user <user[:group]>', 'user to run as')
       .passThroughOptions(),
+  stateRoot: 'write',
   run: execCommand,
 });

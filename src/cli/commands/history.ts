@@ -11,6 +11,7 @@ import { readRun } from '../../results/read-run.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
+import { checkStateRoot } from '../state-root.js';
 import { formatTextTable } from '../text-table.js';
 
 export interface HistoryCommandOptions {
@@ -35,6 +36,7 @@ export const DEFAULT_HISTORY_LIMIT = 20;
  */
 export async function historyCommand(ctx: CliContext, opts: HistoryCommandOptions = {}): Promise<number> {
   const limit = parseLimit(opts.limit);
+  if (opts.add !== undefined) await checkStateRoot(ctx.root, 'write');
   const chartFormat = opts.chart === undefined ? undefined : chartFormatOf(opts.chart);
   const file = historyPath(ctx.root);
   if (opts.add === undefined && !existsSync(file)) {
@@ -106,5 +108,6 @@ export const cli = defineCommand({
       .option('--chart <file>', 'write a PNG or SVG trend chart')
       .option('--add <run>', 'append a run directory to the history')
       .option('--json', 'print JSON'),
+  stateRoot: 'read',
   run: historyCommand,
 });

@@ -20,5 +20,6 @@ export const cli = defineCommand({
     command
       .argument('<archive>', 'OCI archive, or a docker save tar')
       .option('-t, --tag <name[:tag]>', 'name to give the imported image'),
+  stateRoot: 'write',
   run: (ctx, file: string, opts: { tag?: string }) => imageImportCommand(ctx, file, { ref: opts.tag }),
 });

@@ -171,5 +171,6 @@ export const cli = defineCommand({
       .option('--pids-limit <n>', 'maximum number of processes')
       .addOption(new Option('--network <mode>', 'network: none (loopback only) or host').choices(['none', 'host']))
       .passThroughOptions(),
+  stateRoot: 'write',
   run: runCommand,
 });

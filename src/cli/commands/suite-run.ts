@@ -134,5 +134,6 @@ export const cli = defineCommand({
       .option('--iterations <n>', 'recorded iterations per target and point (overrides the scenario)')
       .option('--out <dir>', 'run directory (default results/<run id>)')
       .option('--no-report', 'do not write the report'),
+  stateRoot: 'write',
   run: suiteRunCommand,
 });

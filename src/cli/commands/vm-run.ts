@@ -114,5 +114,6 @@ export const cli = defineCommand({
       .addOption(new Option('--machine <type>', 'machine type').choices(['microvm', 'q35']).default('microvm'))
       .addOption(new Option('--network <mode>', 'guest network').choices(['none', 'user']).default('none'))
       .passThroughOptions(),
+  stateRoot: 'write',
   run: vmRunCommand,
 });

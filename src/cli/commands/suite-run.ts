@@ -11,6 +11,7 @@ import { createProgress } from '../../suite/progress.js';
 import { createRunDir, newRunId, RUN_FILE } from '../../suite/run-store.js';
 import { runSuite, type SuiteScenario } from '../../suite/run-suite.js';
 import { createTarget } from '../../targets/index.js';
+import { checkOutputDir } from '../../util/atomic.js';
 import { TARGET_KINDS, type TargetKind } from '../../vocabulary.js';
 import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
@@ -62,6 +63,7 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
   // Validate everything the user typed before touching anything.
   const targets = parseTargets(opts.targets);
   const iterations = parseIterations(opts.iterations);
+  if (opts.out !== undefined) await checkOutputDir(opts.out);
   const scenarios = await loadAll(names.length > 0 ? names : ['default']);
   const environment = await collectFingerprint();
   const runId = newRunId(scenarios.map((s) => s.scenario.name));

@@ -9,6 +9,7 @@ import { formatValue } from '../../report/units.js';
 import { appendRun, historyPath, openHistory, type TrendRow, trend } from '../../results/history.js';
 import { readRun } from '../../results/read-run.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { METRICS, TARGET_KINDS } from '../../vocabulary.js';
 import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 import { checkStateRoot } from '../state-root.js';
@@ -36,6 +37,8 @@ export const DEFAULT_HISTORY_LIMIT = 20;
  */
 export async function historyCommand(ctx: CliContext, opts: HistoryCommandOptions = {}): Promise<number> {
   const limit = parseLimit(opts.limit);
+  checkChoice('--metric', opts.metric, Object.keys(METRICS));
+  checkChoice('--target', opts.target, TARGET_KINDS);
   if (opts.add !== undefined) await checkStateRoot(ctx.root, 'write');
   const chartFormat = opts.chart === undefined ? undefined : chartFormatOf(opts.chart);
   const file = historyPath(ctx.root);
@@ -87,6 +90,13 @@ export function formatTrendTable(rows: TrendRow[]): string {
     ]),
   ];
   return formatTextTable(table);
+}
+
+/** A name that can never match a recorded sample is a typo: say so, with the names that can. */
+function checkChoice(flag: string, value: string | undefined, allowed: readonly string[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new InputError(`expected ${flag} to be one of ${allowed.join(', ')}, got '${value}'`);
+  }
 }
 
 function parseLimit(text: string | undefined): number {

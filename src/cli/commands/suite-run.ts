@@ -29,6 +29,7 @@ function parseTargets(text: string | undefined): TargetKind[] | undefined {
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
+  if (kinds.length === 0) throw new InputError(`expected --targets to name at least one of ${TARGET_KINDS.join(', ')}`);
   for (const kind of kinds) {
     if (!(TARGET_KINDS as readonly string[]).includes(kind)) {
       throw new InputError(

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError, InputError, IntegrityError, type IsobenchError } from '../errors.js';
 import type { HistorySql, SqlValue } from './history-sql.js';
 
 /** How long a writer waits for another process's lock before SQLITE_BUSY, in ms. */
@@ -17,10 +17,7 @@ export function openSqliteHistory(file: string): HistorySql {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
     db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
-    throw new EnvironmentError(`cannot open the history file ${file}: ${(error as Error).message}`, {
-      hint: 'check the path and its permissions, or name another history with --history',
-      cause: error,
-    });
+    throw openError(file, error);
   }
   try {
     db.pragma('journal_mode = WAL');
@@ -28,10 +25,7 @@ export function openSqliteHistory(file: string): HistorySql {
     db.pragma('foreign_keys = ON');
   } catch (error) {
     db.close();
-    throw new EnvironmentError(`${file} is not a usable SQLite history: ${(error as Error).message}`, {
-      hint: 'name another history with --history, or move the file away to start a new one',
-      cause: error,
-    });
+    throw openError(file, error);
   }
   let inTransaction = false;
   return {
@@ -58,4 +52,25 @@ export function openSqliteHistory(file: string): HistorySql {
       db.close();
     },
   };
+}
+
+/** SQLite's refusals to open `file`, as one error naming the file and the fix. */
+function openError(file: string, error: unknown): IsobenchError {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new IntegrityError(`the run history ${file} is not a valid SQLite database (${code})`, {
+      hint: 'move it aside; `isobench history --add <run-dir>` records runs into a new one',
+      cause: error,
+    });
+  }
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM') {
+    return new InputError(`cannot open the run history ${file} for writing (${code})`, {
+      hint: 'give --root (or ISOBENCH_ROOT) a writable state root, or name another history with --history',
+      cause: error,
+    });
+  }
+  return new EnvironmentError(`cannot open the run history ${file}: ${(error as Error).message}`, {
+    hint: 'check the path and its permissions, or name another history with --history',
+    cause: error,
+  });
 }

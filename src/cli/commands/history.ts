@@ -10,8 +10,10 @@ import { appendRun, openHistory, type TrendRow, trend } from '../../results/hist
 import { type HistoryLocation, parseHistoryLocation, resolveHistoryLocation } from '../../results/history-location.js';
 import { readRun } from '../../results/read-run.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { METRICS, TARGET_KINDS } from '../../vocabulary.js';
 import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
+import { checkStateRoot } from '../state-root.js';
 import { formatTextTable } from '../text-table.js';
 
 export interface HistoryCommandOptions {
@@ -40,11 +42,16 @@ export const DEFAULT_HISTORY_LIMIT = 20;
  */
 export async function historyCommand(ctx: CliContext, opts: HistoryCommandOptions = {}): Promise<number> {
   const limit = parseLimit(opts.limit);
+  checkChoice('--metric', opts.metric, Object.keys(METRICS));
+  checkChoice('--target', opts.target, TARGET_KINDS);
+  if (opts.add !== undefined) await checkStateRoot(ctx.root, 'write');
   const chartFormat = opts.chart === undefined ? undefined : chartFormatOf(opts.chart);
   const location = resolveHistoryLocation(ctx.root, opts.history);
   if (opts.copyTo !== undefined) return copyCommand(ctx, location, parseHistoryLocation(opts.copyTo, '--copy-to'));
   if (opts.add === undefined && location.kind === 'sqlite' && !existsSync(location.file)) {
-    ctx.stderr.write(`no runs recorded yet (${location.file} does not exist); \`isobench run\` records each run\n`);
+    ctx.stderr.write(
+      `no runs recorded yet (${location.file} does not exist); \`isobench suite run\` records each run\n`,
+    );
     if (opts.json) ctx.stdout.write('[]\n');
     return 0;
   }
@@ -120,6 +127,13 @@ export function formatTrendTable(rows: TrendRow[]): string {
   return formatTextTable(table);
 }
 
+/** A name that can never match a recorded sample is a typo: say so, with the names that can. */
+function checkChoice(flag: string, value: string | undefined, allowed: readonly string[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new InputError(`expected ${flag} to be one of ${allowed.join(', ')}, got '${value}'`);
+  }
+}
+
 function parseLimit(text: string | undefined): number {
   if (text === undefined) return DEFAULT_HISTORY_LIMIT;
   if (/^[0-9]{1,5}$/.test(text) && Number(text) >= 1) return Number(text);
@@ -141,5 +155,6 @@ export const cli = defineCommand({
       .option('--history <url>', 'the history: postgres://… or a SQLite file; env ISOBENCH_HISTORY_URL')
       .option('--copy-to <url>', 'copy every run of the history to another one (postgres://… or a SQLite file)')
       .option('--json', 'print JSON'),
+  stateRoot: 'read',
   run: historyCommand,
 });

@@ -302,7 +302,8 @@ describe.skipIf(unavailable !== null)(`history on PostgreSQL${unavailable ? ` (s
     expect(result.stderr).toMatch(
       /^isobench: history postgres:\/\/isobench:\*\*\*@127\.0\.0\.1:\d+\/postgres: the server refused the password/,
     );
-    expect(result.stderr).toMatch(/hint: fix --history or ISOBENCH_HISTORY_URL/);
+    expect(result.stderr).toMatch(/[;:] fix --history or ISOBENCH_HISTORY_URL/);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).not.toContain('not-the-password');
     expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);

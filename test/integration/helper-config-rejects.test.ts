@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCKER_DEFAULT_CAPS } from '../../src/container/capabilities.js';
 import {
   errorFromStatus,
   type HelperStatus,
@@ -16,6 +17,7 @@ import {
   serializeExecConfig,
   serializeHelperConfig,
 } from '../../src/container/launch/helper-protocol.js';
+import { seccompFilterFor } from '../../src/container/seccomp/index.js';
 import type { ContainerSpec, LaunchMode } from '../../src/container/types.js';
 import { HelperError } from '../../src/errors.js';
 import { isSameProcessAlive, readProcessStartTicks } from '../../src/util/process.js';
@@ -176,6 +178,19 @@ describe('baselines written by the TypeScript side pass the parser', () => {
     ]);
   });
 
+  it('the default seccomp filter, as the runtime writes it, passes run and exec configs', async () => {
+    const filter = seccompFilterFor({ kind: 'default' }, DOCKER_DEFAULT_CAPS)!;
+    const seccomp = { bytes: filter.bytes, flags: 6 };
+    const run = serializeHelperConfig(
+      { ...spec(), seccomp },
+      { mode: { kind: 'attached', stdio: 'ignore' }, cgroupProcsFiles: [], configFile: '' },
+      { parentPid: NO_SUCH_PID },
+    );
+    expect(rejection(await runWithFile('run', run)).syscall).toBe('getppid');
+    const exec = serializeExecConfig({ pid: NO_SUCH_PID, cgroupProcsFiles: [] }, { ...spec(), seccomp });
+    expect(rejection(await runWithFile('exec', exec)).syscall).toBe('open');
+  });
+
   it('a config of exactly 1 MiB is accepted', async () => {
     const base = toBuffer(runRecords());
     const padding = CONFIG_MAX_BYTES - base.length - 'env\0P=\0'.length;
@@ -298,6 +313,27 @@ describe('rejections: each names the key, exits 125 and does nothing', () => {
   it('a bind without its target, and no command at all', async () => {
     await expectRejected('run', with_(runRecords(), ['bind_ro', '/src']), 'bind_to', 'missing after bind_ro/bind_rw');
     await expectRejected('run', without(runRecords(), 'arg'), 'arg', 'at least one required');
+  });
+
+  it.each([
+    ['empty', '', 'expected whole BPF instructions (16 hex digits each)'],
+    ['of 15 digits', '061234567890abc', 'expected whole BPF instructions (16 hex digits each)'],
+    ['in upper case', '060000000000FF7F', 'expected lower-case hex digits'],
+    ['with a non-hex byte', '060000000000fg7f', 'expected lower-case hex digits'],
+    ['of 4097 instructions', '060000000000ff7f'.repeat(4097), 'expected at most 4096 BPF instructions'],
+  ])('a seccomp program %s', async (_label, value, what) => {
+    await expectRejected('run', with_(runRecords(), ['seccomp', value]), 'seccomp', what);
+    await expectRejected('exec', with_(execRecords(), ['seccomp', value]), 'seccomp', what);
+  });
+
+  it('seccomp twice, flags without a program, and flags seccomp(2) may not get here', async () => {
+    const allow = ['seccomp', '060000000000ff7f'] as ConfigRecord;
+    await expectRejected('run', with_(runRecords(), allow, allow), 'seccomp', 'given twice');
+    await expectRejected('run', with_(runRecords(), ['seccomp_flags', '2']), 'seccomp_flags', 'given without seccomp');
+    const tsync = with_(runRecords(), allow, ['seccomp_flags', '1']);
+    await expectRejected('run', tsync, 'seccomp_flags', 'expected a sum of 2 (LOG) and 4 (SPEC_ALLOW)');
+    const over = with_(runRecords(), allow, ['seccomp_flags', '8']);
+    await expectRejected('run', over, 'seccomp_flags', 'expected a decimal number in range');
   });
 
   it('more supplementary groups than setgroups(2) takes', async () => {

@@ -64,6 +64,8 @@ export interface ContainerPaths {
   stderrLog: string;
   exitFile: string;
   helperConf: string;
+  /** The container's compiled seccomp filter (absent when unconfined): `exec` loads the same one. */
+  seccompFilter: string;
 }
 
 export function containerPaths(containersDir: string, id: string): ContainerPaths {
@@ -78,6 +80,7 @@ export function containerPaths(containersDir: string, id: string): ContainerPath
     stderrLog: path.join(dir, 'stderr.log'),
     exitFile: path.join(dir, 'exit'),
     helperConf: path.join(dir, 'helper.conf'),
+    seccompFilter: path.join(dir, 'seccomp.json'),
   };
 }
 

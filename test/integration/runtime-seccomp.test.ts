@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/container/index.js';
 import type { SeccompChoice } from '../../src/container/seccomp/index.js';
 import { commitBusyboxImage } from '../fixtures/busybox-image.js';
+import { runCli } from '../fixtures/cli-process.js';
 import { makeTestRoot, removeTestRoot, runCapture, type TestRoot } from './runtime-fixture.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -97,5 +98,25 @@ describe.skipIf(!isRoot)('the default seccomp filter (inside containers only)', 
     } finally {
       await runtime.remove(handle.id, { force: true });
     }
+  });
+
+  it('CLI: --security-opt seccomp=unconfined runs without a filter; a bad profile exits 2 and creates nothing', async () => {
+    const unconfined = await runCli(t.root, ['run', '--rm', '--security-opt', 'seccomp=unconfined', 'attempts:1']);
+    expect(unconfined.code, unconfined.stderr).toBe(0);
+    expect(unconfined.stdout).toContain('seccomp-mode 0\n');
+
+    const bad = path.join(t.root, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_NOPE' }] }),
+    );
+    for (const opt of [`seccomp=${bad}`, `seccomp=${path.join(t.root, 'missing.json')}`, 'apparmor=unconfined']) {
+      const r = await runCli(t.root, ['run', '--rm', '--security-opt', opt, 'attempts:1']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.split('\n')[0]).toMatch(
+        /^isobench: (seccomp profile|cannot read the seccomp profile|unsupported --security-opt)/,
+      );
+    }
+    expect(await runtime.list({ all: true })).toEqual([]);
   });
 });

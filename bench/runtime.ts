@@ -2,7 +2,9 @@
 // the kernel floor (unshare of the same namespaces running the same binary), isobench's library
 // path from a warm process, isobench's CLI, runc and crun; plus the host memory of an idle
 // detached container's monitor, the debian recipe's build time and layer unpack throughput next
-// to `tar -xzf`. Records figures; asserts nothing. Usage:
+// to `tar -xzf`; and what the default seccomp filter costs: start-to-exit with it and with
+// seccomp=unconfined, and ns per getppid(2) inside a container either way. Records figures;
+// asserts nothing. Usage:
 //   npm run bench:runtime -- [--runs 30] [--warmup 3] [--skip-debian] [--json]
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, promises as fs } from 'node:fs';
@@ -15,7 +17,7 @@ import { extractLayer } from '../src/image/layer-tar.js';
 import { buildImage } from '../src/image/recipe/build.js';
 import { ImageStore } from '../src/image/store.js';
 import { readProcessMemory } from '../src/measure/process-memory.js';
-import { packageDir, rootLayout } from '../src/paths.js';
+import { packageDir, probeBinary, rootLayout } from '../src/paths.js';
 import { median } from '../src/stats/index.js';
 import { CrunTarget, measureNsenterCostNs } from '../src/targets/crun.js';
 import { RuncTarget } from '../src/targets/runc.js';
@@ -71,6 +73,43 @@ async function busyboxContext(tmp: string): Promise<string> {
   await fs.cp(path.join(packageDir(), 'scenarios', 'images', 'busybox'), dir, { recursive: true });
   await fs.copyFile('/bin/busybox', path.join(dir, 'busybox'));
   return dir;
+}
+
+/** A context for a busybox image with the probe in /usr/bin (for the in-container syscall loop). */
+async function probeContext(tmp: string): Promise<string> {
+  const dir = path.join(tmp, 'probe-context');
+  await fs.mkdir(dir);
+  await fs.copyFile('/bin/busybox', path.join(dir, 'busybox'));
+  await fs.copyFile(probeBinary(), path.join(dir, 'isobench-probe'));
+  await fs.writeFile(
+    path.join(dir, 'Containerfile'),
+    'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCOPY isobench-probe /usr/bin/isobench-probe\n',
+  );
+  return dir;
+}
+
+/** Calls of the in-container getppid loop (10^6: ~0.1-4 s per run on the machines we use). */
+const SYSCALL_LOOP_CALLS = 1_000_000;
+
+/** ns per getppid(2) inside a container, from the probe's own report; undefined seccomp: the default. */
+async function syscallCostNs(runtime: Runtime, seccomp: 'default' | 'unconfined'): Promise<number> {
+  const handle = await runtime.run({
+    image: 'probe',
+    args: ['isobench-probe', `syscalls=${SYSCALL_LOOP_CALLS}`],
+    remove: true,
+    stdio: 'pipe',
+    network: 'none',
+    seccomp: { kind: seccomp },
+  });
+  let out = '';
+  handle.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const exit = await handle.wait();
+  await handle.cleanup();
+  const match = / ns_per_call=([\d.]+)/.exec(out);
+  if (exit.exitCode !== 0 || !match) throw new Error(`probe syscalls exited ${exit.exitCode}: ${out.trim()}`);
+  return Number(match[1]);
 }
 
 async function findInLayers(lowerDirs: string[], rel: string): Promise<string> {
@@ -218,6 +257,23 @@ async function main(): Promise<void> {
         if (exit.exitCode !== 0) throw new Error(`isobench exited ${exit.exitCode}`);
         return Number(t1 - t0);
       },
+      // The same run without the seccomp filter: the difference is its compile+load cost at start.
+      isobench_unconfined: async () => {
+        const t0 = now();
+        const handle = await rt.run({
+          image: 'busybox',
+          args: ['/bin/true'],
+          remove: true,
+          stdio: 'ignore',
+          network: 'none',
+          seccomp: { kind: 'unconfined' },
+        });
+        const exit = await handle.wait();
+        const t1 = now();
+        await handle.cleanup();
+        if (exit.exitCode !== 0) throw new Error(`isobench (unconfined) exited ${exit.exitCode}`);
+        return Number(t1 - t0);
+      },
       cli: () =>
         timeProcess(path.join(packageDir(), 'bin', 'isobench'), [
           '--root',
@@ -250,12 +306,39 @@ async function main(): Promise<void> {
       }
     }
     const startup = Object.fromEntries(names.map((n) => [n, summarizeMs(samples[n]!)]));
-    const ratios: Record<string, unknown> = { isobenchOverFloor: ratio(samples.isobench!, samples.floor!) };
+    const ratios: Record<string, unknown> = {
+      isobenchOverFloor: ratio(samples.isobench!, samples.floor!),
+      seccompOverUnconfined: ratio(samples.isobench!, samples.isobench_unconfined!),
+    };
     // crun's figure includes an nsenter exec into its namespace holder on hybrid hosts: state its cost.
     const holder = peers.find((p): p is CrunTarget => p instanceof CrunTarget)?.namespaceHolder();
     const crunNsenterCostMs = holder ? round(ms(await measureNsenterCostNs(holder))) : undefined;
     for (const peer of ['runc', 'crun'])
       if (samples[peer]) ratios[`isobenchOver_${peer}`] = ratio(samples.isobench!, samples[peer]!);
+    log(
+      `bench: ${SYSCALL_LOOP_CALLS} getppid calls in a container, default filter and unconfined, ${options.runs} rounds`,
+    );
+    await buildImage(layout, {
+      contextDir: await probeContext(tmp),
+      tag: 'probe',
+      log: () => {},
+      runStep: runEphemeral,
+    });
+    const perCall: Record<'default' | 'unconfined', number[]> = { default: [], unconfined: [] };
+    for (let round = 0; round < options.runs; round++) {
+      // Alternating, so that load on the machine falls on both alike.
+      for (const kind of round % 2 ? (['unconfined', 'default'] as const) : (['default', 'unconfined'] as const)) {
+        perCall[kind].push(await syscallCostNs(rt, kind));
+      }
+    }
+    const syscallCost = {
+      calls: SYSCALL_LOOP_CALLS,
+      rounds: options.runs,
+      medianNsPerCallDefault: round(median(perCall.default)),
+      medianNsPerCallUnconfined: round(median(perCall.unconfined)),
+      minNsPerCallDefault: round(Math.min(...perCall.default)),
+      minNsPerCallUnconfined: round(Math.min(...perCall.unconfined)),
+    };
     log('bench: monitor memory of 5 idle detached containers');
     const monitor = await monitorMemory(rt, 5);
     let debian: Record<string, number> | { skipped: string } = { skipped: '--skip-debian' };
@@ -273,6 +356,7 @@ async function main(): Promise<void> {
       ratios,
       skipped,
       crunNsenterCostMs,
+      syscallCost,
       monitorMemory: monitor,
       debianBuild: debian,
       layerUnpack: unpack,
@@ -295,7 +379,7 @@ function printTable(result: Record<string, unknown>, startup: Record<string, Ret
     lines.push(`| ${name} | ${s.n} | ${s.medianMs} | ${s.p95Ms} | ${s.minMs} | ${s.maxMs} | ${formatCi(s.ciMs)} |`);
   }
   process.stdout.write(
-    `${lines.join('\n')}\n\n${JSON.stringify({ ratios: result.ratios, crunNsenterCostMs: result.crunNsenterCostMs, monitorMemory: result.monitorMemory, debianBuild: result.debianBuild, layerUnpack: result.layerUnpack, host: result.host }, null, 2)}\n`,
+    `${lines.join('\n')}\n\n${JSON.stringify({ ratios: result.ratios, crunNsenterCostMs: result.crunNsenterCostMs, syscallCost: result.syscallCost, monitorMemory: result.monitorMemory, debianBuild: result.debianBuild, layerUnpack: result.layerUnpack, host: result.host }, null, 2)}\n`,
   );
 }
 

@@ -63,7 +63,6 @@ export interface ContainerPaths {
   stdoutLog: string;
   stderrLog: string;
   exitFile: string;
-  helperConf: string;
   /** The container's compiled seccomp filter (absent when unconfined): `exec` loads the same one. */
   seccompFilter: string;
 }
@@ -79,7 +78,6 @@ export function containerPaths(containersDir: string, id: string): ContainerPath
     stdoutLog: path.join(dir, 'stdout.log'),
     stderrLog: path.join(dir, 'stderr.log'),
     exitFile: path.join(dir, 'exit'),
-    helperConf: path.join(dir, 'helper.conf'),
     seccompFilter: path.join(dir, 'seccomp.json'),
   };
 }

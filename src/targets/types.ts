@@ -2,6 +2,7 @@
 // podman), so the runner measures them all the same way. Targets launch and observe; they never
 // compute statistics or format anything.
 
+import type { ProcessMemoryFigures } from '../measure/process-memory.js';
 import type { Accel, TargetKind } from '../vocabulary.js';
 
 /** The workload of one scenario case at one sweep point, validated. Base units. */
@@ -21,12 +22,12 @@ export interface WorkloadSpec {
 
 export type Availability = { available: true; detail?: string } | { available: false; reason: string };
 
-/** Memory of one running instance as the host sees it, plus the isolation's own view. Bytes. */
-export interface MemorySample {
-  /** Summed over the host process tree that makes up the instance (workload, monitor/shim, qemu). */
-  pssBytes: number;
-  ussBytes: number;
-  rssBytes: number;
+/**
+ * Memory of one running instance as the host sees it, plus the isolation's own view. Bytes.
+ * pssBytes, ussBytes, rssBytes and pssSplit (anon/file/shmem PSS, absent on kernels without it)
+ * are summed over the host processes that make up the instance (workload, monitor/shim, qemu).
+ */
+export interface MemorySample extends ProcessMemoryFigures {
   /** Container targets: the cgroup's usage, anon/file split and peak. */
   cgroup?: { currentBytes?: number; peakBytes?: number; anonBytes?: number; fileBytes?: number };
   /** VM target: the guest's own view at ready (MemTotal - MemAvailable, and MemTotal; the configured size until it reports). */

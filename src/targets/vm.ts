@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { WorkloadError } from '../errors.js';
 import { monotonicNs } from '../measure/clock.js';
 import { measureDiskUsage } from '../measure/disk-usage.js';
-import { readProcessTreeMemory } from '../measure/process-memory.js';
+import { memoryFiguresOf, readProcessTreeMemory } from '../measure/process-memory.js';
 import { type RootLayout, rootLayout } from '../paths.js';
 import { findExecutable } from '../util/find-executable.js';
 import { probeKvm, resolveAccel } from '../vm/accel.js';
@@ -267,18 +267,20 @@ class VmInstance implements Instance {
   }
 
   /**
-   * QEMU's PSS/USS/RSS (the whole guest as the host pays for it) and the guest's own view at ready:
+   * QEMU's PSS/USS/RSS (the whole guest as the host pays for it; pssSplit puts the mapped vmlinux
+   * under file, guest RAM under anon, or shmem when memfd-backed) and the guest's own view at ready:
    * usedBytes = MemTotal - MemAvailable, totalBytes = MemTotal (both read by /init just before the
    * workload is exec'd, not live). Before the guest reports, totalBytes is the configured size.
    */
   async sampleMemory(): Promise<MemorySample> {
     const { pid } = await this.findVm();
     const guest = guestMemorySample(this.init.started.guestMemory, this.init.workload.vm.memoryBytes);
-    if (this.settled) return { pssBytes: 0, ussBytes: 0, rssBytes: 0, guest };
+    if (this.settled) {
+      return { pssBytes: 0, ussBytes: 0, rssBytes: 0, pssSplit: { anonBytes: 0, fileBytes: 0, shmemBytes: 0 }, guest };
+    }
     // A gap in the series rather than a zero that looks like a measurement.
     if (pid === undefined) throw new WorkloadError(`VM ${this.init.name}: QEMU's pid is not known yet`);
-    const tree = await readProcessTreeMemory(pid);
-    return { pssBytes: tree.pssBytes, ussBytes: tree.ussBytes, rssBytes: tree.rssBytes, guest };
+    return { ...memoryFiguresOf(await readProcessTreeMemory(pid)), guest };
   }
 
   /** Allocated bytes of this VM's qcow2 overlay (the guest's writes plus qcow2 metadata). */

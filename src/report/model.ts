@@ -24,7 +24,7 @@ export const ANSWER_METRICS = [
   'startup.ready',
   'startup.exit',
   'memory.pss',
-  'memory.per_instance',
+  'memory.instance',
   'disk.image',
   'disk.instance',
   'io.write_throughput',

@@ -5,9 +5,11 @@
 import { mkdir } from 'node:fs/promises';
 import { IsobenchError } from '../errors.js';
 import type { EnvironmentFingerprint } from '../host/fingerprint-schema.js';
+import { readMemInfo } from '../measure/host-memory.js';
 import { type CasePoint, expandCase, type Scenario, type ScenarioCase } from '../scenario/index.js';
 import type { Availability, Target, WorkloadSpec } from '../targets/types.js';
 import type { TargetKind } from '../vocabulary.js';
+import { overDensityBudget } from './density-budget.js';
 import { MEASURES } from './measures/index.js';
 import type { Progress } from './progress.js';
 import { RESULT_SCHEMA_VERSION, type RunResult, type Series } from './run-schema.js';
@@ -37,6 +39,8 @@ export interface SuiteOptions {
   environment: EnvironmentFingerprint;
   isobench: RunResult['isobench'];
   overrides: Record<string, unknown>;
+  /** MemAvailable in bytes, for the density budget; default read from /proc/meminfo (tests inject one). */
+  readMemAvailableBytes?: () => Promise<number>;
 }
 
 interface TargetSlot {
@@ -160,6 +164,10 @@ async function runPoint(
   const workload = workloadOf(scenarioCase, point);
   const active: Array<{ run: CasePoint['runs'][number]; slot: TargetSlot; series: Series; failuresInRow: number }> = [];
   const all: Series[] = [];
+  const memAvailableBytes =
+    scenarioCase.measure === 'density'
+      ? await (options.readMemAvailableBytes ?? (async () => (await readMemInfo()).memAvailableBytes))()
+      : undefined;
   for (const run of item.runs) {
     const series = newSeries(item, run.target);
     all.push(series);
@@ -167,6 +175,17 @@ async function runPoint(
     if (!slot.availability.available) {
       series.status = 'skipped';
       series.reason = slot.availability.reason;
+      options.progress.skip(run.warmup + run.iterations);
+      continue;
+    }
+    const overBudget =
+      memAvailableBytes === undefined ? undefined : overDensityBudget(run.target, point, memAvailableBytes);
+    if (overBudget !== undefined) {
+      series.status = 'skipped';
+      series.reason = overBudget;
+      options.progress.note(
+        `isobench: ${item.scenario.name}/${scenarioCase.name}[${point.label}] ${run.target}: ${overBudget}`,
+      );
       options.progress.skip(run.warmup + run.iterations);
       continue;
     }

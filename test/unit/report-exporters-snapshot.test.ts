@@ -48,7 +48,7 @@ describe('report exporters on synthetic runs', () => {
     expect(samplesHeader).toBe(
       'run,host,commit,scenario,case,param_instances,target,accel,metric,unit,iteration,value',
     );
-    expect(renderSummaryCsv(model)).toContain(',default,density,4,container,,memory.per_instance,bytes,4,');
+    expect(renderSummaryCsv(model)).toContain(',default,density,4,container,,memory.host_pinned,bytes,4,');
   });
 
   it('neutralises a formula in a hostile hostname', async () => {

@@ -32,6 +32,8 @@ describe('loadScenario resolves a file using every feature to an exact structure
           budgetSeconds: 120,
           sampleIntervalMs: 25,
           holdMs: 1000,
+          baselineToleranceBytes: 512 * 1024,
+          baselineWaitMs: 10_000,
           line: 15,
         },
         {
@@ -54,6 +56,8 @@ describe('loadScenario resolves a file using every feature to an exact structure
           sweep,
           sampleIntervalMs: 25,
           holdMs: 500,
+          baselineToleranceBytes: 1 * MIB,
+          baselineWaitMs: 5000,
           line: 22,
         },
       ],
@@ -87,6 +91,8 @@ describe('loadScenario resolves a file using every feature to an exact structure
       sweep: {},
       sampleIntervalMs: 50,
       holdMs: 1000,
+      baselineToleranceBytes: 512 * 1024,
+      baselineWaitMs: 10_000,
       line: 5,
     });
     expect(scenario.thresholds).toEqual({});

@@ -55,14 +55,17 @@ describe('the shipped scenarios', () => {
     expect(budgetSeconds).toBe(570);
   });
 
-  it('memory.yaml sweeps density over 1, 2, 4, 8 instances, and 1, 2 for vm', async () => {
+  it('memory.yaml sweeps density over 1, 4, 16, 64 instances (vm: 1, 2, 4, 8), peers side by side', async () => {
     const scenario = await loadScenario('scenarios/memory.yaml');
     const density = scenario.cases.find((spec) => spec.name === 'density')!;
+    const all = ['native', 'container', 'runc', 'crun', 'podman'];
     expect(expandCase(density).map((point) => [point.instances, point.runs.map((run) => run.target)])).toEqual([
-      [1, ['native', 'container', 'vm']],
-      [2, ['native', 'container', 'vm']],
-      [4, ['native', 'container']],
-      [8, ['native', 'container']],
+      [1, ['native', 'container', 'vm', 'runc', 'crun', 'podman']],
+      [2, ['vm']],
+      [4, ['native', 'container', 'vm', 'runc', 'crun', 'podman']],
+      [8, ['vm']],
+      [16, all],
+      [64, all],
     ]);
   });
 

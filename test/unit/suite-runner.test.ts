@@ -1,6 +1,6 @@
 // The suite runner against fake targets with fixed timings: interleaving, failures recorded and
-// the run going on, skipped targets with their reason, cpu relative to native, and Ctrl-C
-// keeping what finished.
+// the run going on, skipped targets with their reason, cpu relative to native, Ctrl-C keeping
+// what finished, and density's records and memory budget.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,7 +63,12 @@ class FakeTarget implements Target {
       exited: Promise.resolve({ exitCode: 0, atNs: readyNs + 1_000_000n }),
       phases: () => ({}),
       outputLines: () => lines,
-      sampleMemory: async () => ({ pssBytes: 1, ussBytes: 1, rssBytes: 1 }),
+      sampleMemory: async () => ({
+        pssBytes: 3 * 1024,
+        ussBytes: 1024,
+        rssBytes: 8 * 1024,
+        pssSplit: { anonBytes: 1024, fileBytes: 1536, shmemBytes: 512 },
+      }),
       writableBytes: async () => 0,
       dispose: async () => {},
     };
@@ -161,5 +166,106 @@ describe('runSuite with fake targets', () => {
     expect(result.series.filter((s) => s.case === 'hello').every((s) => s.status === 'ok')).toBe(true);
     expect(launches).toHaveLength(13);
     expect((await readRun(dir)).status).toBe('interrupted');
+  });
+});
+
+describe('runSuite density', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'isobench-suite-density-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const DENSITY = `schemaVersion: 1
+name: fake
+description: fake density
+defaults:
+  targets: [native, container, vm]
+  warmup: 0
+  iterations: 2
+  holdMs: 0
+  baselineWaitMs: 0
+cases:
+  - name: density
+    measure: density
+    command: [isobench-probe, alloc=16, ready, idle]
+    vm: { memory: 1g }
+    sweep: { instances: [1, 4] }
+`;
+
+  async function runDensity(memAvailableBytes: number) {
+    const launches: string[] = [];
+    const targets: Record<string, FakeTarget> = {
+      native: new FakeTarget('native', 1, {}, launches),
+      container: new FakeTarget('container', 1, {}, launches),
+      vm: new FakeTarget('vm', 1, {}, launches),
+    };
+    const result = await runSuite({
+      runId: 'density-run',
+      runDir: dir,
+      scenarios: [{ scenario: parseScenario('fake.yaml', DENSITY), sha256: 'x' }],
+      createTarget: (kind) => targets[kind]!,
+      progress: quietProgress,
+      signal: new AbortController().signal,
+      environment: {} as never,
+      isobench: { version: '0', commit: null, dirty: null },
+      overrides: {},
+      readMemAvailableBytes: async () => memAvailableBytes,
+    });
+    return { result, launches };
+  }
+
+  it('records host_pinned, its components, the per-instance PSS split and how the baseline was taken', async () => {
+    const { result, launches } = await runDensity(64 * 1024 ** 3);
+    expect(launches).toHaveLength(3 * 2 * (1 + 4));
+    const container4 = result.series.find((s) => s.target === 'container' && s.point.instances === 4)!;
+    expect(container4.status).toBe('ok');
+    const iteration = container4.iterations[0]!;
+    const components = [
+      'memory.host_anon',
+      'memory.host_shmem',
+      'memory.host_slab_unreclaimable',
+      'memory.host_kernel_stack',
+      'memory.host_page_tables',
+      'memory.host_percpu',
+    ];
+    const sum = components.reduce((total, metric) => total + iteration.values[metric]!, 0);
+    expect(iteration.values['memory.host_pinned']).toBe(sum);
+    // Per instance: the fake's split, memory.instance = anon + shmem; MemAvailable/N is gone.
+    expect(iteration.values['memory.instance']).toBe(1536);
+    expect(iteration.values['memory.pss_file']).toBe(1536);
+    expect(iteration.values).not.toHaveProperty('memory.per_instance');
+    expect(iteration.density).toMatchObject({
+      instances: 4,
+      baseline: { settled: false, readings: 1, toleranceBytes: 512 * 1024, lastChangeBytes: 0 },
+    });
+    // The components recorded add up to the metric, less the harness's own change.
+    const { baseline, loaded, harnessChange } = iteration.density!;
+    expect(iteration.values['memory.host_anon']).toBe(
+      loaded.anonPagesBytes - baseline.components.anonPagesBytes - harnessChange.anonBytes,
+    );
+    expect(iteration.values['memory.host_slab_unreclaimable']).toBe(
+      loaded.sUnreclaimBytes - baseline.components.sUnreclaimBytes,
+    );
+    expect(await readRun(dir)).toEqual(JSON.parse(JSON.stringify(result)));
+  });
+
+  it('skips the points over the memory budget with the rule in the reason, per target', async () => {
+    // 2 GiB available: budget 1 GiB. native/container: 16 + 64 MiB each, 4 x 80 = 320 MiB fits;
+    // vm: 1024 + 64 MiB each does not fit even once.
+    const { result } = await runDensity(2 * 1024 ** 3);
+    expect(result.series.map((s) => [s.target, s.point.instances, s.status])).toEqual([
+      ['native', 1, 'ok'],
+      ['container', 1, 'ok'],
+      ['vm', 1, 'skipped'],
+      ['native', 4, 'ok'],
+      ['container', 4, 'ok'],
+      ['vm', 4, 'skipped'],
+    ]);
+    expect(result.series[2]!.reason).toBe(
+      'over the memory budget: 1 instance x 1088 MiB = 1088 MiB > 50 % of MemAvailable (2048 MiB)',
+    );
   });
 });

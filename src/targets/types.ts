@@ -20,6 +20,16 @@ export interface WorkloadSpec {
   vm: { memoryBytes: number; cpus: number; machine: 'microvm' | 'q35' };
 }
 
+/** A VM image's footprint by file, allocated bytes; the three add up to imageFootprintBytes. */
+export interface ImageFootprintParts {
+  /** The kernel file (vmlinux or bzImage): shared by every VM image on the host that boots that kernel. */
+  kernelBytes: number;
+  /** The initramfs (guest init and kernel modules). */
+  initramfsBytes: number;
+  /** The image's base disk. */
+  baseDiskBytes: number;
+}
+
 export type Availability = { available: true; detail?: string } | { available: false; reason: string };
 
 /**
@@ -68,6 +78,11 @@ export interface Target {
   launch(workload: WorkloadSpec): Promise<Instance>;
   /** Bytes on disk this target needs for the workload image, shared by all instances. */
   imageFootprintBytes(workload: WorkloadSpec): Promise<number>;
+  /**
+   * vm only: imageFootprintBytes split into its files. The other targets have no part that other
+   * images share, so they leave this out (their own footprint is the whole).
+   */
+  imageFootprintParts?(workload: WorkloadSpec): Promise<ImageFootprintParts>;
   /** Accelerator for vm ('kvm' | 'tcg'); undefined elsewhere. Recorded with every figure. */
   accel?(): Accel | undefined;
   /** Frees what prepare() made that is per-run (not the image store). */

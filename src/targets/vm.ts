@@ -18,7 +18,15 @@ import { listVmIds, readVmState, vmPaths } from '../vm/vm-state.js';
 import type { Accel } from '../vocabulary.js';
 import { ensureImage } from './image-prep.js';
 import { createReadyMarkerReader, type ReadyMarkerReader } from './ready-marker.js';
-import type { Availability, Instance, InstanceExit, MemorySample, Target, WorkloadSpec } from './types.js';
+import type {
+  Availability,
+  ImageFootprintParts,
+  Instance,
+  InstanceExit,
+  MemorySample,
+  Target,
+  WorkloadSpec,
+} from './types.js';
 
 const MIB = 1024 * 1024;
 /** The `detail` of an available vm target on a host without KVM. */
@@ -144,13 +152,22 @@ export class VmTarget implements Target {
 
   /** Allocated bytes of vmlinux (or bzImage) + initramfs + the image's base disk: shared by all VMs of the image. */
   async imageFootprintBytes(workload: WorkloadSpec): Promise<number> {
+    const parts = await this.imageFootprintParts(workload);
+    return parts.kernelBytes + parts.initramfsBytes + parts.baseDiskBytes;
+  }
+
+  /** The footprint by file: the kernel (shared by every image booting it), the initramfs, the base disk. */
+  async imageFootprintParts(workload: WorkloadSpec): Promise<ImageFootprintParts> {
     let prepared = this.prepared.get(preparedKey(workload));
     if (prepared === undefined) {
       await this.prepare(workload);
       prepared = this.prepared.get(preparedKey(workload))!;
     }
-    const usage = await measureDiskUsage([prepared.kernelPath, prepared.initrdPath, prepared.baseDiskPath]);
-    return usage.allocatedBytes;
+    const allocated = async (file: string) => (await measureDiskUsage([file])).allocatedBytes;
+    const [kernelBytes, initramfsBytes, baseDiskBytes] = await Promise.all(
+      [prepared.kernelPath, prepared.initrdPath, prepared.baseDiskPath].map(allocated),
+    );
+    return { kernelBytes: kernelBytes!, initramfsBytes: initramfsBytes!, baseDiskBytes: baseDiskBytes! };
   }
 
   async cleanup(): Promise<void> {

@@ -1,18 +1,22 @@
 // The suite runner: for every scenario case and sweep point, runs the targets' iterations
-// interleaved (round r starts with target r mod n, so drift over time does not favour one side),
-// records every iteration (failed ones with their error), and rewrites run.json after every
-// point so an interrupted run keeps what it finished.
+// interleaved (each round in a fresh random order drawn from the run's recorded seed, so every
+// target follows every other about equally often and drift does not favour one side), records
+// every iteration (failed ones with their error), and rewrites run.json after every point so an
+// interrupted run keeps what it finished.
+import { randomInt } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { IsobenchError } from '../errors.js';
 import type { EnvironmentFingerprint } from '../host/fingerprint-schema.js';
-import { readMemInfo } from '../measure/host-memory.js';
+import { readHostMemoryState, readMemInfo } from '../measure/host-memory.js';
 import { type CasePoint, expandCase, type Scenario, type ScenarioCase } from '../scenario/index.js';
+import { planRoundOrders } from '../stats/index.js';
 import type { Availability, Target, WorkloadSpec } from '../targets/types.js';
 import type { TargetKind } from '../vocabulary.js';
 import { overDensityBudget } from './density-budget.js';
 import { MEASURES } from './measures/index.js';
+import { createPointSeeds } from './point-seeds.js';
 import type { Progress } from './progress.js';
-import { RESULT_SCHEMA_VERSION, type RunResult, type Series } from './run-schema.js';
+import { type Iteration, RESULT_SCHEMA_VERSION, type RunResult, type Series } from './run-schema.js';
 import { writeRun } from './run-store.js';
 import { deriveRelativeToNative, okCount, summarizeSeries } from './series.js';
 
@@ -39,6 +43,8 @@ export interface SuiteOptions {
   environment: EnvironmentFingerprint;
   isobench: RunResult['isobench'];
   overrides: Record<string, unknown>;
+  /** Seed of the round orders, an integer in [0, 2^32); default a random one. Recorded in run.json either way. */
+  seed?: number;
   /** MemAvailable in bytes, for the density budget; default read from /proc/meminfo (tests inject one). */
   readMemAvailableBytes?: () => Promise<number>;
 }
@@ -52,6 +58,7 @@ interface TargetSlot {
 
 /** Runs every scenario and returns the finished (or interrupted) run, also written to runDir. */
 export async function runSuite(options: SuiteOptions): Promise<RunResult> {
+  const seed = options.seed ?? randomInt(0, 2 ** 32);
   const run: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     runId: options.runId,
@@ -66,17 +73,20 @@ export async function runSuite(options: SuiteOptions): Promise<RunResult> {
       definition: scenario,
     })),
     overrides: options.overrides,
+    order: { method: 'seeded-permutation', seed },
+    conditions: { cold: false, hostMemory: await readHostMemoryState() },
     series: [],
   };
   await mkdir(options.runDir, { recursive: true });
   await writeRun(options.runDir, run);
   const slots = new Map<TargetKind, TargetSlot>();
   const plan = planPoints(options);
+  const nextPointSeed = createPointSeeds(seed);
   options.progress.start(plan.reduce((sum, p) => sum + p.runs.reduce((s, r) => s + r.warmup + r.iterations, 0), 0));
   try {
     for (const item of plan) {
       if (options.signal.aborted) break;
-      const series = await runPoint(item, slots, options);
+      const series = await runPoint(item, slots, options, nextPointSeed());
       run.series.push(...series);
       await writeRun(options.runDir, run);
     }
@@ -159,6 +169,7 @@ async function runPoint(
   item: PlannedPoint,
   slots: Map<TargetKind, TargetSlot>,
   options: SuiteOptions,
+  pointSeed: number,
 ): Promise<Series[]> {
   const { scenarioCase, point } = item;
   const workload = workloadOf(scenarioCase, point);
@@ -201,6 +212,7 @@ async function runPoint(
   }
   item.caseStartedAt.ms ??= Date.now();
   const rounds = Math.max(0, ...active.map((a) => a.run.warmup + a.run.iterations));
+  const orders = active.length === 0 ? [] : planRoundOrders(active, rounds, pointSeed);
   let budgetCut = false;
   for (let round = 0; round < rounds && !options.signal.aborted; round++) {
     if (
@@ -213,13 +225,13 @@ async function runPoint(
       );
       break;
     }
-    const order = active.map((_, i) => active[(i + round) % active.length]!);
-    for (const entry of order) {
+    for (const [position, entry] of orders[round]!.entries()) {
       if (options.signal.aborted) break;
       const { run, slot, series } = entry;
       if (round >= run.warmup + run.iterations || entry.failuresInRow >= MAX_CONSECUTIVE_FAILURES) continue;
       const warmup = round < run.warmup;
       const label = `${item.scenario.name}/${scenarioCase.name}${point.label ? `[${point.label}]` : ''} ${run.target}${warmup ? ' (warmup)' : ` #${round - run.warmup + 1}`}`;
+      const extras = (): Partial<Iteration> => ({ position });
       try {
         const outcome = await MEASURES[scenarioCase.measure]({
           target: slot.target,
@@ -229,13 +241,13 @@ async function runPoint(
           timeoutMs: run.timeoutSeconds * 1000,
           signal: options.signal,
         });
-        series.iterations.push({ index: round, warmup, ok: true, ...outcome });
+        series.iterations.push({ index: round, warmup, ok: true, ...outcome, ...extras() });
         entry.failuresInRow = 0;
         options.progress.tick({ label, ok: true, detail: headline(outcome.values) });
       } catch (error) {
         if (options.signal.aborted) break;
         if (isBadInput(error)) throw error;
-        series.iterations.push({ index: round, warmup, ok: false, error: messageOf(error), values: {} });
+        series.iterations.push({ index: round, warmup, ok: false, error: messageOf(error), values: {}, ...extras() });
         entry.failuresInRow++;
         options.progress.tick({ label, ok: false, detail: messageOf(error) });
         if (entry.failuresInRow >= MAX_CONSECUTIVE_FAILURES && okCount(series.iterations) === 0) {

@@ -1,14 +1,16 @@
-// The suite runner against fake targets with fixed timings: interleaving, failures recorded and
-// the run going on, skipped targets with their reason, cpu relative to native, Ctrl-C keeping
-// what finished, and density's records and memory budget.
+// The suite runner against fake targets with fixed timings: interleaving in seeded random orders,
+// failures recorded and the run going on, skipped targets with their reason, cpu relative to
+// native, Ctrl-C keeping what finished, and the density budget.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readRun } from '../../src/results/read-run.js';
 import { parseScenario } from '../../src/scenario/index.js';
+import { planRoundOrders } from '../../src/stats/index.js';
+import { createPointSeeds } from '../../src/suite/point-seeds.js';
 import type { Progress } from '../../src/suite/progress.js';
-import { runSuite } from '../../src/suite/run-suite.js';
+import { runSuite, type SuiteOptions } from '../../src/suite/run-suite.js';
 import type { Availability, Instance, Target, WorkloadSpec } from '../../src/targets/types.js';
 import type { TargetKind } from '../../src/vocabulary.js';
 
@@ -86,17 +88,24 @@ describe('runSuite with fake targets', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function run(targets: Record<string, FakeTarget>, signal = new AbortController().signal) {
+  async function run(
+    targets: Record<string, FakeTarget>,
+    signal = new AbortController().signal,
+    extra: Partial<SuiteOptions> & { scenarioText?: string } = {},
+  ) {
+    const { scenarioText = SCENARIO, ...options } = extra;
     return runSuite({
       runId: 'test-run',
       runDir: dir,
-      scenarios: [{ scenario: parseScenario('fake.yaml', SCENARIO), sha256: 'x' }],
+      scenarios: [{ scenario: parseScenario('fake.yaml', scenarioText), sha256: 'x' }],
       createTarget: (kind) => targets[kind]!,
       progress: quietProgress,
       signal,
       environment: {} as never,
       isobench: { version: '0', commit: null, dirty: null },
       overrides: {},
+      seed: 7,
+      ...options,
     });
   }
 
@@ -107,9 +116,19 @@ describe('runSuite with fake targets', () => {
       container: new FakeTarget('container', 3, { computeNs: 150 }, launches),
       runc: new FakeTarget('runc', 5, { fail: true }, launches),
     });
-    // Round r starts with target r mod n: native, container, runc | container, runc, native | ...
-    expect(launches.slice(0, 6)).toEqual(['native', 'container', 'runc', 'container', 'runc', 'native']);
+    // Each round in its own order, from the point's seed (the first draw from the run's seed 7);
+    // runc, given up after 3 failures, is left out of the last round.
+    const nextSeed = createPointSeeds(7);
+    const helloOrders = planRoundOrders(['native', 'container', 'runc'], 4, nextSeed());
+    const crunchOrders = planRoundOrders(['native', 'container'], 4, nextSeed());
+    expect(launches).toEqual([
+      ...helloOrders.flatMap((order, round) => order.filter((target) => !(target === 'runc' && round === 3))),
+      ...crunchOrders.flat(),
+    ]);
+    expect(result.order).toEqual({ method: 'seeded-permutation', seed: 7 });
     const hello = result.series.filter((s) => s.case === 'hello');
+    // Each iteration records its place in its round's order.
+    expect(hello[0]!.iterations.map((it) => it.position)).toEqual(helloOrders.map((order) => order.indexOf('native')));
     expect(hello.map((s) => [s.target, s.status])).toEqual([
       ['native', 'ok'],
       ['container', 'ok'],
@@ -166,6 +185,37 @@ describe('runSuite with fake targets', () => {
     expect(result.series.filter((s) => s.case === 'hello').every((s) => s.status === 'ok')).toBe(true);
     expect(launches).toHaveLength(13);
     expect((await readRun(dir)).status).toBe('interrupted');
+  });
+
+  it('replays the same orders from the same seed, and draws other orders from another seed', async () => {
+    const orders = async (seed: number) => {
+      const launches: string[] = [];
+      await run(
+        {
+          native: new FakeTarget('native', 1, {}, launches),
+          container: new FakeTarget('container', 1, {}, launches),
+          runc: new FakeTarget('runc', 1, {}, launches),
+        },
+        undefined,
+        { seed },
+      );
+      return launches;
+    };
+    const first = await orders(11);
+    expect(await orders(11)).toEqual(first);
+    // 4 rounds of 3! and 4 of 2! orders: another seed giving the very same 8 orders is a 1 in 20736 chance.
+    expect(await orders(12)).not.toEqual(first);
+  });
+
+  it('records a random seed when none is given', async () => {
+    const result = await run(
+      { native: new FakeTarget('native', 1, {}, []), container: new FakeTarget('container', 1, {}, []) },
+      undefined,
+      { seed: undefined, targets: ['native', 'container'] },
+    );
+    expect(result.order?.method).toBe('seeded-permutation');
+    const seed = result.order?.method === 'seeded-permutation' ? result.order.seed : -1;
+    expect(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32).toBe(true);
   });
 });
 

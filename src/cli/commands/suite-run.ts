@@ -20,6 +20,8 @@ export interface SuiteRunOptions {
   iterations?: string;
   out?: string;
   report?: boolean;
+  /** Seed of the round orders (replays a run's order). */
+  seed?: string;
 }
 
 function parseTargets(text: string | undefined): TargetKind[] | undefined {
@@ -47,6 +49,16 @@ function parseIterations(text: string | undefined): number | undefined {
   return n;
 }
 
+function parseSeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(text.trim()) || Number(text) >= 2 ** 32) {
+    throw new InputError(`expected --seed to be a whole number from 0 to 4294967295; got "${text}"`, {
+      hint: "give the order seed recorded in a run's run.json (order.seed), or leave --seed out for a random one",
+    });
+  }
+  return Number(text);
+}
+
 async function loadAll(names: string[]): Promise<SuiteScenario[]> {
   const dir = path.join(packageDir(), 'scenarios');
   return Promise.all(
@@ -62,6 +74,7 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
   // Validate everything the user typed before touching anything.
   const targets = parseTargets(opts.targets);
   const iterations = parseIterations(opts.iterations);
+  const seed = parseSeed(opts.seed);
   const scenarios = await loadAll(names.length > 0 ? names : ['default']);
   const environment = await collectFingerprint();
   const runId = newRunId(scenarios.map((s) => s.scenario.name));
@@ -93,6 +106,7 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
       scenarios,
       targets,
       iterations,
+      ...(seed === undefined ? {} : { seed }),
       createTarget: (kind) => createTarget(kind, ctx.layout),
       progress: createProgress(process.stderr, ctx.isTty),
       signal: controller.signal,
@@ -102,7 +116,11 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
         commit: environment.isobench.gitCommit,
         dirty: environment.isobench.gitDirty,
       },
-      overrides: { ...(targets ? { targets } : {}), ...(iterations ? { iterations } : {}) },
+      overrides: {
+        ...(targets ? { targets } : {}),
+        ...(iterations ? { iterations } : {}),
+        ...(seed === undefined ? {} : { seed }),
+      },
     });
     const { recordRunInHistory } = await import('../../results/history.js');
     await recordRunInHistory(ctx.root, run, runDir);
@@ -133,6 +151,7 @@ export const cli = defineCommand({
       .option('--targets <list>', 'comma-separated targets: native,container,vm,runc,crun,podman')
       .option('--iterations <n>', 'recorded iterations per target and point (overrides the scenario)')
       .option('--out <dir>', 'run directory (default results/<run id>)')
+      .option('--seed <n>', "seed of the targets' order in each round (default random; recorded in run.json)")
       .option('--no-report', 'do not write the report'),
   run: suiteRunCommand,
 });

@@ -112,6 +112,7 @@ function resolveCase(raw: CaseFile, file: ScenarioFile, at: Path, line: number, 
     ...optionalBudget(raw.budgetSeconds ?? defaults.budgetSeconds),
     sampleIntervalMs: raw.sampleIntervalMs ?? defaults.sampleIntervalMs ?? BUILTIN_DEFAULTS.sampleIntervalMs,
     holdMs: raw.holdMs ?? defaults.holdMs ?? BUILTIN_DEFAULTS.holdMs,
+    settleMs: raw.settleMs ?? defaults.settleMs ?? BUILTIN_DEFAULTS.settleMs,
     baselineToleranceBytes: toBytes(
       raw.baselineTolerance ?? defaults.baselineTolerance ?? BUILTIN_DEFAULTS.baselineTolerance,
       raw.baselineTolerance !== undefined ? [...at, 'baselineTolerance'] : ['defaults', 'baselineTolerance'],

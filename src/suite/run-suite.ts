@@ -19,6 +19,7 @@ import type { Progress } from './progress.js';
 import { type Iteration, RESULT_SCHEMA_VERSION, type RunResult, type Series } from './run-schema.js';
 import { writeRun } from './run-store.js';
 import { deriveRelativeToNative, okCount, summarizeSeries } from './series.js';
+import { pause } from './timeouts.js';
 
 /** A target that fails this many times in a row without one success is given up for the point. */
 const MAX_CONSECUTIVE_FAILURES = 3;
@@ -214,6 +215,7 @@ async function runPoint(
   const rounds = Math.max(0, ...active.map((a) => a.run.warmup + a.run.iterations));
   const orders = active.length === 0 ? [] : planRoundOrders(active, rounds, pointSeed);
   let budgetCut = false;
+  let iterationsRun = 0;
   for (let round = 0; round < rounds && !options.signal.aborted; round++) {
     if (
       scenarioCase.budgetSeconds !== undefined &&
@@ -231,6 +233,9 @@ async function runPoint(
       if (round >= run.warmup + run.iterations || entry.failuresInRow >= MAX_CONSECUTIVE_FAILURES) continue;
       const warmup = round < run.warmup;
       const label = `${item.scenario.name}/${scenarioCase.name}${point.label ? `[${point.label}]` : ''} ${run.target}${warmup ? ' (warmup)' : ` #${round - run.warmup + 1}`}`;
+      // The settle pause: after-effects of the previous instance (freeing, writeback) fade first.
+      if (iterationsRun++ > 0 && scenarioCase.settleMs > 0) await pause(scenarioCase.settleMs, options.signal);
+      if (options.signal.aborted) break;
       const extras = (): Partial<Iteration> => ({ position });
       try {
         const outcome = await MEASURES[scenarioCase.measure]({

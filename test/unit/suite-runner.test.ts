@@ -1,6 +1,6 @@
 // The suite runner against fake targets with fixed timings: interleaving in seeded random orders,
 // failures recorded and the run going on, skipped targets with their reason, cpu relative to
-// native, Ctrl-C keeping what finished, and the density budget.
+// native, Ctrl-C keeping what finished, the settle pause and the density budget.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -216,6 +216,27 @@ describe('runSuite with fake targets', () => {
     expect(result.order?.method).toBe('seeded-permutation');
     const seed = result.order?.method === 'seeded-permutation' ? result.order.seed : -1;
     expect(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32).toBe(true);
+  });
+
+  it('pauses settleMs before every iteration of a point but its first', async () => {
+    const stamps: number[] = [];
+    const onLaunch = () => stamps.push(performance.now());
+    const text = SCENARIO.replace('  iterations: 3\n', '  iterations: 3\n  settleMs: 40\n');
+    await run(
+      {
+        native: new FakeTarget('native', 1, { onLaunch }, []),
+        container: new FakeTarget('container', 1, { onLaunch }, []),
+        runc: new FakeTarget('runc', 1, { onLaunch }, []),
+      },
+      undefined,
+      { scenarioText: text },
+    );
+    // hello: 12 launches, crunch: 8; the first launch of each point comes without a pause.
+    expect(stamps).toHaveLength(20);
+    const gaps = stamps.slice(1).map((t, i) => t - stamps[i]!);
+    const paused = gaps.filter((_, i) => i !== 11);
+    // Timers may fire a little early (ms granularity), never much.
+    expect(Math.min(...paused)).toBeGreaterThanOrEqual(38);
   });
 });
 

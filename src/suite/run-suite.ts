@@ -7,11 +7,13 @@ import { randomInt } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { IsobenchError } from '../errors.js';
 import type { EnvironmentFingerprint } from '../host/fingerprint-schema.js';
+import { dropPageCache } from '../host/page-cache.js';
 import { readHostMemoryState, readMemInfo } from '../measure/host-memory.js';
 import { type CasePoint, expandCase, type Scenario, type ScenarioCase } from '../scenario/index.js';
 import { planRoundOrders } from '../stats/index.js';
 import type { Availability, Target, WorkloadSpec } from '../targets/types.js';
 import type { TargetKind } from '../vocabulary.js';
+import { withColdLaunches } from './cold-target.js';
 import { overDensityBudget } from './density-budget.js';
 import { MEASURES } from './measures/index.js';
 import { createPointSeeds } from './point-seeds.js';
@@ -46,6 +48,10 @@ export interface SuiteOptions {
   overrides: Record<string, unknown>;
   /** Seed of the round orders, an integer in [0, 2^32); default a random one. Recorded in run.json either way. */
   seed?: number;
+  /** Drop the host's page cache before each launch (--cold). */
+  cold?: boolean;
+  /** How the page cache is dropped; default host/page-cache.ts dropPageCache (tests inject a fake). */
+  dropPageCache?: () => Promise<void>;
   /** MemAvailable in bytes, for the density budget; default read from /proc/meminfo (tests inject one). */
   readMemAvailableBytes?: () => Promise<number>;
 }
@@ -75,7 +81,7 @@ export async function runSuite(options: SuiteOptions): Promise<RunResult> {
     })),
     overrides: options.overrides,
     order: { method: 'seeded-permutation', seed },
-    conditions: { cold: false, hostMemory: await readHostMemoryState() },
+    conditions: { cold: options.cold === true, hostMemory: await readHostMemoryState() },
     series: [],
   };
   await mkdir(options.runDir, { recursive: true });
@@ -214,6 +220,7 @@ async function runPoint(
   item.caseStartedAt.ms ??= Date.now();
   const rounds = Math.max(0, ...active.map((a) => a.run.warmup + a.run.iterations));
   const orders = active.length === 0 ? [] : planRoundOrders(active, rounds, pointSeed);
+  const drop = options.dropPageCache ?? (() => dropPageCache());
   let budgetCut = false;
   let iterationsRun = 0;
   for (let round = 0; round < rounds && !options.signal.aborted; round++) {
@@ -236,10 +243,11 @@ async function runPoint(
       // The settle pause: after-effects of the previous instance (freeing, writeback) fade first.
       if (iterationsRun++ > 0 && scenarioCase.settleMs > 0) await pause(scenarioCase.settleMs, options.signal);
       if (options.signal.aborted) break;
-      const extras = (): Partial<Iteration> => ({ position });
+      const cold = options.cold ? withColdLaunches(slot.target, drop) : undefined;
+      const extras = (): Partial<Iteration> => ({ position, ...(cold ? { cacheDrops: cold.drops() } : {}) });
       try {
         const outcome = await MEASURES[scenarioCase.measure]({
-          target: slot.target,
+          target: cold?.target ?? slot.target,
           workload,
           scenarioCase,
           point,

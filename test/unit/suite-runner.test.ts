@@ -1,6 +1,6 @@
 // The suite runner against fake targets with fixed timings: interleaving in seeded random orders,
 // failures recorded and the run going on, skipped targets with their reason, cpu relative to
-// native, Ctrl-C keeping what finished, the settle pause and the density budget.
+// native, Ctrl-C keeping what finished, the settle pause, --cold and the density budget.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -216,6 +216,37 @@ describe('runSuite with fake targets', () => {
     expect(result.order?.method).toBe('seeded-permutation');
     const seed = result.order?.method === 'seeded-permutation' ? result.order.seed : -1;
     expect(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32).toBe(true);
+  });
+
+  it('--cold drops the page cache before every launch and records it per iteration and for the run', async () => {
+    const events: string[] = [];
+    const launches: string[] = [];
+    const onLaunch = () => events.push('launch');
+    const result = await run(
+      {
+        native: new FakeTarget('native', 1, { onLaunch }, launches),
+        container: new FakeTarget('container', 1, { onLaunch }, launches),
+        runc: new FakeTarget('runc', 1, { onLaunch }, launches),
+      },
+      undefined,
+      { cold: true, dropPageCache: async () => void events.push('drop') },
+    );
+    expect(launches).toHaveLength(20);
+    expect(events).toEqual(Array.from({ length: 20 }, () => ['drop', 'launch']).flat());
+    expect(result.conditions?.cold).toBe(true);
+    for (const series of result.series) {
+      expect(series.iterations.every((it) => it.cacheDrops === 1)).toBe(true);
+    }
+  });
+
+  it('records a warm run as not cold, without cache drops', async () => {
+    const result = await run({
+      native: new FakeTarget('native', 1, {}, []),
+      container: new FakeTarget('container', 1, {}, []),
+      runc: new FakeTarget('runc', 1, {}, []),
+    });
+    expect(result.conditions?.cold).toBe(false);
+    expect(result.series.flatMap((s) => s.iterations).some((it) => it.cacheDrops !== undefined)).toBe(false);
   });
 
   it('pauses settleMs before every iteration of a point but its first', async () => {

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../../errors.js';
 import { collectFingerprint } from '../../host/fingerprint.js';
+import { checkCanDropPageCache } from '../../host/page-cache.js';
 import { packageDir } from '../../paths.js';
 import { findScenario, loadScenario } from '../../scenario/index.js';
 import { createProgress } from '../../suite/progress.js';
@@ -20,6 +21,8 @@ export interface SuiteRunOptions {
   iterations?: string;
   out?: string;
   report?: boolean;
+  /** Drop the host's page cache before each launch. */
+  cold?: boolean;
   /** Seed of the round orders (replays a run's order). */
   seed?: string;
 }
@@ -76,6 +79,7 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
   const iterations = parseIterations(opts.iterations);
   const seed = parseSeed(opts.seed);
   const scenarios = await loadAll(names.length > 0 ? names : ['default']);
+  if (opts.cold) await checkCanDropPageCache();
   const environment = await collectFingerprint();
   const runId = newRunId(scenarios.map((s) => s.scenario.name));
   const runDir = await createRunDir({ outDir: opts.out, resultsDir: path.resolve('results'), runId });
@@ -107,6 +111,7 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
       targets,
       iterations,
       ...(seed === undefined ? {} : { seed }),
+      cold: opts.cold === true,
       createTarget: (kind) => createTarget(kind, ctx.layout),
       progress: createProgress(process.stderr, ctx.isTty),
       signal: controller.signal,
@@ -120,6 +125,7 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
         ...(targets ? { targets } : {}),
         ...(iterations ? { iterations } : {}),
         ...(seed === undefined ? {} : { seed }),
+        ...(opts.cold ? { cold: true } : {}),
       },
     });
     const { recordRunInHistory } = await import('../../results/history.js');
@@ -151,6 +157,7 @@ export const cli = defineCommand({
       .option('--targets <list>', 'comma-separated targets: native,container,vm,runc,crun,podman')
       .option('--iterations <n>', 'recorded iterations per target and point (overrides the scenario)')
       .option('--out <dir>', 'run directory (default results/<run id>)')
+      .option('--cold', "drop the host's page cache (sync, then /proc/sys/vm/drop_caches) before each launch")
       .option('--seed <n>', "seed of the targets' order in each round (default random; recorded in run.json)")
       .option('--no-report', 'do not write the report'),
   run: suiteRunCommand,

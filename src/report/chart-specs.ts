@@ -272,10 +272,21 @@ function buildStartupCharts(report: ReportModel): ChartSpec[] {
 }
 
 function buildMemoryCharts(report: ReportModel): ChartSpec[] {
-  return buildMetricBars(report, 'memory', 'memory', firstMetric('memory.pss', 'memory.rss'), (metric, g) => ({
-    title: `Memory per instance, ${g.scenario}/${g.case}${pointSuffix(g)}`,
-    subtitle: `${metric === 'memory.pss' ? 'PSS' : 'RSS'} of the instance processes: median and 95% CI, lower is better`,
-  }));
+  const what: Record<string, string> = {
+    'memory.instance': 'anonymous + shmem PSS of the instance processes (file-backed PSS apart)',
+    'memory.pss': 'PSS of the instance processes',
+    'memory.rss': 'RSS of the instance processes',
+  };
+  return buildMetricBars(
+    report,
+    'memory',
+    'memory',
+    firstMetric('memory.instance', 'memory.pss', 'memory.rss'),
+    (metric, g) => ({
+      title: `Memory per instance, ${g.scenario}/${g.case}${pointSuffix(g)}`,
+      subtitle: `${what[metric]}: median and 95% CI, lower is better`,
+    }),
+  );
 }
 
 function barLabel(series: SeriesView, report: ReportModel): string {
@@ -367,14 +378,14 @@ function phaseChart(report: ReportModel, groups: SeriesGroup[], series: SeriesVi
   };
 }
 
-/** Memory per instance against the instances sweep: a line per (run, target). */
+/** Host memory pinned (or, in runs without it, the instances' PSS) against the instances sweep: a line per (run, target). */
 function buildDensityCharts(report: ReportModel): ChartSpec[] {
   return bucket(
     report.groups.filter((group) => group.measure === 'density' && typeof group.point.instances === 'number'),
     byCase,
   ).flatMap((groups) => {
     const series = withSeries(groups);
-    const metric = firstMetric('memory.per_instance', 'memory.pss')(series);
+    const metric = firstMetric('memory.host_pinned', 'memory.pss')(series);
     if (!metric) return [];
     const lines = new Map<string, { series: SeriesView; points: Array<{ x: number; y: number }> }>();
     for (const s of series) {
@@ -392,7 +403,7 @@ function buildDensityCharts(report: ReportModel): ChartSpec[] {
     );
     const scale = chooseScale('bytes', Math.max(...all.flatMap((line) => line.points.map((p) => p.y))));
     const first = groups[0]!;
-    const what = metric === 'memory.per_instance' ? 'Memory per instance' : 'Memory (PSS) of all instances';
+    const what = metric === 'memory.host_pinned' ? 'Host memory pinned' : 'Memory (PSS) of all instances';
     const title = titled(`${what} vs instances, ${first.scenario}/${first.case}`, series);
     const datasets: ChartDataset[] = all.map(({ series: s, points }) => ({
       label: barLabel(s, report),
@@ -410,8 +421,8 @@ function buildDensityCharts(report: ReportModel): ChartSpec[] {
           data: { datasets },
           options: buildOptions(
             title,
-            metric === 'memory.per_instance'
-              ? 'host MemAvailable drop / instances, median; lower is better'
+            metric === 'memory.host_pinned'
+              ? 'growth of AnonPages + Shmem + SUnreclaim + KernelStack + PageTables + Percpu over a settled baseline, less the harness, median; the slope is the cost of one more instance'
               : 'PSS of all instances, median; lower is better',
             { x: 'instances running at once', y: describeAxis('bytes', scale) },
             { scales: { x: { type: 'linear', ticks: { precision: 0 } } } },

@@ -3,6 +3,13 @@
 // NOTE: x86 limits the whole command line to COMMAND_LINE_SIZE = 2048 bytes (with its NUL).
 import { InputError } from '../errors.js';
 
+/**
+ * The cgroup filesystems /init mounts at /sys/fs/cgroup before the workload starts: none (the
+ * default: nothing mounted), v2 (cgroup2 alone, as systemd on a unified host) or v1 (one v1
+ * hierarchy per controller and no cgroup2, as systemd's legacy layout). See guest-init.ts.
+ */
+export type GuestCgroupLayout = 'none' | 'v1' | 'v2';
+
 /** What the workload runs with, after merging the image config and the run options. */
 export interface GuestRunConfig {
   /** Random per-run token in every marker so the workload cannot fake one. [A-Za-z0-9]. */
@@ -18,6 +25,8 @@ export interface GuestRunConfig {
   user: string;
   /** "user": virtio-net with QEMU user networking (guest 10.0.2.15, gateway 10.0.2.2). */
   network: 'none' | 'user';
+  /** Cgroup filesystems mounted for the workload; default none. */
+  cgroups?: GuestCgroupLayout;
 }
 
 /** Kernel command line limit on x86, excluding the terminating NUL. */
@@ -58,6 +67,8 @@ export function renderGuestConfig(config: GuestRunConfig): string {
     `ISB_USER=${shellQuote(config.user)}`,
     `ISB_WORKDIR=${shellQuote(config.workdir)}`,
     `ISB_NET=${config.network === 'user' ? 'user' : 'none'}`,
+    // Only when asked: the default fragment (and so the default command line) stays as it was.
+    ...(config.cgroups === 'v1' || config.cgroups === 'v2' ? [`ISB_CGROUPS=${config.cgroups}`] : []),
     `isb_run() { ${run}; }`,
     '',
   ].join('\n');

@@ -1,7 +1,7 @@
 // The guest's /init: a busybox shell script that loads the modules, mounts the image disk, applies
-// the run config (from the kernel command line), runs the workload with phase markers on the
-// serial console (and the guest's MemTotal/MemAvailable just before ready), and powers the guest
-// off. NOTE: the marker format is parsed by serial-parser.ts.
+// the run config (from the kernel command line; cgroup filesystems only when it asks for them),
+// runs the workload with phase markers on the serial console (and the guest's MemTotal/MemAvailable
+// just before ready), and powers the guest off. NOTE: the marker format is parsed by serial-parser.ts.
 
 /**
  * Runs inside `chroot /mnt` as root, from the initramfs busybox reached through /proc/1/root
@@ -78,6 +78,36 @@ mount -t devtmpfs dev /mnt/dev
 mkdir -p /mnt/dev/pts /mnt/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts /mnt/dev/pts
 mount -t tmpfs -o mode=1777 shm /mnt/dev/shm
+# Cgroups for the workload (ISB_CGROUPS, guest-config.ts): none unless asked.
+cg=/mnt/sys/fs/cgroup
+case $ISB_CGROUPS in
+v2)
+  # As systemd on a unified host: cgroup2 alone with systemd's mount options, every controller
+  # enabled from the root down to system.slice, pid 1 in init.scope; the workload runs in the leaf
+  # system.slice/isobench-workload.service (cgroup2 lets no cgroup hold processes and children).
+  mount -t cgroup2 -o nosuid,nodev,noexec,nsdelegate,memory_recursiveprot cgroup2 $cg ||
+    fail "cannot mount cgroup2 at /sys/fs/cgroup"
+  on=
+  for c in $(cat $cg/cgroup.controllers); do on="$on +$c"; done
+  mkdir $cg/init.scope $cg/system.slice $cg/system.slice/isobench-workload.service &&
+    echo "$on" > $cg/cgroup.subtree_control && echo "$on" > $cg/system.slice/cgroup.subtree_control &&
+    echo $$ > $cg/init.scope/cgroup.procs || fail "cannot set up the cgroup2 tree (controllers:$on)" ;;
+v1)
+  # As systemd's legacy layout: a tmpfs of v1 hierarchies, cpu,cpuacct and net_cls,net_prio
+  # co-mounted (with a symlink per controller), name=systemd, and no cgroup2. A hierarchy is
+  # mounted when the kernel has every controller in it (/proc/cgroups).
+  mount -t tmpfs -o nosuid,nodev,noexec,mode=0755 cgroup $cg || fail "cannot mount a tmpfs at /sys/fs/cgroup"
+  have=" $(awk '$4 == 1 { printf "%s ", $1 }' /proc/cgroups)"
+  for h in cpuset cpu,cpuacct blkio memory devices freezer net_cls,net_prio perf_event hugetlb pids rdma misc; do
+    ok=1
+    for c in $(echo $h | sed 's/,/ /g'); do case $have in *" $c "*) ;; *) ok=0 ;; esac; done
+    [ $ok = 1 ] || continue
+    mkdir $cg/$h && mount -t cgroup -o nosuid,nodev,noexec,$h cgroup $cg/$h || fail "cannot mount the v1 $h hierarchy"
+    case $h in *,*) for c in $(echo $h | sed 's/,/ /g'); do ln -s $h $cg/$c; done ;; esac
+  done
+  mkdir $cg/systemd && mount -t cgroup -o nosuid,nodev,noexec,none,name=systemd cgroup $cg/systemd ||
+    fail "cannot mount the v1 name=systemd hierarchy" ;;
+esac
 hostname "$ISB_HOSTNAME"
 # User: "", name, uid, name:group, uid:gid; names resolve in the image's /etc/passwd and /etc/group.
 uspec=\${ISB_USER%%:*}
@@ -122,7 +152,12 @@ done < /proc/meminfo
 echo "ISOBENCH-MEMINFO $ISB_NONCE $mem_total $mem_avail"
 read t_ready _ < /proc/uptime
 echo "ISOBENCH-PHASE $ISB_NONCE ready $t_ready"
-isb_run < /dev/null
+if [ "$ISB_CGROUPS" = v2 ]; then
+  # A subshell moves itself ("0": the writer) into the leaf, then runs the workload there.
+  (echo 0 > $cg/system.slice/isobench-workload.service/cgroup.procs && isb_run) < /dev/null
+else
+  isb_run < /dev/null
+fi
 code=$?
 echo "ISOBENCH-EXIT $ISB_NONCE $code"
 sync

@@ -4,6 +4,7 @@ export type { VmAccelRequest } from './accel.js';
 export type { VmMachine } from './definition.js';
 export { listVms, removeVm, type StartVmOptions, startVm, stopVm } from './detached.js';
 export { gcVms, type VmGcReport } from './gc.js';
+export type { GuestCgroupLayout } from './guest-config.js';
 export type { VmImageSource } from './image-source.js';
 export type { VmLaunchOptions } from './prepare.js';
 export type { VmNetwork } from './qemu-args.js';

@@ -41,6 +41,7 @@ export const INIT_APPLETS = [
   'hostname',
   'awk',
   'cat',
+  'ln',
 ];
 
 /** Modules loaded only when the VM has a network (virtio-net). */

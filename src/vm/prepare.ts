@@ -6,7 +6,7 @@ import type { Accel } from '../vocabulary.js';
 import { resolveAccel, type VmAccelRequest } from './accel.js';
 import { ensureBaseDisk } from './base-disk.js';
 import { loadVmDefinition, type VmDefinition, type VmMachine } from './definition.js';
-import { mergeEnv } from './guest-config.js';
+import { type GuestCgroupLayout, mergeEnv } from './guest-config.js';
 import { resolveVmImage, type VmImageSource, workloadArgv } from './image-source.js';
 import { prepareInitramfs } from './initramfs.js';
 import { prepareKernel } from './kernel.js';
@@ -33,6 +33,10 @@ export interface VmLaunchOptions {
   definition?: string;
   /** VM name (default: its id); also the guest hostname. */
   name?: string;
+  /** Cgroup filesystems the guest mounts for the workload (guest-init.ts); default none. */
+  cgroups?: GuestCgroupLayout;
+  /** Absolute paths of raw files attached after the root disk (/dev/vdb...), read-write. */
+  dataDisks?: string[];
 }
 
 /** Everything resolved for one launch. */
@@ -52,6 +56,8 @@ export interface PreparedVm {
   env: string[];
   workdir: string;
   user: string;
+  cgroups: GuestCgroupLayout;
+  dataDisks: string[];
 }
 
 function checkInt(name: string, value: number | undefined, min: number, max: number): void {
@@ -73,6 +79,12 @@ export function validateLaunchOptions(options: VmLaunchOptions): void {
   }
   if (options.workdir !== undefined && !options.workdir.startsWith('/')) {
     throw new InputError(`expected an absolute workdir, got '${options.workdir}'`);
+  }
+  if (options.cgroups !== undefined && !['none', 'v1', 'v2'].includes(options.cgroups)) {
+    throw new InputError(`expected cgroups none, v1 or v2, got '${String(options.cgroups)}'`);
+  }
+  for (const disk of options.dataDisks ?? []) {
+    if (!disk.startsWith('/')) throw new InputError(`expected an absolute path for a data disk, got '${disk}'`);
   }
   if (options.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(options.name)) {
     throw new InputError(`expected a VM name of letters, digits, '_', '.', '-' (max 63), got '${options.name}'`);
@@ -106,5 +118,7 @@ export async function prepareVm(layout: RootLayout, options: VmLaunchOptions): P
     env: mergeEnv(image.config.Env ?? [], options.env ?? [], user),
     workdir: options.workdir ?? (image.config.WorkingDir || '/'),
     user,
+    cgroups: options.cgroups ?? 'none',
+    dataDisks: options.dataDisks ?? [],
   };
 }

@@ -50,6 +50,7 @@ export async function buildPreparedQemuArgs(
     workdir: prepared.workdir,
     user: prepared.user,
     network: prepared.network,
+    cgroups: prepared.cgroups,
   });
   return buildQemuArgs({
     accel: prepared.accel,
@@ -60,6 +61,7 @@ export async function buildPreparedQemuArgs(
     initrdPath: prepared.initrdPath,
     cmdline,
     diskPath: paths.overlay,
+    dataDisks: prepared.dataDisks,
     network: prepared.network,
     qmpSocketPath: paths.qmpSocket,
     serial: launch.serial,

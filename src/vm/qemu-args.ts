@@ -19,6 +19,11 @@ export interface QemuLaunchSpec {
   cmdline: string;
   /** The per-VM qcow2 overlay. */
   diskPath: string;
+  /**
+   * Raw files attached read-write after the root disk, in order (the guest sees /dev/vdb, /dev/vdc...,
+   * each with the virtio serial `isobench-data<N>`, N from 0), e.g. a disk the guest writes results to.
+   */
+  dataDisks?: string[];
   network: VmNetwork;
   qmpSocketPath: string;
   serial: SerialSink;
@@ -73,6 +78,14 @@ export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
     '-device',
     `virtio-blk-${bus},drive=root`,
   ];
+  for (const [index, disk] of (spec.dataDisks ?? []).entries()) {
+    args.push(
+      '-drive',
+      `id=data${index},if=none,format=raw,file=${escapeQemuOptValue(disk)}`,
+      '-device',
+      `virtio-blk-${bus},drive=data${index},serial=isobench-data${index}`,
+    );
+  }
   if (spec.network === 'user') {
     args.push('-netdev', 'user,id=net0', '-device', `virtio-net-${bus},netdev=net0`);
   }

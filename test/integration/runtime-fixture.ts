@@ -1,9 +1,11 @@
 // Shared set-up of the runtime integration tests: a temp state root with a busybox image in its
 // store, a unique cgroup parent, output capture, and the leak check every file ends with.
-import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, promises as fs, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { CliContext } from '../../src/cli/context.js';
 import type { ContainerHandle, ExitInfo, RunRequest, Runtime } from '../../src/container/index.js';
@@ -96,11 +98,21 @@ export function mountsBelow(dir: string): string[] {
     .filter((target) => target === dir || target.startsWith(`${dir}/`));
 }
 
-/** cgroup dirs named `parent` at the top of any mounted hierarchy. */
+/**
+ * cgroup dirs named `parent` at the top of any mounted hierarchy: /sys/fs/cgroup/<parent> on
+ * cgroup2, /sys/fs/cgroup/<hierarchy>/<parent> on v1 (and hybrid's unified/), each dir once.
+ */
 export function cgroupDirsOf(parent: string): string[] {
-  return readdirSync('/sys/fs/cgroup')
-    .map((h) => path.join('/sys/fs/cgroup', h, parent))
-    .filter((dir) => existsSync(dir));
+  const candidates = [
+    path.join('/sys/fs/cgroup', parent),
+    ...readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h, parent)),
+  ];
+  const byRealPath = new Map<string, string>();
+  for (const dir of candidates) {
+    // A v1 hierarchy may be reached through a symlink too (cpu -> cpu,cpuacct).
+    if (existsSync(dir) && !byRealPath.has(realpathSync(dir))) byRealPath.set(realpathSync(dir), dir);
+  }
+  return [...byRealPath.values()];
 }
 
 /** Pids whose /proc/<pid>/cgroup names `parent` (processes left in our cgroups). */
@@ -157,4 +169,25 @@ export function useRuntimeRoot(label: string, set: (t: TestRoot, runtime: Runtim
     }
     if (t) expect(await removeTestRoot(t)).toEqual({ mounts: [], cgroups: [], pids: [] });
   });
+}
+
+/** The exit of `child`, whether it already happened or not. */
+export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/** Polls `check` every 20 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
 }

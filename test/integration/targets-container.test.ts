@@ -1,6 +1,7 @@
 // The container target for real: the probe image assembled in a temp store, run in isobench's
 // runtime; ready, exit, memory (process tree + cgroup), upper-dir writes, and a clean disposal.
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/errors.js';
 import { rootLayout } from '../../src/paths.js';
@@ -89,6 +90,11 @@ describe('container target', () => {
     expect(sample.ussBytes).toBeGreaterThanOrEqual(32 * MIB);
     expect(sample.cgroup?.currentBytes).toBeGreaterThanOrEqual(32 * MIB);
     expect(sample.cgroup?.anonBytes).toBeGreaterThanOrEqual(32 * MIB);
+    // memory.peak of the harness: v1 max_usage_in_bytes, v2 memory.peak (Linux 5.19+).
+    const peakFiles = ['memory.max_usage_in_bytes', 'memory.peak'];
+    if (cgroupDirsOf(t.cgroupParent).some((dir) => peakFiles.some((f) => existsSync(path.join(dir, f))))) {
+      expect(sample.cgroup?.peakBytes).toBeGreaterThanOrEqual(sample.cgroup!.currentBytes!);
+    }
     expect(processesIn(t.cgroupParent).length).toBeGreaterThan(0);
     await instance.dispose();
     expect((await instance.exited).exitCode).toBe(137);

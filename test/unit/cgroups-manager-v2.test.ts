@@ -61,6 +61,18 @@ describe('create on v2', () => {
     await handle.destroy();
     expect(tree.findDirs('bench')).toEqual([]);
   });
+  it('names the no-internal-processes rule when a parent level holds processes (EBUSY), and rolls back', async () => {
+    tree.failWrite = (file) =>
+      file === 'sys/fs/cgroup/isobench/cgroup.subtree_control'
+        ? Object.assign(new Error('EBUSY'), { code: 'EBUSY' })
+        : undefined;
+    await expect(manager.create('c1', { memoryBytes: 8 * 1024 * 1024 })).rejects.toMatchObject({
+      code: 'ENVIRONMENT',
+      message: expect.stringContaining(`${tree.at('sys/fs/cgroup/isobench')} holds processes`),
+      hint: expect.stringContaining('ISOBENCH_CGROUP_PARENT'),
+    });
+    expect(tree.findDirs('isobench')).toEqual([]);
+  });
 });
 
 describe('handle on v2', () => {

@@ -24,6 +24,14 @@ describe('VM definition', () => {
     expect(def.cmdline[0]).toBe('console=ttyS0');
   });
 
+  it('loads vm-images/guest-tests.yaml: the default command line plus overlayfs for the runtime', async () => {
+    const dir = path.join(packageDir(), 'vm-images');
+    const guest = await loadVmDefinitionFile(path.join(dir, 'guest-tests.yaml'));
+    const def = await loadVmDefinitionFile(path.join(dir, 'default.yaml'));
+    expect(guest.cmdline).toEqual(def.cmdline);
+    expect(guest.modules).toEqual([...def.modules, 'overlay']);
+  });
+
   it('accepts a valid definition', () => {
     expect(parseVmDefinition('tiny.yaml', valid)).toEqual(valid);
   });

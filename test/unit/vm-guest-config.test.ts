@@ -42,6 +42,16 @@ describe('guest config', () => {
     );
   });
 
+  it('asks /init for a cgroup layout only when one is given', () => {
+    expect(renderGuestConfig({ ...config, cgroups: 'v2' })).toContain('\nISB_CGROUPS=v2\nisb_run() {');
+    expect(renderGuestConfig({ ...config, cgroups: 'v1' })).toContain('\nISB_CGROUPS=v1\n');
+    expect(renderGuestConfig({ ...config, cgroups: 'none' })).toBe(renderGuestConfig(config));
+    // /init mounts cgroup2 alone for v2, a tmpfs of v1 hierarchies for v1, and nothing otherwise.
+    const init = renderGuestInit();
+    expect(init).toContain('mount -t cgroup2 -o nosuid,nodev,noexec,nsdelegate,memory_recursiveprot cgroup2 $cg');
+    expect(init).toContain('mount -t cgroup -o nosuid,nodev,noexec,$h cgroup $cg/$h');
+  });
+
   it('encodes the fragment as base64 in one kernel parameter', () => {
     const param = encodeGuestConfigParam(config);
     expect(param.startsWith('isobench.cfg=')).toBe(true);

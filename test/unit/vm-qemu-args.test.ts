@@ -107,4 +107,17 @@ describe('buildQemuArgs', () => {
       'id=root,if=none,format=qcow2,file=/x,,y/disk.qcow2',
     );
   });
+  it('attaches data disks raw, after the root disk, with serials the guest finds them by', () => {
+    const args = buildQemuArgs({ ...base, dataDisks: ['/r/results,1.raw'] });
+    const root = args.indexOf('virtio-blk-device,drive=root');
+    expect(args.slice(root + 1, root + 5)).toEqual([
+      '-drive',
+      'id=data0,if=none,format=raw,file=/r/results,,1.raw',
+      '-device',
+      'virtio-blk-device,drive=data0,serial=isobench-data0',
+    ]);
+    expect(buildQemuArgs({ ...base, machine: 'q35', dataDisks: ['/d'] })).toContain(
+      'virtio-blk-pci,drive=data0,serial=isobench-data0',
+    );
+  });
 });

@@ -60,8 +60,21 @@ async function enableV2Controllers(fs: CgroupFs, dir: string, wanted: string[]):
   const available = ((await readOptionalFile(fs, path.join(dir, 'cgroup.controllers'))) ?? '').split(/\s+/);
   const enabled = ((await readOptionalFile(fs, path.join(dir, 'cgroup.subtree_control'))) ?? '').split(/\s+/);
   const missing = wanted.filter((c) => available.includes(c) && !enabled.includes(c));
-  if (missing.length > 0) {
-    await writeControlFile(fs, path.join(dir, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
+  if (missing.length === 0) return;
+  const file = path.join(dir, 'cgroup.subtree_control');
+  try {
+    await writeControlFile(fs, file, missing.map((c) => `+${c}`).join(' '));
+  } catch (error) {
+    // cgroups(7) "no internal processes": a non-root cgroup that holds processes cannot enable
+    // controllers for its children, and the kernel says EBUSY. Typical under a systemd unit.
+    if (errnoCode(error) !== 'EBUSY') throw error;
+    throw new EnvironmentError(
+      `cannot enable ${missing.join(', ')} for the cgroups below ${dir}: ${dir} holds processes, and cgroup v2 lets a cgroup either hold processes or enable controllers for its children`,
+      {
+        hint: 'set ISOBENCH_CGROUP_PARENT to a path none of whose cgroups holds processes (the default isobench-<hash> sits next to the systemd slices); under a unit with Delegate=yes, first move the unit processes into a leaf cgroup of it',
+        cause: error,
+      },
+    );
   }
 }
 

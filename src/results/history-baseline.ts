@@ -1,5 +1,6 @@
-// The baseline `compare --against history` pools: the last N runs of each of the candidate's
-// scenarios recorded on the candidate's host, the candidate itself left out.
+// The baseline of `compare --against history`: the last N runs of each of the candidate's
+// scenarios recorded on the candidate's host, the candidate itself left out. They stay separate
+// runs: compare judges the candidate against each run's median (stats compareWithHistory).
 import { existsSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { RunResult } from '../suite/run-schema.js';

@@ -9,6 +9,7 @@ import { memoryFiguresOf, readProcessTreeMemory } from '../measure/process-memor
 import { type RootLayout, rootLayout } from '../paths.js';
 import { findExecutable } from '../util/find-executable.js';
 import { probeKvm, resolveAccel } from '../vm/accel.js';
+import { variantOfDefinition } from '../vm/definition.js';
 import { resolveVmImage, type VmImageSource } from '../vm/image-source.js';
 import { type RunVmOptions, runVm, type VmRunResult } from '../vm/index.js';
 import { type PreparedVm, prepareVm, type VmLaunchOptions } from '../vm/prepare.js';
@@ -93,6 +94,11 @@ export class VmTarget implements Target {
     return this.accelValue;
   }
 
+  /** 'stock' (Debian's kernel, vm-images/default.yaml), 'minimal' (built from source), or the definition name. */
+  variant(): string {
+    return variantOfDefinition(this.options.definition ?? 'default');
+  }
+
   private launchOptions(workload: WorkloadSpec): VmLaunchOptions {
     return {
       image: this.sources.get(workload.image) ?? workload.image,
@@ -104,6 +110,7 @@ export class VmTarget implements Target {
       accel: 'auto',
       network: 'none',
       ...(this.options.definition === undefined ? {} : { definition: this.options.definition }),
+      ...(this.options.log === undefined ? {} : { log: this.options.log }),
     };
   }
 
@@ -150,7 +157,7 @@ export class VmTarget implements Target {
     return new VmInstance({ layout: this.layout, workload, name, abort, reader, started, run, launchedAtNs });
   }
 
-  /** Allocated bytes of vmlinux (or bzImage) + initramfs + the image's base disk: shared by all VMs of the image. */
+  /** Allocated bytes of vmlinux (or bzImage) + initramfs (if any) + the image's base disk: shared by all VMs of the image. */
   async imageFootprintBytes(workload: WorkloadSpec): Promise<number> {
     const parts = await this.imageFootprintParts(workload);
     return parts.kernelBytes + parts.initramfsBytes + parts.baseDiskBytes;
@@ -163,7 +170,9 @@ export class VmTarget implements Target {
       await this.prepare(workload);
       prepared = this.prepared.get(preparedKey(workload))!;
     }
-    const allocated = async (file: string) => (await measureDiskUsage([file])).allocatedBytes;
+    // No initramfs (a kernel that mounts the disk itself) counts as 0 bytes.
+    const allocated = async (file: string | undefined) =>
+      file === undefined ? 0 : (await measureDiskUsage([file])).allocatedBytes;
     const [kernelBytes, initramfsBytes, baseDiskBytes] = await Promise.all(
       [prepared.kernelPath, prepared.initrdPath, prepared.baseDiskPath].map(allocated),
     );

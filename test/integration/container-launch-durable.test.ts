@@ -99,7 +99,6 @@ describe('container overlay durability', () => {
     const launched = await launchContainer(spec, {
       mode: { kind: 'attached', stdio: 'pipe' },
       cgroupProcsFiles: [],
-      configFile: path.join(base, 'helper.conf'),
     });
     (launched.stderr as Readable).resume();
     let output: string;
@@ -115,6 +114,7 @@ describe('container overlay durability', () => {
     } finally {
       process.kill(launched.pid, 'SIGKILL');
       await launched.exited;
+      await launched.released;
     }
     const rootLine = output.split('\n').find((line) => line.split(' ')[4] === '/');
     expect(rootLine).toMatch(/ - overlay overlay .*upperdir=/);

@@ -3,7 +3,7 @@
 import { Option } from 'commander';
 import { InputError, IsobenchError } from '../../errors.js';
 import { resolveAccel, type VmAccelRequest } from '../../vm/accel.js';
-import type { VmMachine } from '../../vm/definition.js';
+import { VM_KERNEL_VARIANTS, type VmKernelVariant, type VmMachine } from '../../vm/definition.js';
 import { runVm, startVm } from '../../vm/index.js';
 import type { VmNetwork } from '../../vm/qemu-args.js';
 import { collect, defineCommand } from '../command.js';
@@ -22,6 +22,8 @@ export interface VmRunCommandOptions {
   accel?: string;
   machine?: string;
   network?: string;
+  /** stock (Debian's kernel, vm-images/default.yaml) or minimal (built from source, vm-images/minimal.yaml). */
+  kernel?: string;
 }
 
 /** Parses --memory ("256", "256m", "1g", "512MiB") into MiB. @throws InputError naming the flag. */
@@ -58,6 +60,7 @@ export async function vmRunCommand(
   const request = pick<VmAccelRequest>('--accel', opts.accel, ['auto', 'kvm', 'tcg']) ?? 'auto';
   const accel = await resolveAccel(request);
   const machine = pick<VmMachine>('--machine', opts.machine, ['microvm', 'q35']) ?? 'microvm';
+  const kernel = pick<VmKernelVariant>('--kernel', opts.kernel, ['stock', 'minimal']) ?? 'stock';
   const launch = {
     image,
     args,
@@ -69,8 +72,12 @@ export async function vmRunCommand(
     accel,
     machine,
     network: pick<VmNetwork>('--network', opts.network, ['none', 'user']),
+    definition: VM_KERNEL_VARIANTS[kernel],
+    log: (line: string) => ctx.stderr.write(`isobench: ${line}\n`),
   };
-  ctx.stderr.write(`isobench: vm ${image} accel=${accel} machine=${machine}\n`);
+  ctx.stderr.write(
+    `isobench: vm ${image} accel=${accel} machine=${machine}${kernel === 'stock' ? '' : ` kernel=${kernel}`}\n`,
+  );
   if (opts.detach) {
     const state = await startVm(ctx.layout, { ...launch, autoRemove: opts.rm === true });
     ctx.stdout.write(`${state.id}\n`);
@@ -113,6 +120,7 @@ export const cli = defineCommand({
       .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
       .addOption(new Option('--machine <type>', 'machine type').choices(['microvm', 'q35']).default('microvm'))
       .addOption(new Option('--network <mode>', 'guest network').choices(['none', 'user']).default('none'))
+      .addOption(new Option('--kernel <variant>', 'guest kernel').choices(['stock', 'minimal']).default('stock'))
       .passThroughOptions(),
   run: vmRunCommand,
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError, IntegrityError } from '../errors.js';
 import { median } from '../stats/index.js';
-import type { MetricSeries, RunResult, Series } from '../suite/run-schema.js';
+import { type MetricSeries, RESULT_SCHEMA_VERSION, type RunResult, type Series } from '../suite/run-schema.js';
 import type { Accel } from '../vocabulary.js';
 import { migrateHistory } from './history-schema.js';
 
@@ -332,8 +332,9 @@ function rebuildRun(row: RunRow, scenario: ScenarioRow | undefined, samples: Sam
     }
     metric.samples.push(sample.value);
   }
+  // The database keeps samples, not the round order or the run's conditions: both stay absent.
   return {
-    schemaVersion: 1,
+    schemaVersion: RESULT_SCHEMA_VERSION,
     runId: row.run_id,
     status: row.status as RunResult['status'],
     startedAt: row.started_at,

@@ -12,7 +12,7 @@ import { EnvironmentError, WorkloadError } from '../errors.js';
 import { monotonicNs } from '../measure/clock.js';
 import { measureDiskUsage } from '../measure/disk-usage.js';
 import { openProcFile, type ProcFileHandle } from '../measure/proc-files.js';
-import { createTreeMemoryReader, type TreeMemoryReader } from '../measure/process-memory.js';
+import { createTreeMemoryReader, memoryFiguresOf, type TreeMemoryReader } from '../measure/process-memory.js';
 import { listProcessTreeSync } from '../measure/process-tree.js';
 import { helperBinary, type RootLayout, rootLayout } from '../paths.js';
 import { exitStampNs, settleReadyAtExit } from './child-exit.js';
@@ -257,7 +257,7 @@ class ContainerInstance implements Instance {
   }
 
   /**
-   * PSS/USS/RSS of monitor + workload tree (each process once), plus the cgroup's accounting.
+   * PSS (with its anon/file/shmem split)/USS/RSS of monitor + workload tree (each process once), plus the cgroup's accounting.
    * Synchronous procfs/cgroupfs reads, and the tree is listed again only when the cgroup's task
    * count changed, a process vanished, or every 20 samples (see createTreeMemoryReader): sampling
    * every 50 ms must stay under 1 % of a core (bench/harness.ts measures it).
@@ -275,7 +275,7 @@ class ContainerInstance implements Instance {
     // Until state.json names the monitor (right after launch), list on every sample as before.
     if (this.monitorPid === undefined) this.tree.invalidate();
     const tree = this.tree.read();
-    const sample: MemorySample = { pssBytes: tree.pssBytes, ussBytes: tree.ussBytes, rssBytes: tree.rssBytes };
+    const sample: MemorySample = memoryFiguresOf(tree);
     if (files.memoryCurrent !== undefined) sample.cgroup = this.readCgroupMemory(files);
     return sample;
   }

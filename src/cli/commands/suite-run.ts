@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXIT_STATUS, InputError } from '../../errors.js';
 import { collectFingerprint } from '../../host/fingerprint.js';
+import { checkCanDropPageCache } from '../../host/page-cache.js';
 import { packageDir } from '../../paths.js';
 import { findScenario, loadScenario } from '../../scenario/index.js';
 import { createProgress } from '../../suite/progress.js';
@@ -22,6 +23,10 @@ export interface SuiteRunOptions {
   iterations?: string;
   out?: string;
   report?: boolean;
+  /** Drop the host's page cache before each launch. */
+  cold?: boolean;
+  /** Seed of the round orders (replays a run's order). */
+  seed?: string;
 }
 
 function parseTargets(text: string | undefined): TargetKind[] | undefined {
@@ -48,6 +53,16 @@ function parseIterations(text: string | undefined): number | undefined {
     throw new InputError(`expected --iterations to be a whole number from 1 to 10000; got "${text}"`);
   }
   return n;
+}
+
+function parseSeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(text.trim()) || Number(text) >= 2 ** 32) {
+    throw new InputError(`expected --seed to be a whole number from 0 to 4294967295; got "${text}"`, {
+      hint: "give the order seed recorded in a run's run.json (order.seed), or leave --seed out for a random one",
+    });
+  }
+  return Number(text);
 }
 
 async function loadAll(names: string[]): Promise<SuiteScenario[]> {
@@ -86,8 +101,10 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
   // Validate everything the user typed before touching anything.
   const targets = parseTargets(opts.targets);
   const iterations = parseIterations(opts.iterations);
+  const seed = parseSeed(opts.seed);
   if (opts.out !== undefined) await checkOutputDir(opts.out);
   const scenarios = await loadAll(names.length > 0 ? names : ['default']);
+  if (opts.cold) await checkCanDropPageCache();
   const environment = await collectFingerprint();
   const runId = newRunId(scenarios.map((s) => s.scenario.name));
   const runDir = await createRunDir({ outDir: opts.out, resultsDir: path.resolve('results'), runId });
@@ -118,6 +135,8 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
       scenarios,
       targets,
       iterations,
+      ...(seed === undefined ? {} : { seed }),
+      cold: opts.cold === true,
       createTarget: (kind) => createTarget(kind, ctx.layout),
       progress: createProgress(process.stderr, ctx.isTty),
       signal: controller.signal,
@@ -127,7 +146,12 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
         commit: environment.isobench.gitCommit,
         dirty: environment.isobench.gitDirty,
       },
-      overrides: { ...(targets ? { targets } : {}), ...(iterations ? { iterations } : {}) },
+      overrides: {
+        ...(targets ? { targets } : {}),
+        ...(iterations ? { iterations } : {}),
+        ...(seed === undefined ? {} : { seed }),
+        ...(opts.cold ? { cold: true } : {}),
+      },
     });
     const { recordRunInHistory } = await import('../../results/history.js');
     await recordRunInHistory(ctx.root, run, runDir);
@@ -165,6 +189,8 @@ export const cli = defineCommand({
       .option('--targets <list>', 'comma-separated targets: native,container,vm,runc,crun,podman')
       .option('--iterations <n>', 'recorded iterations per target and point (overrides the scenario)')
       .option('--out <dir>', 'run directory (default results/<run id>)')
+      .option('--cold', "drop the host's page cache (sync, then /proc/sys/vm/drop_caches) before each launch")
+      .option('--seed <n>', "seed of the targets' order in each round (default random; recorded in run.json)")
       .option('--no-report', 'do not write the report')
       .addHelpText('after', SUITE_RUN_EXIT_HELP),
   stateRoot: 'write',

@@ -108,14 +108,9 @@ export const METRICS = {
   'memory.host_available_drop': {
     unit: 'bytes',
     higherIsWorse: true,
-    measures: ['memory', 'density'],
-    description: 'drop of MemAvailable on the host while the instances run',
-  },
-  'memory.per_instance': {
-    unit: 'bytes',
-    higherIsWorse: true,
     measures: ['density'],
-    description: 'host MemAvailable drop divided by the number of instances',
+    description:
+      'context only, not a cost: drop of the host MemAvailable while the N instances run; it moves with the page cache (see memory.host_pinned)',
   },
   'memory.host_pinned': {
     unit: 'bytes',

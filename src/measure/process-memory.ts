@@ -16,6 +16,33 @@ export interface ProcessMemory {
   swapBytes: number;
   /** Anonymous resident memory ("Anonymous"); absent on kernels whose smaps_rollup lacks it. */
   anonBytes?: number;
+  /**
+   * The PSS split by kind (Pss_Anon, Pss_File, Pss_Shmem; Linux 5.x): anonymous, file-backed
+   * (binaries, libraries, a VM's kernel file: page cache other processes may share) and shmem
+   * (memfd, tmpfs). Absent as a whole when the kernel's smaps_rollup lacks any of the three.
+   */
+  pssSplit?: PssSplit;
+}
+
+/** PSS by kind, in bytes; the three add up to the PSS (within the kernel's per-page rounding). */
+export interface PssSplit {
+  anonBytes: number;
+  fileBytes: number;
+  shmemBytes: number;
+}
+
+/** The figures a target reports for its instance's processes (MemorySample in targets/types.ts). */
+export type ProcessMemoryFigures = Pick<ProcessMemory, 'pssBytes' | 'ussBytes' | 'rssBytes' | 'pssSplit'>;
+
+/** PSS, USS, RSS and the PSS split of `memory`, without swap and pids; pssSplit only when present. */
+export function memoryFiguresOf(memory: ProcessMemory): ProcessMemoryFigures {
+  const figures: ProcessMemoryFigures = {
+    pssBytes: memory.pssBytes,
+    ussBytes: memory.ussBytes,
+    rssBytes: memory.rssBytes,
+  };
+  if (memory.pssSplit !== undefined) figures.pssSplit = { ...memory.pssSplit };
+  return figures;
 }
 
 /** Memory summed over a process tree; `pids` are the processes that were read (vanished ones are left out). */
@@ -23,7 +50,7 @@ export interface ProcessTreeMemory extends ProcessMemory {
   pids: number[];
 }
 
-/** Parses the text of /proc/<pid>/smaps_rollup. Missing fields count as 0 (anonBytes: left out). */
+/** Parses the text of /proc/<pid>/smaps_rollup. Missing fields count as 0 (anonBytes, pssSplit: left out). */
 export function parseSmapsRollup(text: string): ProcessMemory {
   const memory: ProcessMemory = {
     rssBytes: readKbField(text, 'Rss') ?? 0,
@@ -33,6 +60,12 @@ export function parseSmapsRollup(text: string): ProcessMemory {
   };
   const anon = readKbField(text, 'Anonymous');
   if (anon !== undefined) memory.anonBytes = anon;
+  const pssAnon = readKbField(text, 'Pss_Anon');
+  const pssFile = readKbField(text, 'Pss_File');
+  const pssShmem = readKbField(text, 'Pss_Shmem');
+  if (pssAnon !== undefined && pssFile !== undefined && pssShmem !== undefined) {
+    memory.pssSplit = { anonBytes: pssAnon, fileBytes: pssFile, shmemBytes: pssShmem };
+  }
   return memory;
 }
 
@@ -60,12 +93,21 @@ export async function readProcessTreeMemory(rootPid: number, options: ProcOption
   return sumProcessMemory(listProcessTreeSync(rootPid, options), (pid) => readProcessMemorySync(pid, options));
 }
 
+/**
+ * Memory summed over `pids` (each read once; a pid listed twice counts once); vanished processes
+ * are skipped and left out of `pids`. pssSplit is kept only when every process read had it.
+ */
+export function readProcessesMemory(pids: Iterable<number>, options: ProcOptions = {}): ProcessTreeMemory {
+  return sumProcessMemory([...new Set(pids)], (pid) => readProcessMemorySync(pid, options));
+}
+
 // Sums `read` over pids; the result's `pids` are those read (a pid reading undefined had vanished).
 function sumProcessMemory(
   pids: readonly number[],
   read: (pid: number) => ProcessMemory | undefined,
 ): ProcessTreeMemory {
   const total: ProcessTreeMemory = { pids: [], rssBytes: 0, pssBytes: 0, ussBytes: 0, swapBytes: 0 };
+  let split: PssSplit | undefined = { anonBytes: 0, fileBytes: 0, shmemBytes: 0 };
   for (const pid of pids) {
     const memory = read(pid);
     if (memory === undefined) continue;
@@ -75,7 +117,16 @@ function sumProcessMemory(
     total.ussBytes += memory.ussBytes;
     total.swapBytes += memory.swapBytes;
     if (memory.anonBytes !== undefined) total.anonBytes = (total.anonBytes ?? 0) + memory.anonBytes;
+    if (split === undefined || memory.pssSplit === undefined) {
+      split = undefined;
+      continue;
+    }
+    split.anonBytes += memory.pssSplit.anonBytes;
+    split.fileBytes += memory.pssSplit.fileBytes;
+    split.shmemBytes += memory.pssSplit.shmemBytes;
   }
+  // An empty tree (every process gone) reads as zeros, as its PSS does.
+  if (split !== undefined) total.pssSplit = split;
   return total;
 }
 

@@ -69,6 +69,10 @@ export interface RunInfo {
   isobenchVersion: string;
   environment: HostEnvironment;
   scenarios: string[];
+  /** How the targets were ordered in each round, in words (with the seed that replays it). */
+  order: string;
+  /** The host's page cache during launches: warm, or cold (dropped before each, --cold). */
+  pageCache: string;
 }
 
 /** A ratio of medians with its CI (stats computeRatioCi), or the reason it has none. */
@@ -266,7 +270,20 @@ function labelRun(run: RunResult, environment: HostEnvironment): Omit<RunInfo, '
     isobenchVersion: run.isobench.version,
     environment,
     scenarios: run.scenarios.map((scenario) => scenario.name),
+    order: describeOrder(run.order),
+    pageCache:
+      run.conditions === undefined
+        ? 'not recorded'
+        : run.conditions.cold
+          ? 'cold: dropped before every launch (--cold)'
+          : 'warm',
   };
+}
+
+function describeOrder(order: RunResult['order']): string {
+  if (order === undefined) return 'not recorded';
+  if (order.method === 'rotated') return 'rotated: round r starts with target r mod n';
+  return `random permutation per round, seed ${order.seed} (suite run --seed ${order.seed} replays it)`;
 }
 
 /** Labels runs; two runs with the same host, commit and day get their run id appended. */

@@ -98,6 +98,10 @@ const runInfo = z.strictObject({
   isobenchVersion: z.string(),
   environment: hostEnvironment,
   scenarios: z.array(z.string()),
+  /** How the targets were ordered in each round, in words, with the seed that replays it. */
+  order: z.string(),
+  /** The page cache during launches: "warm", "cold: ..." (--cold) or "not recorded". */
+  pageCache: z.string(),
 });
 
 const targetFigure = z.strictObject({ median: z.number(), n: z.number().int(), ci: medianCi, accel });

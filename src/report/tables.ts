@@ -224,6 +224,8 @@ export function buildEnvironmentTable(report: ReportModel): TextTable {
       line('transparent huge pages', (run) => run.environment.thpEnabled ?? 'not recorded'),
       line('isobench', (run) => `${run.isobenchVersion} (${run.commit ?? 'no commit'})`),
       line('run id', (run) => run.runId),
+      line('round order', (run) => run.order),
+      line('page cache', (run) => run.pageCache),
       line('status', (run) => (run.interrupted ? `${run.status}: INTERRUPTED, figures may be missing` : run.status)),
     ],
   };

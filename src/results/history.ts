@@ -3,7 +3,7 @@
 // its scenario on its host and plot trends over commits. One set of queries serves both backends.
 import { InputError } from '../errors.js';
 import { median } from '../stats/index.js';
-import type { MetricSeries, RunResult, Series } from '../suite/run-schema.js';
+import { type MetricSeries, RESULT_SCHEMA_VERSION, type RunResult, type Series } from '../suite/run-schema.js';
 import type { Accel } from '../vocabulary.js';
 import type { HistoryLocation } from './history-location.js';
 import { migrateHistory } from './history-schema.js';
@@ -460,8 +460,9 @@ function rebuildRun(row: RunRow, scenario: ScenarioRow | undefined, samples: Sam
     }
     metric.samples.push(sample.value);
   }
+  // The database keeps samples, not the round order or the run's conditions: both stay absent.
   return {
-    schemaVersion: 1,
+    schemaVersion: RESULT_SCHEMA_VERSION,
     runId: row.run_id,
     status: row.status as RunResult['status'],
     startedAt: row.started_at,

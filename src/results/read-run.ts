@@ -1,11 +1,13 @@
 // Reads a run.json back (from a run directory or the file itself) and validates it against the
-// versioned schema, so a report or compare never works on a torn, foreign or future file.
+// versioned schema, so a report or compare never works on a torn, foreign or future file. A run
+// of an older schema version is migrated to the current one (results/migrate-run.ts).
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { InputError, IntegrityError, NotFoundError } from '../errors.js';
 import { RESULT_SCHEMA_VERSION, type RunResult, runResultSchema } from '../suite/run-schema.js';
 import { RUN_FILE } from '../suite/run-store.js';
+import { describeIssues, migrateRunV1 } from './migrate-run.js';
 
 /** Larger files are refused before parsing: a run of thousands of iterations is a few MiB. */
 const MAX_RUN_FILE_BYTES = 256 * 1024 * 1024;
@@ -47,20 +49,16 @@ async function readRunText(file: string): Promise<string> {
   }
 }
 
-/** "series.3.target: Invalid option ..." for the first few issues. */
-function describeIssues(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
-  const shown = issues.slice(0, 3).map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-  const more = issues.length > 3 ? `; and ${issues.length - 3} more` : '';
-  return shown.join('; ') + more;
-}
+/** Schema versions readRun reads: the current one, and older ones it migrates. */
+const READABLE_VERSIONS = [1, RESULT_SCHEMA_VERSION];
 
 /**
- * Reads and validates a run result.
+ * Reads and validates a run result; a schema-version-1 run is migrated (summaries recomputed from its samples).
  * @param pathToDirOrJson - a run directory (holding run.json) or the path of a run.json.
  * @returns the run as recorded; `status` other than 'complete' means the run stopped early
  *   (reports flag it as interrupted).
  * @throws NotFoundError when there is no such file; IntegrityError when it is not valid JSON or
- *   does not match the schema; InputError when it has another schemaVersion.
+ *   does not match the schema; InputError when it has a schemaVersion this isobench does not read.
  */
 export async function readRun(pathToDirOrJson: string): Promise<RunResult> {
   const file = await resolveRunFile(pathToDirOrJson);
@@ -75,17 +73,18 @@ export async function readRun(pathToDirOrJson: string): Promise<RunResult> {
     );
   }
   const version = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).schemaVersion : undefined;
-  if (version !== RESULT_SCHEMA_VERSION) {
-    if (version === undefined) {
-      throw new IntegrityError(`${file} has no schemaVersion: it is not a run result written by isobench`, {
-        hint: `give the ${RUN_FILE} of a run directory written by \`isobench suite run\``,
-      });
-    }
+  if (version === undefined) {
+    throw new IntegrityError(`${file} has no schemaVersion: it is not a run result written by isobench`, {
+      hint: `give the ${RUN_FILE} of a run directory written by \`isobench suite run\``,
+    });
+  }
+  if (!READABLE_VERSIONS.includes(version as number)) {
     throw new InputError(
-      `${file} has schemaVersion ${JSON.stringify(version)}; this isobench reads schemaVersion ${RESULT_SCHEMA_VERSION} only`,
+      `${file} has schemaVersion ${JSON.stringify(version)}; this isobench reads schemaVersion ${READABLE_VERSIONS.join(' and ')}`,
       { hint: 're-run the suite with this isobench, or read the run with the isobench version that wrote it' },
     );
   }
+  if (version === 1) return migrateRunV1(raw, file);
   const parsed = runResultSchema.safeParse(raw);
   if (!parsed.success) {
     throw new IntegrityError(

@@ -3,7 +3,7 @@
 export type { CasePoint, SweepPoint, TargetRun } from './expand.js';
 export { expandCase, expandSweep, formatPointLabel } from './expand.js';
 export { findScenario, listScenarios, loadScenario, parseScenario } from './load.js';
-export { DEFAULT_READY_MARKER, isProbeCommand, probeReadyMarker } from './probe-steps.js';
+export { DEFAULT_READY_MARKER, isProbeCommand, probeAllocBytes, probeReadyMarker } from './probe-steps.js';
 export { MAX_SWEEP_POINTS } from './resolve.js';
 export type {
   CaseSweep,

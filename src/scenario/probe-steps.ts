@@ -53,3 +53,14 @@ export function probeReadyMarker(command: readonly string[]): string | undefined
   if (step === undefined) return undefined;
   return step === 'ready' ? DEFAULT_READY_MARKER : step.slice('ready='.length);
 }
+
+/** MiB the probe's alloc=MIB steps hold in total, in bytes; 0 when the command is not the probe or has none. */
+export function probeAllocBytes(command: readonly string[]): number {
+  if (!isProbeCommand(command)) return 0;
+  let mib = 0;
+  for (const arg of command.slice(1)) {
+    const match = /^alloc=(\d{1,7})$/.exec(arg);
+    if (match) mib += Number(match[1]);
+  }
+  return mib * 1024 * 1024;
+}

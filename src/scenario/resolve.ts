@@ -112,6 +112,14 @@ function resolveCase(raw: CaseFile, file: ScenarioFile, at: Path, line: number, 
     ...optionalBudget(raw.budgetSeconds ?? defaults.budgetSeconds),
     sampleIntervalMs: raw.sampleIntervalMs ?? defaults.sampleIntervalMs ?? BUILTIN_DEFAULTS.sampleIntervalMs,
     holdMs: raw.holdMs ?? defaults.holdMs ?? BUILTIN_DEFAULTS.holdMs,
+    settleMs: raw.settleMs ?? defaults.settleMs ?? BUILTIN_DEFAULTS.settleMs,
+    baselineToleranceBytes: toBytes(
+      raw.baselineTolerance ?? defaults.baselineTolerance ?? BUILTIN_DEFAULTS.baselineTolerance,
+      raw.baselineTolerance !== undefined ? [...at, 'baselineTolerance'] : ['defaults', 'baselineTolerance'],
+      fail,
+      'baselineTolerance',
+    ),
+    baselineWaitMs: raw.baselineWaitMs ?? defaults.baselineWaitMs ?? BUILTIN_DEFAULTS.baselineWaitMs,
     line,
   };
 }
@@ -121,11 +129,11 @@ function optionalBudget(budgetSeconds: number | undefined): { budgetSeconds?: nu
 }
 
 /** Converts schema-checked size text; the only failure left is a value past 2^53 bytes. */
-function toBytes(text: string, at: Path, fail: Fail): number {
+function toBytes(text: string, at: Path, fail: Fail, field = 'memory'): number {
   try {
     return parseSize(text);
   } catch {
-    return fail(at, `expected memory to be at most 8191t; got "${text}"`);
+    return fail(at, `expected ${field} to be at most 8191t; got "${text}"`);
   }
 }
 

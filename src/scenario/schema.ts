@@ -93,6 +93,9 @@ const settingsShape = {
   budgetSeconds: count(1, 86_400).optional(),
   sampleIntervalMs: count(1, 60_000).optional(),
   holdMs: count(0, 600_000).optional(),
+  settleMs: count(0, 600_000).optional(),
+  baselineTolerance: sizeText.optional(),
+  baselineWaitMs: count(0, 600_000).optional(),
   image: z
     .string()
     .regex(
@@ -206,6 +209,12 @@ export interface ScenarioCase {
   sampleIntervalMs: number;
   /** memory/density: how long instances stay up after ready while being sampled, in ms. */
   holdMs: number;
+  /** Pause before each iteration but the first of a point (every target's), ms; 0: none. */
+  settleMs: number;
+  /** density: two baseline readings agree when their components differ by at most this in sum, bytes. */
+  baselineToleranceBytes: number;
+  /** density: how long to wait for the baseline to settle before measuring anyway (recorded as unsettled), ms. */
+  baselineWaitMs: number;
   /** Line of the case in its file, for messages. */
   line: number;
 }
@@ -231,6 +240,9 @@ export const BUILTIN_DEFAULTS = {
   timeoutSeconds: 120,
   sampleIntervalMs: 50,
   holdMs: 1000,
+  settleMs: 0,
+  baselineTolerance: '512k',
+  baselineWaitMs: 10_000,
   image: 'probe',
   vm: { memory: '256m', cpus: 1, machine: 'microvm' },
 } as const;

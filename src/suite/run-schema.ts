@@ -6,8 +6,12 @@
 import { z } from 'zod';
 import { ACCELS, MEASURE_KINDS, METRIC_UNITS, TARGET_KINDS } from '../vocabulary.js';
 
-/** Bump on any incompatible change; add a migration in results/migrate.ts for the old one. */
-export const RESULT_SCHEMA_VERSION = 1;
+/**
+ * Bump on any incompatible change; add a migration in results/migrate-run.ts for the old one.
+ * 2: summaries with the order-statistics CI and the outlier check as unions; the round order's
+ * seed, the run's conditions (cold page cache, KSM/THP), density and cache-drop details per iteration.
+ */
+export const RESULT_SCHEMA_VERSION = 2;
 
 /** The order-statistics CI of a median (stats/median-ci.ts), or why there is none. */
 const medianCiSchema = z.discriminatedUnion('state', [
@@ -50,6 +54,47 @@ export const summarySchema = z.object({
   outliers: outlierCheckSchema,
 });
 
+/** Memory over time during start-up: ms since launch, PSS bytes of the instance tree and its split by kind. */
+export const timelinePointSchema = z.object({
+  tMs: z.number(),
+  pssBytes: z.number(),
+  /** Pss_Anon, Pss_File, Pss_Shmem summed over the tree; absent on kernels without them. */
+  pssAnonBytes: z.number().optional(),
+  pssFileBytes: z.number().optional(),
+  pssShmemBytes: z.number().optional(),
+});
+
+/** The /proc/meminfo fields an instance pins, in bytes (measure/host-pinned.ts). */
+export const pinnedComponentsSchema = z.object({
+  anonPagesBytes: z.number(),
+  shmemBytes: z.number(),
+  sUnreclaimBytes: z.number(),
+  kernelStackBytes: z.number(),
+  pageTablesBytes: z.number(),
+  percpuBytes: z.number(),
+});
+
+/** How a density iteration measured host memory: its baseline, the reading with N instances, the harness's share. */
+export const densityDetailSchema = z.object({
+  instances: z.number().int().positive(),
+  baseline: z.object({
+    /** True when two successive readings agreed within toleranceBytes before the wait ran out. */
+    settled: z.boolean(),
+    waitedMs: z.number().nonnegative(),
+    readings: z.number().int().positive(),
+    toleranceBytes: z.number().nonnegative(),
+    /** Sum of the components' absolute changes between the last two readings. */
+    lastChangeBytes: z.number().nonnegative(),
+    components: pinnedComponentsSchema,
+  }),
+  /** The components with the N instances up, after the hold. */
+  loaded: pinnedComponentsSchema,
+  /** The harness process's own change over the iteration, subtracted from the components. */
+  harnessChange: z.object({ anonBytes: z.number(), shmemBytes: z.number(), pageTablesBytes: z.number() }),
+  /** KSM pages_sharing with the instances up (pages deduplicated), when the kernel has KSM. */
+  ksmPagesSharing: z.number().int().nonnegative().optional(),
+});
+
 /** One recorded (or warm-up) iteration of one series. */
 export const iterationSchema = z.object({
   index: z.number().int().nonnegative(),
@@ -61,8 +106,14 @@ export const iterationSchema = z.object({
   values: z.record(z.string(), z.number()),
   /** Startup phases of this iteration, ns from launch. */
   phasesNs: z.record(z.string(), z.number()).optional(),
-  /** Memory over time during start-up: ms since launch and PSS bytes of the instance tree. */
-  timeline: z.array(z.object({ tMs: z.number(), pssBytes: z.number() })).optional(),
+  /** Memory over time during start-up (memory measure). */
+  timeline: z.array(timelinePointSchema).optional(),
+  /** 0-based place of this target in its round's order (absent in runs from schema version 1). */
+  position: z.number().int().nonnegative().optional(),
+  /** --cold: how many times the page cache was dropped in this iteration (once before each launch). */
+  cacheDrops: z.number().int().nonnegative().optional(),
+  /** Density measure: the baseline, the loaded reading and the harness's share. */
+  density: densityDetailSchema.optional(),
 });
 
 export const metricSeriesSchema = z.object({
@@ -93,6 +144,28 @@ export const seriesSchema = z.object({
   metrics: z.record(z.string(), metricSeriesSchema),
 });
 
+/** KSM and THP state (measure/host-memory.ts readHostMemoryState); null parts: the kernel lacks them. */
+export const hostMemoryStateSchema = z.object({
+  ksm: z.object({ run: z.number(), pagesShared: z.number(), pagesSharing: z.number() }).nullable(),
+  thp: z.object({ enabled: z.string(), defrag: z.string() }).nullable(),
+});
+
+/** How the targets were ordered in each round. */
+export const roundOrderSchema = z.discriminatedUnion('method', [
+  /** stats/round-order.ts planRoundOrders: a fresh permutation per round; replayable from the seed. */
+  z.object({ method: z.literal('seeded-permutation'), seed: z.number().int() }),
+  /** Schema version 1: round r started with target r mod n (the successor of each target fixed). */
+  z.object({ method: z.literal('rotated') }),
+]);
+
+/** Conditions the whole run ran under. */
+export const runConditionsSchema = z.object({
+  /** --cold: the page cache was dropped (sync, then 3 into /proc/sys/vm/drop_caches) before each launch. */
+  cold: z.boolean(),
+  /** KSM and THP at the start of the run; null when not recorded (schema version 1). */
+  hostMemory: hostMemoryStateSchema.nullable(),
+});
+
 export const runResultSchema = z.object({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
   runId: z.string(),
@@ -111,8 +184,12 @@ export const runResultSchema = z.object({
       definition: z.unknown(),
     }),
   ),
-  /** CLI options that changed the scenario (e.g. --iterations, --targets). */
+  /** CLI options that changed the scenario (e.g. --iterations, --targets, --cold, --seed). */
   overrides: z.record(z.string(), z.unknown()),
+  /** Absent only in a run rebuilt from the history database, which does not keep it. */
+  order: roundOrderSchema.optional(),
+  /** Absent only in a run rebuilt from the history database, which does not keep them. */
+  conditions: runConditionsSchema.optional(),
   series: z.array(seriesSchema),
 });
 
@@ -121,3 +198,9 @@ export type Series = z.infer<typeof seriesSchema>;
 export type Iteration = z.infer<typeof iterationSchema>;
 export type MetricSeries = z.infer<typeof metricSeriesSchema>;
 export type SummaryRecord = z.infer<typeof summarySchema>;
+export type TimelinePoint = z.infer<typeof timelinePointSchema>;
+export type PinnedComponentsRecord = z.infer<typeof pinnedComponentsSchema>;
+export type DensityDetail = z.infer<typeof densityDetailSchema>;
+export type HostMemoryStateRecord = z.infer<typeof hostMemoryStateSchema>;
+export type RoundOrder = z.infer<typeof roundOrderSchema>;
+export type RunConditions = z.infer<typeof runConditionsSchema>;

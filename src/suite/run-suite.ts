@@ -1,18 +1,27 @@
 // The suite runner: for every scenario case and sweep point, runs the targets' iterations
-// interleaved (round r starts with target r mod n, so drift over time does not favour one side),
-// records every iteration (failed ones with their error), and rewrites run.json after every
-// point so an interrupted run keeps what it finished.
+// interleaved (each round in a fresh random order drawn from the run's recorded seed, so every
+// target follows every other about equally often and drift does not favour one side), records
+// every iteration (failed ones with their error), and rewrites run.json after every point so an
+// interrupted run keeps what it finished.
+import { randomInt } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { IsobenchError } from '../errors.js';
 import type { EnvironmentFingerprint } from '../host/fingerprint-schema.js';
+import { dropPageCache } from '../host/page-cache.js';
+import { readHostMemoryState, readMemInfo } from '../measure/host-memory.js';
 import { type CasePoint, expandCase, type Scenario, type ScenarioCase } from '../scenario/index.js';
+import { planRoundOrders } from '../stats/index.js';
 import type { Availability, Target, WorkloadSpec } from '../targets/types.js';
 import type { TargetKind } from '../vocabulary.js';
+import { withColdLaunches } from './cold-target.js';
+import { overDensityBudget } from './density-budget.js';
 import { MEASURES } from './measures/index.js';
+import { createPointSeeds } from './point-seeds.js';
 import type { Progress } from './progress.js';
-import { RESULT_SCHEMA_VERSION, type RunResult, type Series } from './run-schema.js';
+import { type Iteration, RESULT_SCHEMA_VERSION, type RunResult, type Series } from './run-schema.js';
 import { writeRun } from './run-store.js';
 import { deriveRelativeToNative, okCount, summarizeSeries } from './series.js';
+import { pause } from './timeouts.js';
 
 /** A target that fails this many times in a row without one success is given up for the point. */
 const MAX_CONSECUTIVE_FAILURES = 3;
@@ -37,6 +46,14 @@ export interface SuiteOptions {
   environment: EnvironmentFingerprint;
   isobench: RunResult['isobench'];
   overrides: Record<string, unknown>;
+  /** Seed of the round orders, an integer in [0, 2^32); default a random one. Recorded in run.json either way. */
+  seed?: number;
+  /** Drop the host's page cache before each launch (--cold). */
+  cold?: boolean;
+  /** How the page cache is dropped; default host/page-cache.ts dropPageCache (tests inject a fake). */
+  dropPageCache?: () => Promise<void>;
+  /** MemAvailable in bytes, for the density budget; default read from /proc/meminfo (tests inject one). */
+  readMemAvailableBytes?: () => Promise<number>;
 }
 
 interface TargetSlot {
@@ -48,6 +65,7 @@ interface TargetSlot {
 
 /** Runs every scenario and returns the finished (or interrupted) run, also written to runDir. */
 export async function runSuite(options: SuiteOptions): Promise<RunResult> {
+  const seed = options.seed ?? randomInt(0, 2 ** 32);
   const run: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     runId: options.runId,
@@ -62,17 +80,20 @@ export async function runSuite(options: SuiteOptions): Promise<RunResult> {
       definition: scenario,
     })),
     overrides: options.overrides,
+    order: { method: 'seeded-permutation', seed },
+    conditions: { cold: options.cold === true, hostMemory: await readHostMemoryState() },
     series: [],
   };
   await mkdir(options.runDir, { recursive: true });
   await writeRun(options.runDir, run);
   const slots = new Map<TargetKind, TargetSlot>();
   const plan = planPoints(options);
+  const nextPointSeed = createPointSeeds(seed);
   options.progress.start(plan.reduce((sum, p) => sum + p.runs.reduce((s, r) => s + r.warmup + r.iterations, 0), 0));
   try {
     for (const item of plan) {
       if (options.signal.aborted) break;
-      const series = await runPoint(item, slots, options);
+      const series = await runPoint(item, slots, options, nextPointSeed());
       run.series.push(...series);
       await writeRun(options.runDir, run);
     }
@@ -155,11 +176,16 @@ async function runPoint(
   item: PlannedPoint,
   slots: Map<TargetKind, TargetSlot>,
   options: SuiteOptions,
+  pointSeed: number,
 ): Promise<Series[]> {
   const { scenarioCase, point } = item;
   const workload = workloadOf(scenarioCase, point);
   const active: Array<{ run: CasePoint['runs'][number]; slot: TargetSlot; series: Series; failuresInRow: number }> = [];
   const all: Series[] = [];
+  const memAvailableBytes =
+    scenarioCase.measure === 'density'
+      ? await (options.readMemAvailableBytes ?? (async () => (await readMemInfo()).memAvailableBytes))()
+      : undefined;
   for (const run of item.runs) {
     const series = newSeries(item, run.target);
     all.push(series);
@@ -167,6 +193,17 @@ async function runPoint(
     if (!slot.availability.available) {
       series.status = 'skipped';
       series.reason = slot.availability.reason;
+      options.progress.skip(run.warmup + run.iterations);
+      continue;
+    }
+    const overBudget =
+      memAvailableBytes === undefined ? undefined : overDensityBudget(run.target, point, memAvailableBytes);
+    if (overBudget !== undefined) {
+      series.status = 'skipped';
+      series.reason = overBudget;
+      options.progress.note(
+        `isobench: ${item.scenario.name}/${scenarioCase.name}[${point.label}] ${run.target}: ${overBudget}`,
+      );
       options.progress.skip(run.warmup + run.iterations);
       continue;
     }
@@ -182,7 +219,10 @@ async function runPoint(
   }
   item.caseStartedAt.ms ??= Date.now();
   const rounds = Math.max(0, ...active.map((a) => a.run.warmup + a.run.iterations));
+  const orders = active.length === 0 ? [] : planRoundOrders(active, rounds, pointSeed);
+  const drop = options.dropPageCache ?? (() => dropPageCache());
   let budgetCut = false;
+  let iterationsRun = 0;
   for (let round = 0; round < rounds && !options.signal.aborted; round++) {
     if (
       scenarioCase.budgetSeconds !== undefined &&
@@ -194,29 +234,33 @@ async function runPoint(
       );
       break;
     }
-    const order = active.map((_, i) => active[(i + round) % active.length]!);
-    for (const entry of order) {
+    for (const [position, entry] of orders[round]!.entries()) {
       if (options.signal.aborted) break;
       const { run, slot, series } = entry;
       if (round >= run.warmup + run.iterations || entry.failuresInRow >= MAX_CONSECUTIVE_FAILURES) continue;
       const warmup = round < run.warmup;
       const label = `${item.scenario.name}/${scenarioCase.name}${point.label ? `[${point.label}]` : ''} ${run.target}${warmup ? ' (warmup)' : ` #${round - run.warmup + 1}`}`;
+      // The settle pause: after-effects of the previous instance (freeing, writeback) fade first.
+      if (iterationsRun++ > 0 && scenarioCase.settleMs > 0) await pause(scenarioCase.settleMs, options.signal);
+      if (options.signal.aborted) break;
+      const cold = options.cold ? withColdLaunches(slot.target, drop) : undefined;
+      const extras = (): Partial<Iteration> => ({ position, ...(cold ? { cacheDrops: cold.drops() } : {}) });
       try {
         const outcome = await MEASURES[scenarioCase.measure]({
-          target: slot.target,
+          target: cold?.target ?? slot.target,
           workload,
           scenarioCase,
           point,
           timeoutMs: run.timeoutSeconds * 1000,
           signal: options.signal,
         });
-        series.iterations.push({ index: round, warmup, ok: true, ...outcome });
+        series.iterations.push({ index: round, warmup, ok: true, ...outcome, ...extras() });
         entry.failuresInRow = 0;
         options.progress.tick({ label, ok: true, detail: headline(outcome.values) });
       } catch (error) {
         if (options.signal.aborted) break;
         if (isBadInput(error)) throw error;
-        series.iterations.push({ index: round, warmup, ok: false, error: messageOf(error), values: {} });
+        series.iterations.push({ index: round, warmup, ok: false, error: messageOf(error), values: {}, ...extras() });
         entry.failuresInRow++;
         options.progress.tick({ label, ok: false, detail: messageOf(error) });
         if (entry.failuresInRow >= MAX_CONSECUTIVE_FAILURES && okCount(series.iterations) === 0) {

@@ -6,12 +6,13 @@ import { parseIntegerFile, readMemoryStatFigures } from '../container/cgroups/pa
 import type { CgroupStatFiles } from '../container/cgroups/types.js';
 import type { ContainerHandle, ExitInfo } from '../container/index.js';
 import { Runtime } from '../container/index.js';
+import type { SeccompChoice } from '../container/seccomp/index.js';
 import { containerPaths } from '../container/state.js';
 import { EnvironmentError, WorkloadError } from '../errors.js';
 import { monotonicNs } from '../measure/clock.js';
 import { measureDiskUsage } from '../measure/disk-usage.js';
 import { openProcFile, type ProcFileHandle } from '../measure/proc-files.js';
-import { createTreeMemoryReader, type TreeMemoryReader } from '../measure/process-memory.js';
+import { createTreeMemoryReader, memoryFiguresOf, type TreeMemoryReader } from '../measure/process-memory.js';
 import { listProcessTreeSync } from '../measure/process-tree.js';
 import { helperBinary, type RootLayout, rootLayout } from '../paths.js';
 import { exitStampNs, settleReadyAtExit } from './child-exit.js';
@@ -28,6 +29,8 @@ export interface ContainerTargetOptions {
   cgroupParent?: string;
   /** Progress lines of prepare() (image builds); default nowhere. */
   log?: (line: string) => void;
+  /** The containers' seccomp filter; default the runtime's default profile (bench:runtime compares with unconfined). */
+  seccomp?: SeccompChoice;
 }
 
 /** Why this host cannot run containers, or undefined when it can (root, helper, overlayfs). */
@@ -106,6 +109,7 @@ export class ContainerTarget implements Target {
       limits: workload.limits,
       network: 'none',
       stdio: 'pipe',
+      ...(this.options.seccomp ? { seccomp: this.options.seccomp } : {}),
     });
     return new ContainerInstance(handle, workload, containerPaths(this.layout.containers, handle.id), launchedAtNs);
   }
@@ -253,7 +257,7 @@ class ContainerInstance implements Instance {
   }
 
   /**
-   * PSS/USS/RSS of monitor + workload tree (each process once), plus the cgroup's accounting.
+   * PSS (with its anon/file/shmem split)/USS/RSS of monitor + workload tree (each process once), plus the cgroup's accounting.
    * Synchronous procfs/cgroupfs reads, and the tree is listed again only when the cgroup's task
    * count changed, a process vanished, or every 20 samples (see createTreeMemoryReader): sampling
    * every 50 ms must stay under 1 % of a core (bench/harness.ts measures it).
@@ -271,7 +275,7 @@ class ContainerInstance implements Instance {
     // Until state.json names the monitor (right after launch), list on every sample as before.
     if (this.monitorPid === undefined) this.tree.invalidate();
     const tree = this.tree.read();
-    const sample: MemorySample = { pssBytes: tree.pssBytes, ussBytes: tree.ussBytes, rssBytes: tree.rssBytes };
+    const sample: MemorySample = memoryFiguresOf(tree);
     if (files.memoryCurrent !== undefined) sample.cgroup = this.readCgroupMemory(files);
     return sample;
   }

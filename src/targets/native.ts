@@ -6,7 +6,7 @@ import path from 'node:path';
 import { EnvironmentError, WorkloadError } from '../errors.js';
 import { monotonicNs } from '../measure/clock.js';
 import { measureDiskUsage } from '../measure/disk-usage.js';
-import { readProcessTreeMemory } from '../measure/process-memory.js';
+import { memoryFiguresOf, readProcessTreeMemory } from '../measure/process-memory.js';
 import { listProcessTreeSync } from '../measure/process-tree.js';
 import { probeBinary, type RootLayout, rootLayout } from '../paths.js';
 import { DEFAULT_SEARCH_PATH, findExecutable } from '../util/find-executable.js';
@@ -134,8 +134,7 @@ class NativeInstance extends ChildProcessInstance {
   }
 
   async sampleMemory(): Promise<MemorySample> {
-    const tree = await readProcessTreeMemory(this.pid);
-    return { pssBytes: tree.pssBytes, ussBytes: tree.ussBytes, rssBytes: tree.rssBytes };
+    return memoryFiguresOf(await readProcessTreeMemory(this.pid));
   }
 
   async writableBytes(): Promise<number> {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseMemoryStat } from '../container/cgroups/parse-cgroup-files.js';
 import { readIfPresent } from '../measure/proc-files.js';
-import { readProcessMemory } from '../measure/process-memory.js';
+import { memoryFiguresOf, type ProcessMemoryFigures, readProcessesMemory } from '../measure/process-memory.js';
 import { listProcessTreeSync } from '../measure/process-tree.js';
 import { ChildProcessInstance } from './child-instance.js';
 import type { MemorySample, WorkloadSpec } from './types.js';
@@ -70,21 +70,9 @@ function cgroupFigures(usage?: string, peak?: string, stat?: string): MemorySamp
   return figures;
 }
 
-/** Sums smaps_rollup over the union of the trees under `roots` (each pid counted once). */
-export async function readTreesMemory(
-  roots: number[],
-): Promise<Pick<MemorySample, 'pssBytes' | 'ussBytes' | 'rssBytes'>> {
-  const pids = new Set<number>();
-  for (const root of roots) for (const pid of listProcessTreeSync(root)) pids.add(pid);
-  const total = { pssBytes: 0, ussBytes: 0, rssBytes: 0 };
-  for (const pid of pids) {
-    const memory = await readProcessMemory(pid);
-    if (!memory) continue;
-    total.pssBytes += memory.pssBytes;
-    total.ussBytes += memory.ussBytes;
-    total.rssBytes += memory.rssBytes;
-  }
-  return total;
+/** Sums smaps_rollup over the union of the trees under `roots` (each pid counted once), PSS split included. */
+export async function readTreesMemory(roots: number[]): Promise<ProcessMemoryFigures> {
+  return memoryFiguresOf(readProcessesMemory(roots.flatMap((root) => listProcessTreeSync(root))));
 }
 
 /**
@@ -107,7 +95,7 @@ export class PeerInstance extends ChildProcessInstance {
     super(child, workload, launchedAtNs, label, marksNs);
   }
 
-  /** PSS/USS/RSS over the CLI's tree (+ extra roots), and the container cgroup's memory figures. */
+  /** PSS (split by kind)/USS/RSS over the CLI's tree (+ extra roots), and the container cgroup's memory figures. */
   async sampleMemory(): Promise<MemorySample> {
     const extra = (await this.hooks.extraRootPids?.()) ?? [];
     const roots = this.child.pid === undefined ? extra : [this.child.pid, ...extra];

@@ -2,6 +2,7 @@
 // podman), so the runner measures them all the same way. Targets launch and observe; they never
 // compute statistics or format anything.
 
+import type { ProcessMemoryFigures } from '../measure/process-memory.js';
 import type { Accel, TargetKind } from '../vocabulary.js';
 
 /** The workload of one scenario case at one sweep point, validated. Base units. */
@@ -19,14 +20,24 @@ export interface WorkloadSpec {
   vm: { memoryBytes: number; cpus: number; machine: 'microvm' | 'q35' };
 }
 
+/** A VM image's footprint by file, allocated bytes; the three add up to imageFootprintBytes. */
+export interface ImageFootprintParts {
+  /** The kernel file (vmlinux or bzImage): shared by every VM image on the host that boots that kernel. */
+  kernelBytes: number;
+  /** The initramfs (guest init and kernel modules). */
+  initramfsBytes: number;
+  /** The image's base disk. */
+  baseDiskBytes: number;
+}
+
 export type Availability = { available: true; detail?: string } | { available: false; reason: string };
 
-/** Memory of one running instance as the host sees it, plus the isolation's own view. Bytes. */
-export interface MemorySample {
-  /** Summed over the host process tree that makes up the instance (workload, monitor/shim, qemu). */
-  pssBytes: number;
-  ussBytes: number;
-  rssBytes: number;
+/**
+ * Memory of one running instance as the host sees it, plus the isolation's own view. Bytes.
+ * pssBytes, ussBytes, rssBytes and pssSplit (anon/file/shmem PSS, absent on kernels without it)
+ * are summed over the host processes that make up the instance (workload, monitor/shim, qemu).
+ */
+export interface MemorySample extends ProcessMemoryFigures {
   /** Container targets: the cgroup's usage, anon/file split and peak. */
   cgroup?: { currentBytes?: number; peakBytes?: number; anonBytes?: number; fileBytes?: number };
   /** VM target: the guest's own view at ready (MemTotal - MemAvailable, and MemTotal; the configured size until it reports). */
@@ -82,6 +93,11 @@ export interface Target {
   launch(workload: WorkloadSpec): Promise<Instance>;
   /** Bytes on disk this target needs for the workload image, shared by all instances. */
   imageFootprintBytes(workload: WorkloadSpec): Promise<number>;
+  /**
+   * vm only: imageFootprintBytes split into its files. The other targets have no part that other
+   * images share, so they leave this out (their own footprint is the whole).
+   */
+  imageFootprintParts?(workload: WorkloadSpec): Promise<ImageFootprintParts>;
   /** Accelerator for vm ('kvm' | 'tcg'); undefined elsewhere. Recorded with every figure. */
   accel?(): Accel | undefined;
   /** Variant of the target, recorded with every figure: for vm the kernel ('stock' | 'minimal'). */

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import { WorkloadError } from '../errors.js';
 import { monotonicNs } from '../measure/clock.js';
 import { measureDiskUsage } from '../measure/disk-usage.js';
-import { readProcessTreeMemory } from '../measure/process-memory.js';
+import { memoryFiguresOf, readProcessTreeMemory } from '../measure/process-memory.js';
 import { type RootLayout, rootLayout } from '../paths.js';
 import { findExecutable } from '../util/find-executable.js';
 import { probeKvm, resolveAccel } from '../vm/accel.js';
@@ -19,7 +19,15 @@ import { listVmIds, readVmState, vmPaths } from '../vm/vm-state.js';
 import type { Accel } from '../vocabulary.js';
 import { ensureImage } from './image-prep.js';
 import { createReadyMarkerReader, type ReadyMarkerReader } from './ready-marker.js';
-import type { Availability, Instance, InstanceExit, MemorySample, Target, WorkloadSpec } from './types.js';
+import type {
+  Availability,
+  ImageFootprintParts,
+  Instance,
+  InstanceExit,
+  MemorySample,
+  Target,
+  WorkloadSpec,
+} from './types.js';
 
 const MIB = 1024 * 1024;
 /** The `detail` of an available vm target on a host without KVM. */
@@ -151,14 +159,24 @@ export class VmTarget implements Target {
 
   /** Allocated bytes of vmlinux (or bzImage) + initramfs (if any) + the image's base disk: shared by all VMs of the image. */
   async imageFootprintBytes(workload: WorkloadSpec): Promise<number> {
+    const parts = await this.imageFootprintParts(workload);
+    return parts.kernelBytes + parts.initramfsBytes + parts.baseDiskBytes;
+  }
+
+  /** The footprint by file: the kernel (shared by every image booting it), the initramfs, the base disk. */
+  async imageFootprintParts(workload: WorkloadSpec): Promise<ImageFootprintParts> {
     let prepared = this.prepared.get(preparedKey(workload));
     if (prepared === undefined) {
       await this.prepare(workload);
       prepared = this.prepared.get(preparedKey(workload))!;
     }
-    const files = [prepared.kernelPath, prepared.initrdPath, prepared.baseDiskPath].filter((f) => f !== undefined);
-    const usage = await measureDiskUsage(files);
-    return usage.allocatedBytes;
+    // No initramfs (a kernel that mounts the disk itself) counts as 0 bytes.
+    const allocated = async (file: string | undefined) =>
+      file === undefined ? 0 : (await measureDiskUsage([file])).allocatedBytes;
+    const [kernelBytes, initramfsBytes, baseDiskBytes] = await Promise.all(
+      [prepared.kernelPath, prepared.initrdPath, prepared.baseDiskPath].map(allocated),
+    );
+    return { kernelBytes: kernelBytes!, initramfsBytes: initramfsBytes!, baseDiskBytes: baseDiskBytes! };
   }
 
   async cleanup(): Promise<void> {
@@ -275,18 +293,20 @@ class VmInstance implements Instance {
   }
 
   /**
-   * QEMU's PSS/USS/RSS (the whole guest as the host pays for it) and the guest's own view at ready:
+   * QEMU's PSS/USS/RSS (the whole guest as the host pays for it; pssSplit puts the mapped vmlinux
+   * under file, guest RAM under anon, or shmem when memfd-backed) and the guest's own view at ready:
    * usedBytes = MemTotal - MemAvailable, totalBytes = MemTotal (both read by /init just before the
    * workload is exec'd, not live). Before the guest reports, totalBytes is the configured size.
    */
   async sampleMemory(): Promise<MemorySample> {
     const { pid } = await this.findVm();
     const guest = guestMemorySample(this.init.started.guestMemory, this.init.workload.vm.memoryBytes);
-    if (this.settled) return { pssBytes: 0, ussBytes: 0, rssBytes: 0, guest };
+    if (this.settled) {
+      return { pssBytes: 0, ussBytes: 0, rssBytes: 0, pssSplit: { anonBytes: 0, fileBytes: 0, shmemBytes: 0 }, guest };
+    }
     // A gap in the series rather than a zero that looks like a measurement.
     if (pid === undefined) throw new WorkloadError(`VM ${this.init.name}: QEMU's pid is not known yet`);
-    const tree = await readProcessTreeMemory(pid);
-    return { pssBytes: tree.pssBytes, ussBytes: tree.ussBytes, rssBytes: tree.rssBytes, guest };
+    return { ...memoryFiguresOf(await readProcessTreeMemory(pid)), guest };
   }
 
   /** Allocated bytes of this VM's qcow2 overlay (the guest's writes plus qcow2 metadata). */

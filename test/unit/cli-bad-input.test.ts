@@ -339,7 +339,8 @@ const FLAGS: Array<[string, Case]> = [
     'vm run of a missing image (before any banner)',
     {
       args: () => ['vm', 'run', 'nosuch', 'true'],
-      stderr: /^isobench: no image nosuch:latest; list images with `isobench image ls`/,
+      stderr:
+        /^isobench: no image nosuch:latest \(tried nosuch:latest, localhost\/nosuch:latest\); list images with `isobench image ls`/,
       status: 3,
     },
   ],

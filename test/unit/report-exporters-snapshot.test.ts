@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { formatCsvNumber, renderSamplesCsv, renderSummaryCsv } from '../../src/report/csv.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { buildReportModel } from '../../src/report/model.js';
+import { buildEnvironmentTable } from '../../src/report/tables.js';
 import { readRun } from '../../src/results/read-run.js';
+import type { RunResult } from '../../src/suite/run-schema.js';
 
 const fixtures = path.join(import.meta.dirname, '../fixtures/runs');
 const snapshots = path.join(import.meta.dirname, '__snapshots__');
@@ -109,5 +111,23 @@ describe('report exporters on synthetic runs', () => {
     const hostile = { ...run, environment: { ...run.environment, hostname: '=HYPERLINK("http://x")' } };
     const csv = renderSummaryCsv(buildReportModel([hostile]));
     expect(csv).toContain(`,"'=HYPERLINK(""http://x"")",`);
+  });
+});
+
+describe('the environment table states how the run was ordered and whether it ran cold', () => {
+  const rowOf = (run: RunResult, name: string) =>
+    buildEnvironmentTable(buildReportModel([run])).rows.find((row) => row[0] === name)?.[1];
+
+  it('names a --cold run and a version-1 rotated order', async () => {
+    const run = await readRun(path.join(fixtures, 'synthetic-tiny'));
+    expect(rowOf({ ...run, conditions: { cold: true, hostMemory: null } }, 'page cache')).toBe(
+      'cold: dropped before every launch (--cold)',
+    );
+    expect(rowOf({ ...run, order: { method: 'rotated' } }, 'round order')).toBe(
+      'rotated: round r starts with target r mod n',
+    );
+    const { order: _order, conditions: _conditions, ...fromHistory } = run;
+    expect(rowOf(fromHistory, 'round order')).toBe('not recorded');
+    expect(rowOf(fromHistory, 'page cache')).toBe('not recorded');
   });
 });

@@ -43,13 +43,13 @@ describe('readRun', () => {
     );
   });
 
-  it('refuses schemaVersion 2 with InputError saying what it reads and how to fix it', async () => {
+  it('refuses schemaVersion 3 with InputError saying what it reads and how to fix it', async () => {
     const run = JSON.parse(await fs.readFile(tiny, 'utf8'));
-    const runDir = await writeRunDir('v2', JSON.stringify({ ...run, schemaVersion: 2 }));
+    const runDir = await writeRunDir('v3', JSON.stringify({ ...run, schemaVersion: 3 }));
     const error = await readRun(runDir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
     expect((error as InputError).message).toBe(
-      `${path.join(runDir, 'run.json')} has schemaVersion 2; this isobench reads schemaVersion 1 only`,
+      `${path.join(runDir, 'run.json')} has schemaVersion 3; this isobench reads schemaVersion 1 and 2`,
     );
     expect((error as InputError).hint).toBe(
       're-run the suite with this isobench, or read the run with the isobench version that wrote it',

@@ -27,7 +27,7 @@ describe('bad fixture files give ScenarioError at the exact line with the expect
       8,
       'unknown key "iteratons" in cases[0]: did you mean "iterations"? expected one of name, description, measure, ' +
         'command, ready, env, limits, sweep, targets, warmup, iterations, timeoutSeconds, budgetSeconds, ' +
-        'sampleIntervalMs, holdMs, image, vm, perTarget',
+        'sampleIntervalMs, holdMs, settleMs, baselineTolerance, baselineWaitMs, image, vm, perTarget',
     ],
     ['wrong-type', 5, 'expected iterations to be an integer; got "ten"'],
     ['bad-measure', 7, 'expected measure to be one of startup, memory, density, disk, io, cpu; got "speed"'],
@@ -283,12 +283,24 @@ describe('every other check reports its line and the expected form', () => {
   ];
   cases.push(
     [
+      'density baseline tolerance that is not a size',
+      scenarioText(['measure: density', 'command: [isobench-probe, ready, idle]', 'baselineTolerance: 12q']),
+      8,
+      'expected baselineTolerance to be a size like 128m, 1g or 512k (digits and an optional binary unit k, m, g, t); got "12q"',
+    ],
+    [
+      'negative settle pause',
+      scenarioText(['measure: startup', 'command: [/bin/true]', 'settleMs: -5']),
+      8,
+      'expected settleMs to be at least 0; got -5',
+    ],
+    [
       'misspelt required key',
       scenarioText(['command: [/bin/true]', 'measur: startup']),
       7,
       'unknown key "measur" in cases[0]: did you mean "measure"? expected one of name, description, measure, command, ' +
         'ready, env, limits, sweep, targets, warmup, iterations, timeoutSeconds, budgetSeconds, sampleIntervalMs, ' +
-        'holdMs, image, vm, perTarget',
+        'holdMs, settleMs, baselineTolerance, baselineWaitMs, image, vm, perTarget',
     ],
     [
       'flow nesting bomb',

@@ -32,7 +32,10 @@ describe('loadScenario resolves a file using every feature to an exact structure
           budgetSeconds: 120,
           sampleIntervalMs: 25,
           holdMs: 1000,
-          line: 15,
+          settleMs: 200,
+          baselineToleranceBytes: 512 * 1024,
+          baselineWaitMs: 10_000,
+          line: 16,
         },
         {
           name: 'density',
@@ -54,7 +57,10 @@ describe('loadScenario resolves a file using every feature to an exact structure
           sweep,
           sampleIntervalMs: 25,
           holdMs: 500,
-          line: 22,
+          settleMs: 200,
+          baselineToleranceBytes: 1 * MIB,
+          baselineWaitMs: 5000,
+          line: 23,
         },
       ],
       thresholds: { 'startup.exit': 0.1, 'memory.pss': 0.025 },
@@ -87,6 +93,9 @@ describe('loadScenario resolves a file using every feature to an exact structure
       sweep: {},
       sampleIntervalMs: 50,
       holdMs: 1000,
+      settleMs: 0,
+      baselineToleranceBytes: 512 * 1024,
+      baselineWaitMs: 10_000,
       line: 5,
     });
     expect(scenario.thresholds).toEqual({});

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { EXIT_STATUS, InputError } from '../../errors.js';
 import { collectFingerprint } from '../../host/fingerprint.js';
 import { parseHostLabel } from '../../host/host-identity.js';
+import { checkCanDropPageCache } from '../../host/page-cache.js';
 import { packageDir } from '../../paths.js';
 import { resolveHistoryLocation } from '../../results/history-location.js';
 import { findScenario, loadScenario } from '../../scenario/index.js';
@@ -28,6 +29,10 @@ export interface SuiteRunOptions {
   history?: string;
   hostLabel?: string;
   hostClass?: string;
+  /** Drop the host's page cache before each launch. */
+  cold?: boolean;
+  /** Seed of the round orders (replays a run's order). */
+  seed?: string;
 }
 
 function parseTargets(text: string | undefined): TargetKind[] | undefined {
@@ -54,6 +59,16 @@ function parseIterations(text: string | undefined): number | undefined {
     throw new InputError(`expected --iterations to be a whole number from 1 to 10000; got "${text}"`);
   }
   return n;
+}
+
+function parseSeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,10}$/.test(text.trim()) || Number(text) >= 2 ** 32) {
+    throw new InputError(`expected --seed to be a whole number from 0 to 4294967295; got "${text}"`, {
+      hint: "give the order seed recorded in a run's run.json (order.seed), or leave --seed out for a random one",
+    });
+  }
+  return Number(text);
 }
 
 async function loadAll(names: string[]): Promise<SuiteScenario[]> {
@@ -92,11 +107,13 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
   // Validate everything the user typed before touching anything.
   const targets = parseTargets(opts.targets);
   const iterations = parseIterations(opts.iterations);
+  const seed = parseSeed(opts.seed);
   const hostLabel = opts.hostLabel === undefined ? undefined : parseHostLabel(opts.hostLabel, '--host-label');
   const hostClass = opts.hostClass === undefined ? undefined : parseHostLabel(opts.hostClass, '--host-class');
   const history = resolveHistoryLocation(ctx.root, opts.history);
   if (opts.out !== undefined) await checkOutputDir(opts.out);
   const scenarios = await loadAll(names.length > 0 ? names : ['default']);
+  if (opts.cold) await checkCanDropPageCache();
   // A history that cannot be opened fails now, not after the whole suite has run.
   const { openHistory, recordRunInHistory } = await import('../../results/history.js');
   await (await openHistory(history)).close();
@@ -130,6 +147,8 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
       scenarios,
       targets,
       iterations,
+      ...(seed === undefined ? {} : { seed }),
+      cold: opts.cold === true,
       createTarget: (kind) => createTarget(kind, ctx.layout),
       progress: createProgress(process.stderr, ctx.isTty),
       signal: controller.signal,
@@ -139,7 +158,12 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
         commit: environment.isobench.gitCommit,
         dirty: environment.isobench.gitDirty,
       },
-      overrides: { ...(targets ? { targets } : {}), ...(iterations ? { iterations } : {}) },
+      overrides: {
+        ...(targets ? { targets } : {}),
+        ...(iterations ? { iterations } : {}),
+        ...(seed === undefined ? {} : { seed }),
+        ...(opts.cold ? { cold: true } : {}),
+      },
     });
     ctx.stdout.write(`results: ${path.join(runDir, RUN_FILE)}\n`);
     try {
@@ -183,6 +207,8 @@ export const cli = defineCommand({
       .option('--targets <list>', 'comma-separated targets: native,container,vm,runc,crun,podman')
       .option('--iterations <n>', 'recorded iterations per target and point (overrides the scenario)')
       .option('--out <dir>', 'run directory (default results/<run id>)')
+      .option('--cold', "drop the host's page cache (sync, then /proc/sys/vm/drop_caches) before each launch")
+      .option('--seed <n>', "seed of the targets' order in each round (default random; recorded in run.json)")
       .option('--no-report', 'do not write the report')
       .option(
         '--history <url>',

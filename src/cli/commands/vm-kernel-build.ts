@@ -1,9 +1,10 @@
 // `isobench vm kernel build [--vm-image NAME] [--json]`: build a VM definition's kernel from
 // source (or find it in the shared cache) and report its release, size and build time.
-import { InputError, IsobenchError } from '../../errors.js';
+import { InputError } from '../../errors.js';
 import { cacheLayout } from '../../paths.js';
 import { isBuiltKernel, loadVmDefinition } from '../../vm/definition.js';
 import { ensureBuiltKernel, kernelBuildKey, resolveDefinitionKernel } from '../../vm/kernel-build.js';
+import { runAbortable } from '../abortable.js';
 import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
@@ -25,15 +26,12 @@ export async function vmKernelBuildCommand(ctx: CliContext, opts: VmKernelBuildC
       { hint: 'pick a definition with kernel.build, e.g. --vm-image minimal' },
     );
   }
+  const built = definition.kernel;
   const cache = cacheLayout();
-  const inputs = await resolveDefinitionKernel(definition.kernel);
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  const inputs = await resolveDefinitionKernel(built);
+  return runAbortable(async (signal) => {
     const kernel = await ensureBuiltKernel(cache, inputs, {
-      signal: controller.signal,
+      signal,
       log: (line) => ctx.stderr.write(`isobench: kernel ${kernelBuildKey(inputs).slice(0, 12)}: ${line}\n`),
     });
     const { meta } = kernel;
@@ -50,18 +48,12 @@ export async function vmKernelBuildCommand(ctx: CliContext, opts: VmKernelBuildC
         `vmlinux   ${kernel.vmlinuxPath} (${(meta.vmlinuxBytes / MIB).toFixed(1)} MiB)`,
         `build     ${(meta.buildMs / 1000).toFixed(1)} s wall with make -j${meta.jobs}${cpu} (${load}; ${how})`,
         `source    ${meta.sourcePackage} ${meta.sourceVersion}, ${meta.compiler}`,
-        `fragment  vm-images/${definition.kernel.build}, key ${meta.key}`,
+        `fragment  vm-images/${built.build}, key ${meta.key}`,
         '',
       ].join('\n'),
     );
     return 0;
-  } catch (error) {
-    if (error instanceof IsobenchError && error.code === 'INTERRUPTED') return 130;
-    throw error;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
 
 /** `isobench vm kernel build`: its options, declared once (name and summary: command-table.ts). */

@@ -1,13 +1,14 @@
 // `isobench vm run IMAGE [CMD...]`: boot the image as a QEMU guest and run its command, attached
 // (streams the workload's output, exit code = the workload's) or detached (prints the VM id).
 import { Option } from 'commander';
-import { InputError, IsobenchError } from '../../errors.js';
+import { InputError } from '../../errors.js';
 import { ImageStore } from '../../image/store.js';
 import { resolveAccel, type VmAccelRequest } from '../../vm/accel.js';
 import { VM_KERNEL_VARIANTS, type VmKernelVariant, type VmMachine } from '../../vm/definition.js';
 import { runVm, startVm } from '../../vm/index.js';
 import { VM_CPUS, VM_MEMORY_MIB, validateLaunchOptions } from '../../vm/prepare.js';
 import type { VmNetwork } from '../../vm/qemu-args.js';
+import { runAbortable } from '../abortable.js';
 import { collect, defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 
@@ -101,25 +102,15 @@ export async function vmRunCommand(
     ctx.stdout.write(`${state.id}\n`);
     return 0;
   }
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  return runAbortable(async (signal) => {
     const result = await runVm(ctx.layout, {
       ...launch,
       keep: opts.rm !== true,
-      signal: controller.signal,
+      signal,
       stdout: (chunk) => ctx.stdout.write(chunk),
     });
     return result.exitCode;
-  } catch (error) {
-    if (error instanceof IsobenchError && error.code === 'INTERRUPTED') return 130;
-    throw error;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  });
 }
 
 /** `isobench vm run`: its arguments and options, declared once (name and summary: command-table.ts). */

@@ -1,6 +1,7 @@
 // What one measurement iteration receives and returns; one file per measure kind implements it.
 import type { CasePoint, ScenarioCase } from '../../scenario/index.js';
 import type { Target, WorkloadSpec } from '../../targets/types.js';
+import type { DensityDetail, TimelinePoint } from '../run-schema.js';
 
 export interface IterationContext {
   target: Target;
@@ -20,7 +21,8 @@ export type InstanceContext = Pick<IterationContext, 'target' | 'workload' | 'ti
 export interface IterationOutcome {
   values: Record<string, number>;
   phasesNs?: Record<string, number>;
-  timeline?: Array<{ tMs: number; pssBytes: number }>;
+  timeline?: TimelinePoint[];
+  density?: DensityDetail;
 }
 
 export type MeasureIteration = (context: IterationContext) => Promise<IterationOutcome>;

@@ -25,7 +25,11 @@ export function formatGuestRun(run: GuestRun): string {
 
 /** What is wrong with a run; empty when it passed. */
 export function checkGuestRun(run: GuestRun): string[] {
-  if ('error' in run.report) return [`${run.cgroups} guest: ${run.report.error} (exit ${run.exitCode})`];
+  if ('error' in run.report) {
+    // The last lines the guest printed name the test it was in: CI logs keep the failure, not the listing.
+    const tail = run.output.trimEnd().split('\n').slice(-12).join(' | ');
+    return [`${run.cgroups} guest: ${run.report.error} (exit ${run.exitCode}); last output: ${tail}`];
+  }
   const { tests, unhandledErrors, cgroupMounts } = run.report;
   const problems: string[] = [];
   for (const test of tests.filter((t) => t.state === 'failed')) {

@@ -119,13 +119,16 @@ const byPoint = (group: SeriesGroup) => JSON.stringify([group.scenario, group.ca
 const byCase = (group: SeriesGroup) => JSON.stringify([group.scenario, group.case]);
 
 function targetKey(series: SeriesView): string {
-  return `${series.target}|${series.accel ?? ''}`;
+  return `${series.target}|${series.accel ?? ''}|${series.variant ?? ''}`;
 }
 
-/** Distinct (target, accel) of the series, in TARGET_KINDS order then accel. */
-function listTargets(series: readonly SeriesView[]): Array<{ key: string; target: TargetKind; accel: Accel | null }> {
-  const seen = new Map<string, { key: string; target: TargetKind; accel: Accel | null }>();
-  for (const s of series) seen.set(targetKey(s), { key: targetKey(s), target: s.target, accel: s.accel });
+type TargetEntry = { key: string; target: TargetKind; accel: Accel | null; variant: string | null };
+
+/** Distinct (target, accel, kernel variant) of the series, in TARGET_KINDS order then accel. */
+function listTargets(series: readonly SeriesView[]): TargetEntry[] {
+  const seen = new Map<string, TargetEntry>();
+  for (const s of series)
+    seen.set(targetKey(s), { key: targetKey(s), target: s.target, accel: s.accel, variant: s.variant });
   return [...seen.values()].sort(
     (a, b) =>
       TARGET_KINDS.indexOf(a.target) - TARGET_KINDS.indexOf(b.target) || (a.accel ?? '').localeCompare(b.accel ?? ''),
@@ -164,7 +167,7 @@ function buildBarChart(options: {
   if (values.length === 0) return null;
   const scale: DisplayScale = chooseScale(options.unit, Math.max(...values.map((entry) => entry.bar!.value)));
   const present = listTargets(values.map((entry) => entry.series));
-  const datasets: ChartDataset[] = present.map(({ key, target, accel }) => {
+  const datasets: ChartDataset[] = present.map(({ key, target, accel, variant }) => {
     const data = new Array<number | null>(options.categories.length).fill(null);
     const ciLow = new Array<number | null>(options.categories.length).fill(null);
     const ciHigh = new Array<number | null>(options.categories.length).fill(null);
@@ -175,7 +178,7 @@ function buildBarChart(options: {
       ciHigh[entry.category] = entry.bar!.high === null ? null : entry.bar!.high / scale.divisor;
     }
     return {
-      label: formatTargetLabel(target, accel),
+      label: formatTargetLabel(target, accel, variant),
       data,
       backgroundColor: TARGET_COLOURS[target],
       borderColor: TARGET_COLOURS[target],

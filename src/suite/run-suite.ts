@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { IsobenchError } from '../errors.js';
 import type { EnvironmentFingerprint } from '../host/fingerprint-schema.js';
-import { type CasePoint, expandCase, type Scenario, type ScenarioCase } from '../scenario/index.js';
+import { type CasePoint, expandCase, type Scenario, type ScenarioCase, type VmKernel } from '../scenario/index.js';
 import type { Availability, Target, WorkloadSpec } from '../targets/types.js';
 import type { TargetKind } from '../vocabulary.js';
 import { MEASURES } from './measures/index.js';
@@ -31,7 +31,8 @@ export interface SuiteOptions {
   targets?: TargetKind[];
   /** Overrides every plan's recorded iterations. */
   iterations?: number;
-  createTarget: (kind: TargetKind) => Target;
+  /** A fresh target of `kind`; for vm, booting `kernel` when given (else the stock kernel). */
+  createTarget: (kind: TargetKind, kernel?: VmKernel) => Target;
   progress: Progress;
   signal: AbortSignal;
   environment: EnvironmentFingerprint;
@@ -66,7 +67,7 @@ export async function runSuite(options: SuiteOptions): Promise<RunResult> {
   };
   await mkdir(options.runDir, { recursive: true });
   await writeRun(options.runDir, run);
-  const slots = new Map<TargetKind, TargetSlot>();
+  const slots = new Map<string, TargetSlot>();
   const plan = planPoints(options);
   options.progress.start(plan.reduce((sum, p) => sum + p.runs.reduce((s, r) => s + r.warmup + r.iterations, 0), 0));
   try {
@@ -110,17 +111,24 @@ function planPoints(options: SuiteOptions): PlannedPoint[] {
   return plan;
 }
 
-async function slotFor(kind: TargetKind, slots: Map<TargetKind, TargetSlot>, options: SuiteOptions) {
-  let slot = slots.get(kind);
+/** "vm" or "vm, minimal kernel": the slot key and the name in progress lines. */
+function runName(run: CasePoint['runs'][number]): string {
+  return run.kernel === undefined ? run.target : `${run.target}, ${run.kernel} kernel`;
+}
+
+/** One target per kind and kernel, shared by every point of the run. */
+async function slotFor(run: CasePoint['runs'][number], slots: Map<string, TargetSlot>, options: SuiteOptions) {
+  const kind = run.target;
+  let slot = slots.get(runName(run));
   if (!slot) {
-    const target = options.createTarget(kind);
+    const target = options.createTarget(kind, run.kernel);
     const availability = await target
       .probe()
       .catch((error: unknown): Availability => ({ available: false, reason: messageOf(error) }));
     slot = { target, availability, prepared: new Map() };
-    slots.set(kind, slot);
-    if (!availability.available) options.progress.note(`isobench: ${kind} skipped: ${availability.reason}`);
-    else if (availability.detail) options.progress.note(`isobench: ${kind}: ${availability.detail}`);
+    slots.set(runName(run), slot);
+    if (!availability.available) options.progress.note(`isobench: ${runName(run)} skipped: ${availability.reason}`);
+    else if (availability.detail) options.progress.note(`isobench: ${runName(run)}: ${availability.detail}`);
   }
   return slot;
 }
@@ -151,11 +159,7 @@ function newSeries(item: PlannedPoint, target: TargetKind): Series {
   };
 }
 
-async function runPoint(
-  item: PlannedPoint,
-  slots: Map<TargetKind, TargetSlot>,
-  options: SuiteOptions,
-): Promise<Series[]> {
+async function runPoint(item: PlannedPoint, slots: Map<string, TargetSlot>, options: SuiteOptions): Promise<Series[]> {
   const { scenarioCase, point } = item;
   const workload = workloadOf(scenarioCase, point);
   const active: Array<{ run: CasePoint['runs'][number]; slot: TargetSlot; series: Series; failuresInRow: number }> = [];
@@ -163,7 +167,7 @@ async function runPoint(
   for (const run of item.runs) {
     const series = newSeries(item, run.target);
     all.push(series);
-    const slot = await slotFor(run.target, slots, options);
+    const slot = await slotFor(run, slots, options);
     if (!slot.availability.available) {
       series.status = 'skipped';
       series.reason = slot.availability.reason;
@@ -174,7 +178,7 @@ async function runPoint(
     if (prepareError) {
       series.status = 'failed';
       series.reason = `prepare failed: ${messageOf(prepareError)}`;
-      options.progress.note(`isobench: ${run.target}: ${series.reason}`);
+      options.progress.note(`isobench: ${runName(run)}: ${series.reason}`);
       options.progress.skip(run.warmup + run.iterations);
       continue;
     }
@@ -200,7 +204,7 @@ async function runPoint(
       const { run, slot, series } = entry;
       if (round >= run.warmup + run.iterations || entry.failuresInRow >= MAX_CONSECUTIVE_FAILURES) continue;
       const warmup = round < run.warmup;
-      const label = `${item.scenario.name}/${scenarioCase.name}${point.label ? `[${point.label}]` : ''} ${run.target}${warmup ? ' (warmup)' : ` #${round - run.warmup + 1}`}`;
+      const label = `${item.scenario.name}/${scenarioCase.name}${point.label ? `[${point.label}]` : ''} ${runName(run)}${warmup ? ' (warmup)' : ` #${round - run.warmup + 1}`}`;
       try {
         const outcome = await MEASURES[scenarioCase.measure]({
           target: slot.target,
@@ -221,7 +225,7 @@ async function runPoint(
         options.progress.tick({ label, ok: false, detail: messageOf(error) });
         if (entry.failuresInRow >= MAX_CONSECUTIVE_FAILURES && okCount(series.iterations) === 0) {
           options.progress.note(
-            `isobench: ${run.target}: ${MAX_CONSECUTIVE_FAILURES} failures in a row; giving up on this point`,
+            `isobench: ${runName(run)}: ${MAX_CONSECUTIVE_FAILURES} failures in a row; giving up on this point`,
           );
         }
       }

@@ -93,7 +93,7 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
       scenarios,
       targets,
       iterations,
-      createTarget: (kind) => createTarget(kind, ctx.layout),
+      createTarget: (kind, kernel) => createTarget(kind, ctx.layout, kernel),
       progress: createProgress(process.stderr, ctx.isTty),
       signal: controller.signal,
       environment,

@@ -11,7 +11,7 @@ export function readHistoryBaseline(root: string, candidate: RunResult, limit: n
   const file = historyPath(root);
   if (!existsSync(file)) {
     throw new InputError(`nothing to compare: there is no history yet (${file} does not exist)`, {
-      hint: 'record baseline runs first: `isobench run` records each run, or `isobench history --add <run-dir>`',
+      hint: 'record baseline runs first: `isobench suite run` records each run, or `isobench history --add <run-dir>`',
     });
   }
   const db = openHistory(file);
@@ -26,7 +26,9 @@ export function readHistoryBaseline(root: string, candidate: RunResult, limit: n
     if (runs.length === 0) {
       throw new InputError(
         `nothing to compare: history (${file}) holds no runs of scenarios [${scenarios.join(', ')}] on host ${host}`,
-        { hint: 'record baseline runs first: `isobench run` records each run, or `isobench history --add <run-dir>`' },
+        {
+          hint: 'record baseline runs first: `isobench suite run` records each run, or `isobench history --add <run-dir>`',
+        },
       );
     }
     return mergeByRunId(runs);

@@ -8,6 +8,9 @@ import { WorkloadExecError } from '../../src/container/launch/helper-protocol.js
 import type { ContainerSpec, LaunchedContainer } from '../../src/container/types.js';
 import { HelperError } from '../../src/errors.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 let tmp: string;
 let lower: string;

@@ -7,6 +7,9 @@ import { launchContainer } from '../../src/container/launch/helper-process.js';
 import { serializeHelperConfig } from '../../src/container/launch/helper-protocol.js';
 import type { ContainerSpec } from '../../src/container/types.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 let tmp: string;
 let lower: string;

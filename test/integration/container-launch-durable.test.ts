@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchContainer } from '../../src/container/launch/helper-process.js';
 import type { ContainerSpec } from '../../src/container/types.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 // cachestat(2) (Linux 6.5+, x86_64 syscall 451): page-cache state of one file, dirty pages included.
 const CACHESTAT_C = `#include <errno.h>

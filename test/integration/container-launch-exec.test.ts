@@ -6,6 +6,9 @@ import { execInContainer } from '../../src/container/launch/exec-process.js';
 import { type LaunchedHelper, launchContainer } from '../../src/container/launch/helper-process.js';
 import { WorkloadExecError } from '../../src/container/launch/helper-protocol.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 let tmp: string;
 let container: LaunchedHelper;

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchContainer } from '../../src/container/launch/helper-process.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 let tmp: string;
 let helper: string;

@@ -21,8 +21,8 @@ import type { ContainerSpec, LaunchMode } from '../../src/container/types.js';
 import { HelperError } from '../../src/errors.js';
 import { isSameProcessAlive, readProcessStartTicks } from '../../src/util/process.js';
 import { ensureHelperBuilt } from '../fixtures/rootfs.js';
+import { hostLacks } from '../support/host.js';
 
-const isRoot = process.getuid?.() === 0;
 /** Larger than any pid_max (2^22): never the helper's parent, never a live process. */
 const NO_SUCH_PID = 2147483647;
 const CONFIG_MAX_BYTES = 1 << 20;
@@ -376,7 +376,7 @@ async function runWatchingClone(config: Buffer): Promise<HelperOutcome & { child
   return { ...result, childGone };
 }
 
-describe.skipIf(!isRoot)('the clone made before the config (needs root)', () => {
+describe.skipIf(await hostLacks('root'))('the clone made before the config (needs root)', () => {
   it('a refused config never reaches the clone, which dies with the helper', async () => {
     const outcome = await runWatchingClone(toBuffer(with_(runRecords(), ['mode', 'detached'])));
     const error = rejection(outcome);

@@ -11,7 +11,10 @@ import type { ContainerHandle, Runtime } from '../../src/container/index.js';
 import { containerPaths } from '../../src/container/state.js';
 import { rootLayout } from '../../src/paths.js';
 import { isSameProcessAlive } from '../../src/util/process.js';
+import { requireHost } from '../support/host.js';
 import { type TestRoot, useRuntimeRoot } from './runtime-fixture.js';
+
+await requireHost('root');
 
 let t: TestRoot;
 let runtime: Runtime;

@@ -10,8 +10,11 @@ import { rootLayout } from '../../src/paths.js';
 import { measureStartup } from '../../src/suite/measures/startup.js';
 import { ContainerTarget } from '../../src/targets/container.js';
 import type { Instance, Target, WorkloadSpec } from '../../src/targets/types.js';
+import { requireHost } from '../support/host.js';
 import { cgroupDirsOf, makeTestRoot, processesIn, removeTestRoot, type TestRoot } from './runtime-fixture.js';
 import { descendantsNamed, ensureProbeBuilt, MIB, probeWorkload } from './targets-fixture.js';
+
+await requireHost('root');
 
 describe('container target', () => {
   let t: TestRoot;

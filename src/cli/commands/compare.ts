@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { Option } from 'commander';
-import { InputError } from '../../errors.js';
+import { EXIT_ANSWER, InputError } from '../../errors.js';
 import { compareRuns } from '../../report/compare.js';
 import { formatCompareMarkdown } from '../../report/compare-markdown.js';
 import { FAILING_VERDICTS } from '../../report/compare-types.js';
@@ -121,7 +121,7 @@ async function writeReport(
   if (format !== 'md') {
     for (const warning of report.warnings) ctx.stderr.write(`warning: ${warning}\n`);
   }
-  return FAILING_VERDICTS.some((v) => report.counts[v] > 0) ? 1 : 0;
+  return FAILING_VERDICTS.some((v) => report.counts[v] > 0) ? EXIT_ANSWER.no : EXIT_ANSWER.yes;
 }
 
 function parseFormat(format: string | undefined): CompareFormat {

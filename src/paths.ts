@@ -9,9 +9,12 @@ export const DEFAULT_ROOT = '/var/lib/isobench';
 /** Where artifacts that cost minutes to make (guest kernels built from source) are kept. */
 export const DEFAULT_CACHE = '/var/cache/isobench';
 
-/** Picks the state root: explicit option, then ISOBENCH_ROOT, then the default. Absolute. */
+/**
+ * Picks the state root: explicit option, then ISOBENCH_ROOT (unless empty), then the default.
+ * Absolute. The CLI refuses an empty explicit one (it would resolve to the working directory).
+ */
 export function resolveRoot(explicit?: string): string {
-  return path.resolve(explicit ?? process.env.ISOBENCH_ROOT ?? DEFAULT_ROOT);
+  return path.resolve(explicit ?? (process.env.ISOBENCH_ROOT || DEFAULT_ROOT));
 }
 
 /**

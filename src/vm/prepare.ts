@@ -79,10 +79,15 @@ function checkInt(name: string, value: number | undefined, min: number, max: num
   }
 }
 
-/** Validates the options at the edge. */
+/** Guest memory a VM may be given, in MiB (as vm-images definitions accept). */
+export const VM_MEMORY_MIB = { min: 64, max: 65536 } as const;
+/** vCPUs a VM may be given. */
+export const VM_CPUS = { min: 1, max: 64 } as const;
+
+/** Validates the options at the edge; messages name the `vm run` flag where there is one. */
 export function validateLaunchOptions(options: VmLaunchOptions): void {
-  checkInt('memoryMiB', options.memoryMiB, 64, 65536);
-  checkInt('cpus', options.cpus, 1, 64);
+  checkInt('memoryMiB', options.memoryMiB, VM_MEMORY_MIB.min, VM_MEMORY_MIB.max);
+  checkInt('cpus', options.cpus, VM_CPUS.min, VM_CPUS.max);
   if (options.machine !== undefined && options.machine !== 'microvm' && options.machine !== 'q35') {
     throw new InputError(`expected machine microvm or q35, got '${String(options.machine)}'`);
   }
@@ -90,7 +95,9 @@ export function validateLaunchOptions(options: VmLaunchOptions): void {
     throw new InputError(`expected network none or user, got '${String(options.network)}'`);
   }
   if (options.workdir !== undefined && !options.workdir.startsWith('/')) {
-    throw new InputError(`expected an absolute workdir, got '${options.workdir}'`);
+    throw new InputError(`expected --workdir to be an absolute path, got '${options.workdir}'`, {
+      hint: 'e.g. --workdir /tmp',
+    });
   }
   if (options.cgroups !== undefined && !['none', 'v1', 'v2'].includes(options.cgroups)) {
     throw new InputError(`expected cgroups none, v1 or v2, got '${String(options.cgroups)}'`);
@@ -99,7 +106,9 @@ export function validateLaunchOptions(options: VmLaunchOptions): void {
     if (!disk.startsWith('/')) throw new InputError(`expected an absolute path for a data disk, got '${disk}'`);
   }
   if (options.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(options.name)) {
-    throw new InputError(`expected a VM name of letters, digits, '_', '.', '-' (max 63), got '${options.name}'`);
+    throw new InputError(
+      `expected --name to be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit, got '${options.name}'`,
+    );
   }
 }
 

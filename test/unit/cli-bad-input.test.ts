@@ -112,7 +112,7 @@ const USAGE: Array<[string, Case]> = [
     'a group without its command',
     {
       args: () => ['vm'],
-      stderr: 'isobench: vm: expected a command: run, ps, stop, rm; see `isobench vm --help`\n',
+      stderr: 'isobench: vm: expected a command: run, kernel, ps, stop, rm; see `isobench vm --help`\n',
       status: 2,
     },
   ],

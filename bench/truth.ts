@@ -29,7 +29,7 @@ import { RuncTarget } from '../src/targets/runc.js';
 import type { Instance, MemorySample, Target, WorkloadSpec } from '../src/targets/types.js';
 import { VmTarget } from '../src/targets/vm.js';
 import { runVm } from '../src/vm/index.js';
-import { createCleanups, logLine } from './lib/cleanups.js';
+import { type Cleanups, createCleanups, logLine } from './lib/cleanups.js';
 import { HYPERFINE_MISSING, timeHyperfineBlock } from './lib/hyperfine.js';
 import { prepareRuncBundle } from './lib/runc-bundle.js';
 import { formatCi, type RoundedCi, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
@@ -141,14 +141,16 @@ const isAbsent = (value: unknown): value is Absent => typeof value === 'object' 
 // ---- startup ----------------------------------------------------------------------------------
 
 /** Start-to-exit as the suite's startup.exit: Target.launch's stamp to Instance.exited's. */
-async function timeHarnessLaunch(target: Target, workload: WorkloadSpec): Promise<number> {
+async function timeHarnessLaunch(target: Target, workload: WorkloadSpec, cleanups: Cleanups): Promise<number> {
   const instance = await target.launch(workload);
+  const forget = cleanups.add(`the ${target.kind} instance`, () => instance.dispose());
   try {
     const exit = await instance.exited;
     if (exit.exitCode !== 0)
       throw new Error(`${target.kind}: the probe exited ${exit.exitCode}: ${instance.outputLines().join(' ')}`);
     return Number(exit.atNs - instance.launchedAtNs);
   } finally {
+    forget();
     await instance.dispose();
   }
 }
@@ -161,7 +163,7 @@ interface StartupSubject {
   hyperfine: number[];
 }
 
-async function measureStartup(root: string, tmp: string, cleanups: ReturnType<typeof createCleanups>, o: Options) {
+async function measureStartup(root: string, tmp: string, cleanups: Cleanups, o: Options) {
   const hyperfineVersion = (await execFileAsync('hyperfine', ['--version']).catch(() => undefined))?.stdout.trim();
   if (hyperfineVersion === undefined) return { native: absent(HYPERFINE_MISSING), runc: absent(HYPERFINE_MISSING) };
   const workload = probeWorkload(['exit=0']);
@@ -196,7 +198,8 @@ async function measureStartup(root: string, tmp: string, cleanups: ReturnType<ty
     current?.kill('SIGKILL');
   });
   const loadavgBefore = await readLoadavg();
-  for (const subject of subjects) for (let i = 0; i < o.warmup; i++) await timeHarnessLaunch(subject.target, workload);
+  for (const subject of subjects)
+    for (let i = 0; i < o.warmup; i++) await timeHarnessLaunch(subject.target, workload, cleanups);
   log(
     `startup: ${o.rounds} rounds; per round and target a block of ${o.block} harness launches and ${o.block} hyperfine runs, alternating which goes first`,
   );
@@ -206,7 +209,8 @@ async function measureStartup(root: string, tmp: string, cleanups: ReturnType<ty
       const harnessFirst = round % 2 === 0;
       for (const who of harnessFirst ? ['harness', 'hyperfine'] : ['hyperfine', 'harness']) {
         if (who === 'harness') {
-          for (let i = 0; i < o.block; i++) subject.harness.push(await timeHarnessLaunch(subject.target, workload));
+          for (let i = 0; i < o.block; i++)
+            subject.harness.push(await timeHarnessLaunch(subject.target, workload, cleanups));
         } else {
           const jsonFile = path.join(tmp, `hyperfine-${subject.kind}-${round}.json`);
           const times = await timeHyperfineBlock(
@@ -325,7 +329,7 @@ interface MemoryFigures {
 
 const mib = (bytes: number) => round(bytes / MIB, 2);
 
-async function measureMemoryOf(target: Target, o: Options) {
+async function measureMemoryOf(target: Target, cleanups: Cleanups, o: Options) {
   const availability = await target.probe();
   if (!availability.available) return absent(`${target.kind}: ${availability.reason}`);
   const nonce = `TRUTH-${randomBytes(6).toString('hex')}`;
@@ -335,6 +339,7 @@ async function measureMemoryOf(target: Target, o: Options) {
   );
   await target.prepare(workload);
   const instance: Instance = await target.launch(workload);
+  const forget = cleanups.add(`the ${target.kind} instance`, () => instance.dispose());
   try {
     await instance.ready;
     await sleep(300); // let the launch's own stream reads and the monitor settle
@@ -396,11 +401,12 @@ async function measureMemoryOf(target: Target, o: Options) {
     }
     return result;
   } finally {
+    forget();
     await instance.dispose();
   }
 }
 
-async function measureMemory(root: string, cleanups: ReturnType<typeof createCleanups>, o: Options) {
+async function measureMemory(root: string, cleanups: Cleanups, o: Options) {
   const container = new ContainerTarget({ root, cgroupParent: `isobench-bench-truth-${process.pid}` });
   const vm = new VmTarget({ root, log });
   cleanups.add('the container target', () => container.cleanup());
@@ -416,7 +422,7 @@ async function measureMemory(root: string, cleanups: ReturnType<typeof createCle
   };
   for (const target of [new NativeTarget({ root }), container, vm] as Target[]) {
     try {
-      result[target.kind] = await measureMemoryOf(target, o);
+      result[target.kind] = await measureMemoryOf(target, cleanups, o);
     } catch (error) {
       result[target.kind] = absent(`${target.kind}: ${(error as Error).message}`);
     }
@@ -469,19 +475,26 @@ async function runClockOnce(root: string, o: Options, signal: AbortSignal): Prom
   };
 }
 
-async function measureVmClock(root: string, cleanups: ReturnType<typeof createCleanups>, o: Options) {
+async function measureVmClock(root: string, cleanups: Cleanups, o: Options) {
   const vm = new VmTarget({ root, log });
   const availability = await vm.probe();
   if (!availability.available) return absent(`vm: ${availability.reason}`);
   await ensureImage(rootLayout(root), 'probe', log);
   const abort = new AbortController();
-  const forget = cleanups.add('the clock guest', async () => abort.abort());
+  let running: Promise<unknown> | undefined;
+  // Abort, then wait for runVm to stop QEMU and remove the VM's dir before the process exits.
+  const forget = cleanups.add('the clock guest', async () => {
+    abort.abort();
+    await running?.catch(() => undefined);
+  });
   const guestDiffs: number[] = [];
   const hostDiffs: number[] = [];
   let accel = '';
   log(`vmClock: ${o.vmRounds} guests, each compute=${o.vmSmall} then compute=${o.vmLarge}`);
   for (let i = 0; i < o.vmRounds; i++) {
-    const run = await runClockOnce(root, o, abort.signal);
+    const pending = runClockOnce(root, o, abort.signal);
+    running = pending;
+    const run = await pending;
     accel = run.accel;
     const { guestDiffNs, hostDiffNs } = clockDifferences(run);
     guestDiffs.push(guestDiffNs);

@@ -1,6 +1,6 @@
 // Profiles the container launch path against the kernel floor, side by side in one warm process:
 // `unshare --pid --mount --net --uts --ipc --fork busybox true`, launchContainer() alone (to the
-// helper's exit, unmount included), and Runtime.run() -> wait() (what the harness times), interleaved,
+// helper's exit report), and Runtime.run() -> wait() (what the harness times), interleaved,
 // with medians and ratios; the untimed teardown wait() -> cleanup() resolved of each run->wait;
 // plus per-phase stamps from inside the helper (ISOBENCH_HELPER_TRACE=1). Not a test: it records figures.
 // Usage (root): node <bundle of this file> [--n 30] [--trace 30] [--strace FILE] [--baseline DIR]...
@@ -16,8 +16,8 @@ import { serializeHelperConfig } from '../src/container/launch/helper-protocol.j
 import { Runtime } from '../src/container/runtime.js';
 import type { ContainerSpec, LaunchOptions } from '../src/container/types.js';
 import { helperBinary } from '../src/paths.js';
+import { commitBusyboxImage } from '../test/fixtures/busybox-image.js';
 import { ensureHelperBuilt } from '../test/fixtures/rootfs.js';
-import { makeBusyboxImage } from '../test/integration/runtime-fixture.js';
 
 type RuntimeModule = { Runtime: typeof Runtime; launchContainer: typeof launchContainer };
 
@@ -85,11 +85,7 @@ async function prepareLaunch(runtime: Runtime, dir: string) {
     network: 'none',
     limits: {},
   };
-  const options: LaunchOptions = {
-    mode: { kind: 'attached', stdio: 'pipe' },
-    cgroupProcsFiles: cgroup.procsFiles,
-    configFile: path.join(cdir, 'helper.conf'),
-  };
+  const options: LaunchOptions = { mode: { kind: 'attached', stdio: 'pipe' }, cgroupProcsFiles: cgroup.procsFiles };
   const dispose = async () => {
     await cgroup.destroy();
     await fs.rm(cdir, { recursive: true, force: true });
@@ -105,6 +101,7 @@ async function timeLaunch(mod: RuntimeModule, runtime: Runtime, dir: string): Pr
   drain(launched.stderr);
   const exit = await launched.exited!;
   const t = ms(nowNs() - t0);
+  await launched.released;
   await dispose();
   if (exit.exitCode !== 0) throw new Error(`launch: exit ${exit.exitCode}`);
   return { ms: t };
@@ -124,13 +121,20 @@ async function timeRun(runtime: Runtime): Promise<Sample> {
   return { ms: ms(t1 - t0), teardownMs };
 }
 
+/** Spawns `binary run attached:none` (through `wrapper` if given) with the config on fd 4, status on fd 3. */
+function spawnHelper(binary: string, config: Buffer, wrapper: string[] = [], env = process.env) {
+  const argv = [...wrapper, binary, 'run', 'attached:none'];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'], env });
+  drain(child.stdout);
+  drain(child.stderr);
+  (child.stdio[4] as NodeJS.WritableStream).end(config);
+  return child;
+}
+
 /** One helper run under `strace -f -tt -T -o outFile` (strace is its parent: no parent_pid check). */
 async function straceOnce(runtime: Runtime, dir: string, binary: string, outFile: string): Promise<void> {
   const { spec, options, dispose } = await prepareLaunch(runtime, dir);
-  await fs.writeFile(options.configFile, serializeHelperConfig(spec, options));
-  const child = spawn('strace', ['-f', '-tt', '-T', '-o', outFile, binary, 'run', options.configFile], {
-    stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
-  });
+  const child = spawnHelper(binary, serializeHelperConfig(spec, options), ['strace', '-f', '-tt', '-T', '-o', outFile]);
   (child.stdio[3] as Readable).resume();
   await new Promise((resolve) => child.on('close', resolve));
   await dispose();
@@ -139,19 +143,16 @@ async function straceOnce(runtime: Runtime, dir: string, binary: string, outFile
 /** One helper run with ISOBENCH_HELPER_TRACE=1: stamps (ms after spawn) per label, in order. */
 async function traceOnce(runtime: Runtime, dir: string, binary: string): Promise<Array<[string, number]>> {
   const { spec, options, dispose } = await prepareLaunch(runtime, dir);
-  await fs.writeFile(options.configFile, serializeHelperConfig(spec, options, { parentPid: process.pid }));
   const t0 = nowNs();
-  const child = spawn(binary, ['run', options.configFile], {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    env: { ...process.env, ISOBENCH_HELPER_TRACE: '1' },
+  const child = spawnHelper(binary, serializeHelperConfig(spec, options, { parentPid: process.pid }), [], {
+    ...process.env,
+    ISOBENCH_HELPER_TRACE: '1',
   });
   const stamps: Array<[string, number]> = [];
   let text = '';
   (child.stdio[3] as Readable).on('data', (chunk: Buffer) => {
     text += chunk.toString();
   });
-  drain(child.stdout);
-  drain(child.stderr);
   await new Promise((resolve) => child.on('close', resolve));
   const end = nowNs();
   for (const line of text.split('\n')) {
@@ -188,7 +189,12 @@ async function main(): Promise<void> {
   const scratch = path.join(root, 'launch');
   const runtimes: Runtime[] = [];
   try {
-    const image = await makeBusyboxImage(root, IMAGE);
+    const image = await commitBusyboxImage(root, IMAGE, {
+      Env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'],
+      Cmd: ['sh'],
+      WorkingDir: '/',
+      User: '',
+    });
     const runtime = await Runtime.open(root, { cgroupParent });
     runtimes.push(runtime);
     const busybox = path.join((await runtime.context.store.lowerDirs(image))[0]!, 'bin', 'busybox');

@@ -1,8 +1,12 @@
-// bench:runtime — start-to-exit of /bin/true from the busybox image, side by side in one run:
-// the kernel floor (unshare of the same namespaces running the same binary), isobench's library
-// path from a warm process, isobench's CLI, runc and crun; plus the host memory of an idle
-// detached container's monitor, the debian recipe's build time and layer unpack throughput next
-// to `tar -xzf`. Records figures; asserts nothing. Usage:
+// bench:runtime — startup of /bin/true from the busybox image, side by side in one run, with the
+// suite's definitions (src/suite/measures/startup.ts): `startup.exit` from the start of the launch
+// to the moment the host learns the exit status, and `teardown` from then to everything released.
+// Contenders: the kernel floor (unshare of the same namespaces running the same binary, spawn to
+// exit), isobench's container target from a warm process, isobench's CLI (whole process), and the
+// runc and crun targets (bundle and overlay mount inside the clock, as isobench's own; their
+// runtime alone is the phase from the mount to the exit). Plus the host memory of an idle detached
+// container's monitor, the debian recipe's build time and layer unpack throughput next to
+// `tar -xzf`. Records figures; asserts nothing. Usage:
 //   npm run bench:runtime -- [--runs 30] [--warmup 3] [--skip-debian] [--json]
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, promises as fs } from 'node:fs';
@@ -17,6 +21,8 @@ import { ImageStore } from '../src/image/store.js';
 import { readProcessMemory } from '../src/measure/process-memory.js';
 import { packageDir, rootLayout } from '../src/paths.js';
 import { median } from '../src/stats/index.js';
+import { measureStartup } from '../src/suite/measures/startup.js';
+import { ContainerTarget } from '../src/targets/container.js';
 import { CrunTarget, measureNsenterCostNs } from '../src/targets/crun.js';
 import { RuncTarget } from '../src/targets/runc.js';
 import type { Target, WorkloadSpec } from '../src/targets/types.js';
@@ -81,15 +87,26 @@ async function findInLayers(lowerDirs: string[], rel: string): Promise<string> {
   throw new Error(`${rel} is in no layer of the busybox image`);
 }
 
-async function timePeer(target: Target, workload: WorkloadSpec): Promise<number> {
-  const instance = await target.launch(workload);
-  try {
-    const exit = await instance.exited;
-    if (exit.exitCode !== 0) throw new Error(`${target.kind} exited ${exit.exitCode}`);
-    return Number(exit.atNs - instance.launchedAtNs);
-  } finally {
-    await instance.dispose();
-  }
+/** One timed iteration: startup.exit, and for targets the teardown and the phase marks (ns). */
+interface Sample {
+  exitNs: number;
+  teardownNs?: number;
+  phasesNs?: Record<string, number>;
+}
+
+/** One iteration of a target through the suite's own startup measure. */
+async function timeTarget(target: Target, workload: WorkloadSpec): Promise<Sample> {
+  const outcome = await measureStartup({
+    target,
+    workload,
+    timeoutMs: 60_000,
+    signal: new AbortController().signal,
+  });
+  return {
+    exitNs: outcome.values['startup.exit']!,
+    teardownNs: outcome.values.teardown!,
+    phasesNs: outcome.phasesNs ?? {},
+  };
 }
 
 function ratio(a: number[], b: number[]) {
@@ -180,7 +197,7 @@ async function main(): Promise<void> {
   const root = path.join(tmp, 'root');
   const layout = rootLayout(root);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const peers: Target[] = [];
+  const targets: Target[] = [];
   let runtime: Runtime | undefined;
   try {
     log('bench: building the busybox image');
@@ -201,32 +218,17 @@ async function main(): Promise<void> {
       limits: {},
       vm: { memoryBytes: 256 << 20, cpus: 1, machine: 'microvm' },
     };
-    const contenders: Record<string, () => Promise<number>> = {
-      floor: () => timeProcess('unshare', ['--pid', '--mount', '--net', '--uts', '--ipc', '--fork', busybox, 'true']),
-      isobench: async () => {
-        const t0 = now();
-        const handle = await rt.run({
-          image: 'busybox',
-          args: ['/bin/true'],
-          remove: true,
-          stdio: 'ignore',
-          network: 'none',
-        });
-        const exit = await handle.wait();
-        const t1 = now();
-        await handle.cleanup();
-        if (exit.exitCode !== 0) throw new Error(`isobench exited ${exit.exitCode}`);
-        return Number(t1 - t0);
-      },
+    const process_ = async (file: string, args: string[]): Promise<Sample> => ({
+      exitNs: await timeProcess(file, args),
+    });
+    const container = new ContainerTarget({ root });
+    targets.push(container);
+    await container.prepare(workload);
+    const contenders: Record<string, () => Promise<Sample>> = {
+      floor: () => process_('unshare', ['--pid', '--mount', '--net', '--uts', '--ipc', '--fork', busybox, 'true']),
+      isobench: () => timeTarget(container, workload),
       cli: () =>
-        timeProcess(path.join(packageDir(), 'bin', 'isobench'), [
-          '--root',
-          root,
-          'run',
-          '--rm',
-          'busybox',
-          '/bin/true',
-        ]),
+        process_(path.join(packageDir(), 'bin', 'isobench'), ['--root', root, 'run', '--rm', 'busybox', '/bin/true']),
     };
     const skipped: Record<string, string> = {};
     for (const target of [new RuncTarget({ root }), new CrunTarget({ root })]) {
@@ -235,24 +237,45 @@ async function main(): Promise<void> {
         skipped[target.kind] = availability.reason;
         continue;
       }
+      targets.push(target);
       await target.prepare(workload);
-      peers.push(target);
-      contenders[target.kind] = () => timePeer(target, workload);
+      contenders[target.kind] = () => timeTarget(target, workload);
     }
     const names = Object.keys(contenders);
-    const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+    const collected: Record<string, Sample[]> = Object.fromEntries(names.map((n) => [n, []]));
     log(`bench: ${options.warmup} warm-up + ${options.runs} rounds of ${names.join(', ')} (order rotates each round)`);
     for (let round = 0; round < options.warmup + options.runs; round++) {
       for (let i = 0; i < names.length; i++) {
         const name = names[(i + round) % names.length]!;
-        const ns = await contenders[name]!();
-        if (round >= options.warmup) samples[name]!.push(ns);
+        const sample = await contenders[name]!();
+        if (round >= options.warmup) collected[name]!.push(sample);
       }
     }
+    const samples = Object.fromEntries(names.map((n) => [n, collected[n]!.map((x) => x.exitNs)]));
     const startup = Object.fromEntries(names.map((n) => [n, summarizeMs(samples[n]!)]));
+    const teardown = Object.fromEntries(
+      names
+        .filter((n) => collected[n]!.every((x) => x.teardownNs !== undefined))
+        .map((n) => [n, summarizeMs(collected[n]!.map((x) => x.teardownNs!))]),
+    );
+    // The peers' phases: their overlay mount (bundleNs -> overlayNs) and the runtime alone
+    // (overlayNs -> exitNs: spawn of `runc run` to its exit; /bin/true prints no ready line).
+    const peerPhases: Record<
+      string,
+      { overlayMount: ReturnType<typeof summarizeMs>; runtimeAlone: ReturnType<typeof summarizeMs> }
+    > = {};
+    for (const peer of ['runc', 'crun']) {
+      const runs = collected[peer];
+      if (!runs) continue;
+      const span = (from: string, to: string) => runs.map((x) => x.phasesNs![to]! - x.phasesNs![from]!);
+      peerPhases[peer] = {
+        overlayMount: summarizeMs(span('bundleNs', 'overlayNs')),
+        runtimeAlone: summarizeMs(span('overlayNs', 'exitNs')),
+      };
+    }
     const ratios: Record<string, unknown> = { isobenchOverFloor: ratio(samples.isobench!, samples.floor!) };
     // crun's figure includes an nsenter exec into its namespace holder on hybrid hosts: state its cost.
-    const holder = peers.find((p): p is CrunTarget => p instanceof CrunTarget)?.namespaceHolder();
+    const holder = targets.find((p): p is CrunTarget => p instanceof CrunTarget)?.namespaceHolder();
     const crunNsenterCostMs = holder ? round(ms(await measureNsenterCostNs(holder))) : undefined;
     for (const peer of ['runc', 'crun'])
       if (samples[peer]) ratios[`isobenchOver_${peer}`] = ratio(samples.isobench!, samples[peer]!);
@@ -270,6 +293,8 @@ async function main(): Promise<void> {
       host: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, kernel: os.release(), loadavg: load },
       runs: options.runs,
       ...startup,
+      teardown,
+      peerPhases,
       ratios,
       skipped,
       crunNsenterCostMs,
@@ -277,25 +302,34 @@ async function main(): Promise<void> {
       debianBuild: debian,
       layerUnpack: unpack,
     };
-    printTable(result, startup);
+    printTable(result, startup, teardown);
     if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    await Promise.allSettled(peers.map((p) => p.cleanup()));
+    await Promise.allSettled(targets.map((t) => t.cleanup()));
     await runtime?.close();
     await fs.rm(tmp, { recursive: true, force: true });
   }
 }
 
-function printTable(result: Record<string, unknown>, startup: Record<string, ReturnType<typeof summarizeMs>>): void {
+type Summary = ReturnType<typeof summarizeMs>;
+
+function printTable(
+  result: Record<string, unknown>,
+  startup: Record<string, Summary>,
+  teardown: Record<string, Summary>,
+): void {
   const lines = [
-    '| contender | n | median ms | p95 ms | min ms | max ms | 95% CI of median |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| contender | n | startup.exit median ms | p95 ms | min ms | max ms | 95% CI of median | teardown median ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [name, s] of Object.entries(startup)) {
-    lines.push(`| ${name} | ${s.n} | ${s.medianMs} | ${s.p95Ms} | ${s.minMs} | ${s.maxMs} | ${formatCi(s.ciMs)} |`);
+    const t = teardown[name];
+    lines.push(
+      `| ${name} | ${s.n} | ${s.medianMs} | ${s.p95Ms} | ${s.minMs} | ${s.maxMs} | ${formatCi(s.ciMs)} | ${t ? t.medianMs : '—'} |`,
+    );
   }
   process.stdout.write(
-    `${lines.join('\n')}\n\n${JSON.stringify({ ratios: result.ratios, crunNsenterCostMs: result.crunNsenterCostMs, monitorMemory: result.monitorMemory, debianBuild: result.debianBuild, layerUnpack: result.layerUnpack, host: result.host }, null, 2)}\n`,
+    `${lines.join('\n')}\n\n${JSON.stringify({ peerPhases: result.peerPhases, ratios: result.ratios, crunNsenterCostMs: result.crunNsenterCostMs, monitorMemory: result.monitorMemory, debianBuild: result.debianBuild, layerUnpack: result.layerUnpack, host: result.host }, null, 2)}\n`,
   );
 }
 

@@ -12,12 +12,14 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-# Debian packages: the VM target (qemu, the guest's kernel via apt, initramfs tools), the image
-# builder (busybox-static, debootstrap), peers measured side by side (runc, crun, podman),
-# archive round-trip tools (skopeo, umoci), the headers canvas (charts) compiles against, and
-# clang with its libFuzzer runtime (the test suite fuzzes the helper's config parser).
+# Debian packages: the VM target (qemu, the guest's kernel via apt, initramfs tools), the minimal
+# guest kernel's source and build dependencies, the image builder (busybox-static, debootstrap),
+# peers measured side by side (runc, crun, podman), archive round-trip tools (skopeo, umoci), the
+# headers canvas (charts) compiles against, and clang with its libFuzzer runtime (the test suite
+# fuzzes the helper's config parser).
 packages=(
   qemu-system-x86 qemu-utils busybox-static e2fsprogs erofs-utils cpio xz-utils zstd kmod
+  linux-source-6.1 bc bison flex libelf-dev libssl-dev
   runc crun podman skopeo umoci debootstrap iproute2 util-linux attr
   build-essential pkg-config python3 hyperfine strace clang libclang-rt-dev
   libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev
@@ -52,5 +54,13 @@ for dir in scenarios/images/busybox scenarios/images/probe; do
   install -m 0755 /bin/busybox "$dir/busybox"
 done
 install -m 0755 build/isobench-probe scenarios/images/probe/isobench-probe
+
+# The minimal guest kernel (vm-images/minimal.yaml), built from source into the cache shared by
+# every state root (ISOBENCH_CACHE, default /var/cache/isobench): minutes the first time, a cache
+# hit afterwards. ISOBENCH_SKIP_VM_KERNEL=1 skips it on hosts that never run the VM target.
+if [ "${ISOBENCH_SKIP_VM_KERNEL:-0}" != 1 ]; then
+  echo "setup: minimal guest kernel"
+  bin/isobench vm kernel build
+fi
 
 echo "setup: done ($(bin/isobench --version))"

@@ -127,7 +127,11 @@ export class InternalError extends IsobenchError {
   }
 }
 
-/** Exit status the CLI uses for each code; 1 is reserved for "the workload/compare said no". */
+/**
+ * Exit status the CLI uses for each code; 1 is reserved for "the answer is no" (EXIT_ANSWER).
+ * NOTE: `--help` and the README's table of exit codes are generated from this and
+ * ERROR_CODE_MEANING (src/cli/exit-codes.ts); test/unit/cli-exit-codes.test.ts keeps them equal.
+ */
 export const EXIT_STATUS: Record<ErrorCode, number> = {
   INPUT: 2,
   RECIPE: 2,
@@ -143,6 +147,32 @@ export const EXIT_STATUS: Record<ErrorCode, number> = {
   INTERRUPTED: 130,
   INTERNAL: 70,
 };
+
+/** What each code means, as the exit code table in `--help` and the README says it. */
+export const ERROR_CODE_MEANING: Record<ErrorCode, string> = {
+  INPUT: 'bad input: an unknown flag or command, a missing argument, a bad value, an unusable file or state root',
+  RECIPE: 'an error in a Containerfile/Dockerfile (file:line)',
+  SCENARIO: 'an error in a scenario file (file:line)',
+  NOT_FOUND: 'no such image, container, VM or run',
+  CONFLICT: 'a name already taken, an image in use, or a container or VM in the wrong state',
+  INTEGRITY: 'a digest mismatch, or a corrupt or truncated stored file',
+  UNSAFE_ARCHIVE: 'a layer or archive that would escape its root or holds device nodes',
+  ENVIRONMENT: 'the host lacks a package, a kernel feature, a privilege or a writable file system',
+  HELPER: 'a system call in the C helper failed',
+  WORKLOAD:
+    'the workload failed: `suite run` recorded no successful iteration of a case on a target that was available',
+  TIMEOUT: 'a timeout',
+  INTERRUPTED: 'interrupted (Ctrl-C or SIGTERM)',
+  INTERNAL: 'an internal error: a bug in isobench',
+};
+
+/** Exit statuses that answer the question a command asks; they are never an error's status. */
+export const EXIT_ANSWER = {
+  /** Done, and every check passed. */
+  yes: 0,
+  /** `compare`: a metric regressed or a candidate series failed; `doctor`: a required check failed. */
+  no: 1,
+} as const;
 
 /** Throws EnvironmentError unless the process runs as root (namespaces, mounts, cgroups). */
 export function requireRoot(what: string): void {

@@ -6,9 +6,39 @@ import { fileURLToPath } from 'node:url';
 
 export const DEFAULT_ROOT = '/var/lib/isobench';
 
-/** Picks the state root: explicit option, then ISOBENCH_ROOT, then the default. Absolute. */
+/** Where artifacts that cost minutes to make (guest kernels built from source) are kept. */
+export const DEFAULT_CACHE = '/var/cache/isobench';
+
+/**
+ * Picks the state root: explicit option, then ISOBENCH_ROOT (unless empty), then the default.
+ * Absolute. The CLI refuses an empty explicit one (it would resolve to the working directory).
+ */
 export function resolveRoot(explicit?: string): string {
-  return path.resolve(explicit ?? process.env.ISOBENCH_ROOT ?? DEFAULT_ROOT);
+  return path.resolve(explicit ?? (process.env.ISOBENCH_ROOT || DEFAULT_ROOT));
+}
+
+/**
+ * The cache shared by every state root (ISOBENCH_CACHE, default /var/cache/isobench): tests make a
+ * fresh root each, and a kernel rebuild costs minutes. Entries are content-keyed, so sharing is safe.
+ */
+export interface CacheLayout {
+  root: string;
+  /** Built guest kernels, one dir per content key (src/vm/kernel-build.ts). */
+  kernels: string;
+  /** Staging on the same filesystem, so every entry is published by rename. */
+  tmp: string;
+  locks: string;
+}
+
+/** The cache layout: explicit dir, then ISOBENCH_CACHE, then the default. Absolute. */
+export function cacheLayout(explicit?: string): CacheLayout {
+  const root = path.resolve(explicit ?? process.env.ISOBENCH_CACHE ?? DEFAULT_CACHE);
+  return {
+    root,
+    kernels: path.join(root, 'kernels'),
+    tmp: path.join(root, 'tmp'),
+    locks: path.join(root, 'locks'),
+  };
 }
 
 /** The fixed layout below a state root. NOTE: every module takes paths from here, never builds its own. */

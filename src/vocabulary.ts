@@ -209,6 +209,106 @@ export const METRICS = {
 export type MetricName = keyof typeof METRICS;
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 
+/**
+ * Startup phase marks (Instance.phases(): ns from launch, each the END of a phase) and the phase
+ * each one ends, in words, for chart legends and tables. A phase runs from the previous mark of
+ * the same target (or the launch) to its own. PHASE_LABEL_BY_TARGET refines a label for one
+ * target; use phaseLabel(). NOTE: a target that adds a mark adds its words here.
+ */
+export const STARTUP_PHASES = {
+  // container (isobench's runtime)
+  helperStartNs: 'plan, name, cgroup; helper spawned',
+  namespacesNs: 'clone into new namespaces',
+  rootfsNs: 'root filesystem: overlay mount, /proc, /dev, /sys, pivot_root, masks',
+  execNs: 'limits, user, capabilities, exec',
+  // runc, crun
+  bundleNs: 'bundle: instance dir, config.json',
+  overlayNs: 'overlay mount of the image layers',
+  // vm
+  hostPrepareNs: 'host preparation before QEMU',
+  qemuStartNs: 'QEMU process spawned',
+  kernelNs: 'QEMU set-up and firmware, to the guest clock',
+  initNs: 'guest kernel boot, to /init',
+  // every target
+  readyNs: 'to the ready line',
+  exitNs: 'ready line to the exit status',
+} as const satisfies Record<string, string>;
+
+export type StartupPhase = keyof typeof STARTUP_PHASES;
+
+/** Labels that differ for one target: what the phase ending at that mark holds there. */
+export const PHASE_LABEL_BY_TARGET: Partial<Record<TargetKind, Partial<Record<StartupPhase, string>>>> = {
+  native: { readyNs: 'spawn to the ready line' },
+  container: { readyNs: 'workload start to the ready line', exitNs: "ready line to the monitor's exit report" },
+  runc: { readyNs: 'runc run alone: spawn to the ready line', exitNs: "ready line to runc run's exit" },
+  crun: { readyNs: 'crun run alone (via nsenter): spawn to the ready line', exitNs: "ready line to crun run's exit" },
+  podman: { readyNs: 'podman run: spawn to the ready line', exitNs: "ready line to podman run's exit" },
+  vm: {
+    readyNs: '/init: modules, mounts, to the ready line',
+    exitNs: "ready line to QEMU's exit (guest sync and poweroff)",
+  },
+};
+
+/** Words for a phase mark of `target` ("overlay mount of the image layers"); an unknown mark as it is. */
+export function phaseLabel(phase: string, target?: TargetKind): string {
+  const byTarget = target === undefined ? undefined : PHASE_LABEL_BY_TARGET[target];
+  return byTarget?.[phase as StartupPhase] ?? STARTUP_PHASES[phase as StartupPhase] ?? phase;
+}
+
+/** What the startup metrics cover on one target, in words, for a report's Method section. */
+export interface StartupClock {
+  /** From launch to ready: the work inside the clock. */
+  launch: string;
+  /** The event startup.exit stamps: how the host learns the exit status. */
+  exit: string;
+  /** What `teardown` (exit status known -> everything released) holds. */
+  teardown: string;
+}
+
+/**
+ * One definition for every target: startup.ready = start of the launch -> the probe's ready line;
+ * startup.exit = start of the launch -> the moment the host learns the exit status; teardown =
+ * that moment -> every resource of the instance released. Per target, what each covers.
+ */
+export const STARTUP_CLOCK: Record<TargetKind, StartupClock> = {
+  native: {
+    launch: 'spawn of the probe in a fresh scratch dir',
+    exit: 'waitpid: Node sees the process exit',
+    teardown: 'removal of the scratch dir (the process is already reaped)',
+  },
+  container: {
+    launch:
+      'Runtime.run(): plan, name, dirs and cgroup, helper spawn, clone into namespaces, overlay mount of the image layers, /proc, /dev, /sys, pivot_root, exec',
+    exit: "the monitor's exit report, sent once it has reaped the workload and let go of its output, before any teardown",
+    teardown:
+      'the monitor drops the mount namespace (overlay unmount, which syncs the upper filesystem) and exits; cgroup and dir removal',
+  },
+  runc: {
+    launch: 'per-instance bundle (dir, config.json), overlay mount of the image layers (mount(8)), then `runc run`',
+    exit: "`runc run`'s exit: attached, runc gives no earlier sign, and it deletes its container (cgroups, state) before it exits",
+    teardown: 'overlay unmount (with its sync), bundle and cgroup removal; `runc delete` only if runc left state',
+  },
+  crun: {
+    launch:
+      'per-instance bundle (dir, config.json), overlay mount of the image layers (mount(8)), then `crun run` (through nsenter into a mount namespace without the cgroup2 mount on a hybrid host)',
+    exit: "`crun run`'s exit: attached, crun gives no earlier sign, and it deletes its container (cgroups, state) before it exits",
+    teardown: 'overlay unmount (with its sync), bundle and cgroup removal; `crun delete` only if crun left state',
+  },
+  podman: {
+    launch: '`podman run`: image lookup, storage mount, conmon, runc create and start (the image imported beforehand)',
+    exit: "`podman run`'s exit, once it has the exit code conmon recorded",
+    teardown: "`podman rm` (storage unmount, container removal), and conmon's and its cleanup's exit",
+  },
+  vm: {
+    launch:
+      "runVm's host work on every launch (VM dir and state file, per-VM qcow2 disk overlay: the host preparation phase), QEMU spawn, QEMU set-up and firmware, kernel boot, /init, workload start",
+    // NOTE: the guest's exit marker is parsed for the exit code, but its arrival is not stamped yet
+    // (issue 8): until it is, the VM's startup.exit holds the guest's shutdown and QEMU's exit.
+    exit: "QEMU's exit, after the guest's `sync; poweroff -f` (the exit marker's arrival is not stamped yet)",
+    teardown: 'removal of the VM dir and its disk overlay (QEMU has already exited)',
+  },
+};
+
 /** QEMU accelerators: hardware KVM, or TCG (software emulation). A TCG figure never passes for a KVM one. */
 export const ACCELS = ['kvm', 'tcg'] as const;
 export type Accel = (typeof ACCELS)[number];

@@ -116,6 +116,13 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     term: '[options] <image> [cmd...]',
     load: () => import('./commands/vm-run.js'),
   },
+  { path: ['vm', 'kernel'], summary: 'guest kernels built from source', term: '' },
+  {
+    path: ['vm', 'kernel', 'build'],
+    summary: "build a VM definition's kernel (cached by content in ISOBENCH_CACHE)",
+    term: '[options]',
+    load: () => import('./commands/vm-kernel-build.js'),
+  },
   { path: ['vm', 'ps'], summary: 'list VMs', term: '[options]', load: () => import('./commands/vm-ps.js') },
   { path: ['vm', 'stop'], summary: 'stop VMs', term: '<vms...>', load: () => import('./commands/vm-stop.js') },
   {

@@ -2,6 +2,7 @@
 // go on after a failure, as docker does.
 import { EXIT_STATUS, IsobenchError } from '../errors.js';
 import type { CliContext } from './context.js';
+import { formatErrorLine } from './error-exit.js';
 
 /**
  * Applies `act` to every name, printing the name on success and the error (with its hint) on
@@ -15,7 +16,7 @@ export async function forEachName(ctx: CliContext, names: string[], act: (name: 
       ctx.stdout.write(`${name}\n`);
     } catch (error) {
       if (!(error instanceof IsobenchError)) throw error;
-      ctx.stderr.write(`isobench: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+      ctx.stderr.write(formatErrorLine(error));
       if (status === 0) status = EXIT_STATUS[error.code];
     }
   }

@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 // isobench CLI entry: builds the program (program.ts: commands loaded lazily, since start-up cost
-// matters: the CLI path is measured too), parses argv, and maps errors to exit codes (error-exit.ts).
-import { reportError } from './error-exit.js';
-import { buildProgram } from './program.js';
+// matters: the CLI path is measured too), parses argv, and maps errors to exit codes (run-cli.ts,
+// error-exit.ts).
+import { runCli } from './run-cli.js';
 
-buildProgram(process.argv)
-  .then((program) => program.parseAsync(process.argv))
-  .catch((error: unknown) => {
-    process.exitCode = reportError(error);
+// `isobench ps | head` closes our stdout early: that is the reader's choice, not an error. Later
+// writes are dropped and the command finishes (and cleans up) as it would have; without this
+// listener Node throws EPIPE with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
   });
+}
+
+runCli(process.argv).then((status) => {
+  process.exitCode = status;
+});

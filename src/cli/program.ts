@@ -3,10 +3,13 @@
 // dispatched, or when `help` asks for it. Start-up time is measured: `isobench run` loads run.ts
 // and nothing of the other commands.
 import { Command, Help } from 'commander';
+import { InputError } from '../errors.js';
 import { resolveRoot } from '../paths.js';
 import { COMMAND_TABLE, type CommandEntry } from './command-table.js';
 import { makeCliContext } from './context.js';
 import { configureUsageErrors } from './error-exit.js';
+import { formatExitCodesText } from './exit-codes.js';
+import { checkStateRoot } from './state-root.js';
 import { readVersion } from './version.js';
 
 const ENTRY_OF = new WeakMap<Command, CommandEntry>();
@@ -19,7 +22,14 @@ async function defineCommand(program: Command, command: Command): Promise<void> 
   DEFINED.add(command);
   const { cli } = await entry.load();
   cli.define(command).action(async (...args: unknown[]) => {
-    const ctx = makeCliContext(resolveRoot(program.opts<{ root?: string }>().root));
+    const { root } = program.opts<{ root?: string }>();
+    if (root?.trim() === '') {
+      throw new InputError('expected --root to be a directory, got an empty string', {
+        hint: 'e.g. --root /var/lib/isobench',
+      });
+    }
+    const ctx = makeCliContext(resolveRoot(root));
+    if (cli.stateRoot) await checkStateRoot(ctx.root, cli.stateRoot);
     process.exitCode = await cli.run(ctx, ...(args as never[]));
   });
 }
@@ -49,6 +59,7 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     .option('--root <dir>', 'state directory (images, containers, VM artifacts); env ISOBENCH_ROOT', undefined)
     .enablePositionalOptions();
   configureUsageErrors(program);
+  program.addHelpText('after', `\nExit codes:\n${formatExitCodesText()}`);
   // The listing shows each command's term from the table: its file need not be loaded for it.
   program.configureHelp({
     subcommandTerm(command: Command): string {

@@ -36,10 +36,16 @@ export interface ContainerHandle {
    * the helper's exit report: the container's mounts (the overlay, whose unmount syncs its upper
    * fs) are still going then, and with `remove` its cgroup and files go after them, in the
    * background: await cleanup() (or Runtime.close()) for all of it to finish.
-   * NOTE: the harness times run() -> wait() as start-to-exit, then awaits cleanup() untimed.
    * Detached: polls the monitor's exit file.
    */
   wait(): Promise<ExitInfo>;
+  /**
+   * Attached only: resolves with the host monotonic ns (process.hrtime.bigint()) at which the
+   * helper's exit report was read: the moment the host learned the workload's exit status, before
+   * wait() has recorded it and before any teardown. NOTE: the container target stamps
+   * `startup.exit` here and times cleanup() as `teardown`.
+   */
+  exitAtNs?: Promise<bigint>;
   /** Sends a signal (default SIGKILL) to the workload if it still runs; never throws for a dead one. */
   kill(signal?: NodeJS.Signals | number): void;
   /**
@@ -159,6 +165,7 @@ export function makeHandle(
     name: record.name,
     pid: launched.pid,
     ...(launched.phasesNs ? { phasesNs: launched.phasesNs } : {}),
+    ...(launched.exited ? { exitAtNs: launched.exited.then(({ atNs }) => atNs) } : {}),
     ...(launched.stdout ? { stdout: launched.stdout } : {}),
     ...(launched.stderr ? { stderr: launched.stderr } : {}),
     wait,

@@ -63,7 +63,6 @@ export interface ContainerPaths {
   stdoutLog: string;
   stderrLog: string;
   exitFile: string;
-  helperConf: string;
 }
 
 export function containerPaths(containersDir: string, id: string): ContainerPaths {
@@ -77,7 +76,6 @@ export function containerPaths(containersDir: string, id: string): ContainerPath
     stdoutLog: path.join(dir, 'stdout.log'),
     stderrLog: path.join(dir, 'stderr.log'),
     exitFile: path.join(dir, 'exit'),
-    helperConf: path.join(dir, 'helper.conf'),
   };
 }
 

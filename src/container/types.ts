@@ -73,10 +73,8 @@ export type LaunchMode =
 
 export interface LaunchOptions {
   mode: LaunchMode;
-  /** cgroup.procs files the helper writes its own pid into before cloning (so the workload starts inside them). */
+  /** cgroup.procs files the workload joins first thing, before any of its setup. */
   cgroupProcsFiles: string[];
-  /** Path where the helper's config file is written (inside the container's state dir). */
-  configFile: string;
   /** Non-fatal notices from the helper (e.g. a capability the host cannot grant). */
   onWarning?: (message: string) => void;
 }
@@ -89,6 +87,11 @@ export interface LaunchedContainer {
   monitorPid: number;
   stdout?: NodeJS.ReadableStream;
   stderr?: NodeJS.ReadableStream;
-  /** Attached mode only: resolves when the workload exits. oomKilled/reason are filled by the caller from cgroups. */
-  exited?: Promise<{ exitCode: number; signal?: string }>;
+  /**
+   * Attached mode only: resolves on the monitor's exit report, the moment the host learns the
+   * workload's exit status; `atNs` is when it was read (host monotonic ns, process.hrtime.bigint()).
+   * The workload's output has ended by then; the container's teardown has not. oomKilled/reason
+   * are filled by the caller from cgroups.
+   */
+  exited?: Promise<{ exitCode: number; signal?: string; atNs: bigint }>;
 }

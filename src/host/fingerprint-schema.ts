@@ -69,6 +69,21 @@ export const EnvironmentFingerprintSchema = z.object({
     v1Controllers: z.array(z.string()),
     v2Controllers: z.array(z.string()),
   }),
+  /**
+   * Whether this host is itself a VM or a container (src/host/virtualization.ts). Absent in
+   * fingerprints recorded before isobench looked; `system.virtual` alone misses nested guests.
+   */
+  virtualization: z
+    .object({
+      hypervisorFlag: z.boolean().nullable(),
+      dmiSysVendor: nullableString,
+      dmiProductName: nullableString,
+      detectVirtVm: nullableString,
+      detectVirtContainer: nullableString,
+      host: z.enum(['guest', 'bare-metal', 'unknown']),
+      hypervisor: nullableString,
+    })
+    .optional(),
   kvm: z.object({
     /** open(/dev/kvm, O_RDWR) succeeded; false means VMs run under TCG. */
     available: z.boolean(),

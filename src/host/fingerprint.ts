@@ -16,6 +16,7 @@ import {
 import { readGitState } from './git-state.js';
 import { probeKvm } from './kvm.js';
 import { readToolVersions } from './tool-version.js';
+import { probeVirtualization } from './virtualization.js';
 
 export interface FingerprintOptions {
   /** Repository whose package.json version and git state are recorded; default packageDir(). */
@@ -24,6 +25,8 @@ export interface FingerprintOptions {
   fsRoot?: string;
   devKvm?: string;
   sysRoot?: string;
+  /** Root of /proc for the virtualisation probe; default "/proc". */
+  procRoot?: string;
   /** Time of collection; default new Date(). */
   now?: Date;
 }
@@ -52,7 +55,7 @@ async function detectCgroupsOrNull(fsRoot: string): Promise<CgroupHost | null> {
  */
 export async function collectFingerprint(options: FingerprintOptions = {}): Promise<EnvironmentFingerprint> {
   const dir = options.packageDir ?? packageDir();
-  const [cpu, mem, osInfo, system, cgroups, kvm, tools, version, git, memoryState] = await Promise.all([
+  const [cpu, mem, osInfo, system, cgroups, kvm, tools, version, git, memoryState, virtualization] = await Promise.all([
     si.cpu(),
     si.mem(),
     si.osInfo(),
@@ -63,6 +66,7 @@ export async function collectFingerprint(options: FingerprintOptions = {}): Prom
     readPackageVersion(dir),
     readGitState(dir),
     readHostMemoryState({ sysRoot: options.sysRoot }),
+    probeVirtualization({ sysRoot: options.sysRoot, procRoot: options.procRoot }),
   ]);
   const fingerprint: EnvironmentFingerprint = {
     fingerprintVersion: FINGERPRINT_VERSION,
@@ -106,6 +110,7 @@ export async function collectFingerprint(options: FingerprintOptions = {}): Prom
       v1Controllers: Object.keys(cgroups?.v1 ?? {}).sort(),
       v2Controllers: [...(cgroups?.v2?.controllers ?? [])].sort(),
     },
+    virtualization,
     kvm: { available: kvm.available, module: kvm.module },
     tools,
     nodeVersion: process.version,

@@ -1,6 +1,6 @@
 // The content-addressed image store: an OCI image layout (images/) plus unpacked layer dirs
 // (layers/<diff_id hex>) that serve as overlay lower dirs.
-import { promises as fs } from 'node:fs';
+import { promises as fs, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import { ConflictError, InputError, IntegrityError, NotFoundError } from '../errors.js';
 import { type RootLayout, rootLayout } from '../paths.js';
@@ -55,6 +55,24 @@ export interface PendingManifest {
   mediaType?: string;
 }
 
+/**
+ * Why the store could not be set up under `root`: a recursive mkdir on a read-only file system
+ * reports ENOENT, so the root itself is asked whether it can be written.
+ */
+async function setUpError(root: string, error: unknown): Promise<unknown> {
+  let why: string | undefined;
+  try {
+    await fs.access(root, fsConstants.W_OK);
+  } catch (access) {
+    why = (access as NodeJS.ErrnoException).code;
+  }
+  if (why === undefined) return error;
+  return new InputError(`cannot set up the image store in the state root ${root}: it is not writable (${why})`, {
+    hint: 'give --root (or ISOBENCH_ROOT) a writable directory, or one where an image store was set up before',
+    cause: error,
+  });
+}
+
 export class ImageStore {
   readonly layout: RootLayout;
 
@@ -62,11 +80,18 @@ export class ImageStore {
     this.layout = layout;
   }
 
-  /** Opens the store under state root `root`, creating an empty OCI layout if missing. */
+  /**
+   * Opens the store under state root `root`, creating an empty OCI layout if missing.
+   * @throws InputError when the store is not set up and the root cannot be written.
+   */
   static async open(root: string): Promise<ImageStore> {
     const layout = rootLayout(root);
-    await fs.mkdir(path.join(layout.images, 'blobs', 'sha256'), { recursive: true });
-    for (const dir of [layout.layers, layout.tmp, layout.locks]) await fs.mkdir(dir, { recursive: true });
+    try {
+      await fs.mkdir(path.join(layout.images, 'blobs', 'sha256'), { recursive: true });
+      for (const dir of [layout.layers, layout.tmp, layout.locks]) await fs.mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw await setUpError(root, error);
+    }
     const store = new ImageStore(layout);
     const layoutFile = path.join(layout.images, 'oci-layout');
     if (!(await exists(layoutFile))) await writeJsonAtomic(layoutFile, { imageLayoutVersion: '1.0.0' });
@@ -278,7 +303,7 @@ export class ImageStore {
       const subject = image ?? brokenImage(digest, entries);
       if (await options.isInUse(subject)) {
         throw new ConflictError(`image ${normalized} is in use by a container`, {
-          hint: 'stop and remove the container first (`isobench container rm`), then remove the image',
+          hint: 'remove the containers that use it first (`isobench ps -a` lists them, `isobench rm -f CONTAINER` removes one), then remove the image',
         });
       }
       await writeIndex(this.layout.images, { ...index, manifests: remaining });

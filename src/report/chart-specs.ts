@@ -2,8 +2,10 @@
 // (values already scaled to display units) that the PNG/SVG renderer and report.html both draw.
 // A chart whose data the runs lack is not produced at all.
 
+import { describePhase } from '../metric-definitions.js';
 import type { MedianCi, RatioCi } from '../stats/index.js';
 import { type Accel, TARGET_KINDS, type TargetKind } from '../vocabulary.js';
+import type { DensityFit } from './density.js';
 import { formatTargetLabel, type MetricFigures, type ReportModel, type SeriesGroup, type SeriesView } from './model.js';
 import { COMPONENT_COLOURS, INK_COLOUR, RUN_DASHES, TARGET_COLOURS } from './palette.js';
 import { chooseScale, type DisplayScale, describeAxis } from './units.js';
@@ -29,6 +31,9 @@ export interface ChartDataset {
   fill?: boolean;
   pointRadius?: number;
   tension?: number;
+  /** Line charts: false draws the points alone (measured values are never joined by a line). */
+  showLine?: boolean;
+  pointStyle?: string;
 }
 
 /** A Chart.js configuration without functions, so it survives JSON into report.html. */
@@ -71,14 +76,14 @@ function buildOptions(title: string, subtitle: string, axes: AxisTitles, extra: 
 }
 
 /** "vm under TCG", "vm under TCG and KVM"; "" when no vm figure is in the chart. */
-export function describeAccels(series: readonly SeriesView[]): string {
+export function describeAccels(series: ReadonlyArray<Pick<SeriesView, 'target' | 'accel'>>): string {
   const vms = series.filter((s) => s.target === 'vm');
   if (vms.length === 0) return '';
   const accels = [...new Set(vms.map((s) => (s.accel ? s.accel.toUpperCase() : 'accel unknown')))].sort();
   return `vm under ${accels.join(' and ')}`;
 }
 
-function titled(base: string, series: readonly SeriesView[]): string {
+function titled(base: string, series: ReadonlyArray<Pick<SeriesView, 'target' | 'accel'>>): string {
   const accels = describeAccels(series);
   return accels ? `${base} (${accels})` : base;
 }
@@ -116,14 +121,15 @@ function bucket(groups: readonly SeriesGroup[], keyOf: (group: SeriesGroup) => s
 }
 
 const byPoint = (group: SeriesGroup) => JSON.stringify([group.scenario, group.case, group.pointKey]);
-const byCase = (group: SeriesGroup) => JSON.stringify([group.scenario, group.case]);
 
-function targetKey(series: SeriesView): string {
+function targetKey(series: Pick<SeriesView, 'target' | 'accel'>): string {
   return `${series.target}|${series.accel ?? ''}`;
 }
 
 /** Distinct (target, accel) of the series, in TARGET_KINDS order then accel. */
-function listTargets(series: readonly SeriesView[]): Array<{ key: string; target: TargetKind; accel: Accel | null }> {
+function listTargets(
+  series: ReadonlyArray<Pick<SeriesView, 'target' | 'accel'>>,
+): Array<{ key: string; target: TargetKind; accel: Accel | null }> {
   const seen = new Map<string, { key: string; target: TargetKind; accel: Accel | null }>();
   for (const s of series) seen.set(targetKey(s), { key: targetKey(s), target: s.target, accel: s.accel });
   return [...seen.values()].sort(
@@ -141,9 +147,37 @@ interface BarValue {
   high: number | null;
 }
 
+/** One bar: a target's value (with its CI) in one category. */
+export interface BarEntry {
+  target: TargetKind;
+  accel: Accel | null;
+  /** Index into the chart's categories. */
+  category: number;
+  bar: BarValue;
+}
+
+/**
+ * The value axis of a bar chart, in display units. Logarithmic when the bars span more than
+ * LOG_SCALE_SPREAD; then it starts a decade boundary below half the smallest bar or whisker end,
+ * so the smallest bar keeps a visible height (a log axis starting at the smallest value draws it
+ * with none). Either way it reaches the highest whisker, so no CI runs off the plot.
+ */
+export function chooseValueAxis(bars: readonly BarValue[]): { logarithmic: boolean; options: Record<string, unknown> } {
+  const values = bars.map((bar) => bar.value).filter((value) => value > 0);
+  const highs = bars.flatMap((bar) => (bar.high !== null && Number.isFinite(bar.high) ? [bar.high] : []));
+  const top = Math.max(...values, ...highs);
+  const suggestedMax = Number.isFinite(top) ? { suggestedMax: top } : {};
+  const logarithmic = values.length > 1 && Math.max(...values) / Math.min(...values) > LOG_SCALE_SPREAD;
+  if (!logarithmic) return { logarithmic, options: { beginAtZero: true, ...suggestedMax } };
+  const lows = bars.flatMap((bar) => (bar.low !== null && bar.low > 0 ? [bar.low] : []));
+  const smallest = Math.min(...values, ...lows);
+  const min = 10 ** Math.floor(Math.log10(smallest / 2));
+  return { logarithmic, options: { type: 'logarithmic', beginAtZero: false, min, ...suggestedMax } };
+}
+
 /**
  * Bars of one figure per target (a dataset each, coloured by target) over categories (usually
- * runs), with CI whiskers. Null when no bar has a value.
+ * runs), with CI whiskers. Null when there is no bar.
  */
 function buildBarChart(options: {
   name: string;
@@ -152,27 +186,28 @@ function buildBarChart(options: {
   unit: string;
   xTitle: string;
   categories: string[];
-  series: SeriesView[];
-  /** Category index of a series, or -1 to leave it out. */
-  categoryOf: (series: SeriesView) => number;
-  valueOf: (series: SeriesView) => BarValue | null;
+  entries: BarEntry[];
   yTitle?: string;
 }): ChartSpec | null {
-  const values = options.series
-    .map((series) => ({ series, category: options.categoryOf(series), bar: options.valueOf(series) }))
-    .filter((entry) => entry.category >= 0 && entry.bar !== null);
-  if (values.length === 0) return null;
-  const scale: DisplayScale = chooseScale(options.unit, Math.max(...values.map((entry) => entry.bar!.value)));
-  const present = listTargets(values.map((entry) => entry.series));
-  const datasets: ChartDataset[] = present.map(({ key, target, accel }) => {
+  const entries = options.entries;
+  if (entries.length === 0) return null;
+  const positive = entries.map((entry) => entry.bar.value).filter((value) => value > 0);
+  const spread = positive.length > 1 ? Math.max(...positive) / Math.min(...positive) : 1;
+  // On a log axis the ticks read best in the smallest bar's unit (1, 10, 1000 ms, not 0.001 s).
+  const scale: DisplayScale = chooseScale(
+    options.unit,
+    spread > LOG_SCALE_SPREAD ? Math.min(...positive) : Math.max(...entries.map((entry) => entry.bar.value)),
+  );
+  const scaled = (value: number | null) => (value === null ? null : value / scale.divisor);
+  const datasets: ChartDataset[] = listTargets(entries).map(({ key, target, accel }) => {
     const data = new Array<number | null>(options.categories.length).fill(null);
     const ciLow = new Array<number | null>(options.categories.length).fill(null);
     const ciHigh = new Array<number | null>(options.categories.length).fill(null);
-    for (const entry of values) {
-      if (targetKey(entry.series) !== key) continue;
-      data[entry.category] = entry.bar!.value / scale.divisor;
-      ciLow[entry.category] = entry.bar!.low === null ? null : entry.bar!.low / scale.divisor;
-      ciHigh[entry.category] = entry.bar!.high === null ? null : entry.bar!.high / scale.divisor;
+    for (const entry of entries) {
+      if (targetKey(entry) !== key) continue;
+      data[entry.category] = scaled(entry.bar.value);
+      ciLow[entry.category] = scaled(entry.bar.low);
+      ciHigh[entry.category] = scaled(entry.bar.high);
     }
     return {
       label: formatTargetLabel(target, accel),
@@ -184,13 +219,14 @@ function buildBarChart(options: {
       skipNull: true,
     };
   });
-  const title = titled(
-    options.title,
-    values.map((entry) => entry.series),
+  const title = titled(options.title, entries);
+  const axis = chooseValueAxis(
+    entries.map((entry) => ({
+      value: scaled(entry.bar.value)!,
+      low: scaled(entry.bar.low),
+      high: scaled(entry.bar.high),
+    })),
   );
-  const bars = values.map((entry) => entry.bar!.value).filter((value) => value > 0);
-  // A VM can take 1000x a native start: on a linear axis the small bars vanish, so go logarithmic.
-  const logarithmic = bars.length > 1 && Math.max(...bars) / Math.min(...bars) > LOG_SCALE_SPREAD;
   const yTitle = options.yTitle ?? describeAxis(options.unit, scale);
   return {
     name: options.name,
@@ -202,11 +238,24 @@ function buildBarChart(options: {
       options: buildOptions(
         title,
         options.subtitle,
-        { x: options.xTitle, y: logarithmic ? `${yTitle}, log scale` : yTitle },
-        logarithmic ? { scales: { y: { type: 'logarithmic', beginAtZero: false } } } : {},
+        { x: options.xTitle, y: axis.logarithmic ? `${yTitle}, log scale` : yTitle },
+        { scales: { y: axis.options } },
       ),
     },
   };
+}
+
+/** Bars of the series: category from `categoryOf` (-1 leaves a series out), value from `barOf`. */
+function seriesBars(
+  series: readonly SeriesView[],
+  categoryOf: (series: SeriesView) => number,
+  barOf: (series: SeriesView) => BarValue | null,
+): BarEntry[] {
+  return series.flatMap((view) => {
+    const category = categoryOf(view);
+    const bar = category >= 0 ? barOf(view) : null;
+    return bar === null ? [] : [{ target: view.target, accel: view.accel, category, bar }];
+  });
 }
 
 /** Whisker ends of a CI; none (null) when the CI has none, e.g. n too small. */
@@ -249,15 +298,16 @@ function buildMetricBars(
       title,
       subtitle,
       unit,
-      xTitle: 'run (host · commit · date)',
+      xTitle: RUN_AXIS_TITLE,
       categories: runLabels,
-      series,
-      categoryOf: (s) => s.runIndex,
-      valueOf: medianBar(metric),
+      entries: seriesBars(series, (s) => s.runIndex, medianBar(metric)),
     });
     return chart ? [chart] : [];
   });
 }
+
+/** The x axis of charts with a category per run (labels as RunInfo.label). */
+const RUN_AXIS_TITLE = 'run (date · host · commit)';
 
 function firstMetric(...candidates: string[]) {
   return (series: SeriesView[]): string | null =>
@@ -267,15 +317,33 @@ function firstMetric(...candidates: string[]) {
 function buildStartupCharts(report: ReportModel): ChartSpec[] {
   return buildMetricBars(report, 'startup', 'startup', firstMetric('startup.ready', 'startup.exit'), (metric, g) => ({
     title: `Startup time, ${g.scenario}/${g.case}${pointSuffix(g)}`,
-    subtitle: `${metric === 'startup.ready' ? 'launch to the ready marker' : 'launch to exit'}: median and 95% CI, lower is better`,
+    subtitle: `${metric === 'startup.ready' ? 'launch to the ready line' : 'launch to the exit status'}: median and 95% CI, lower is better`,
+  }));
+}
+
+function buildTeardownCharts(report: ReportModel): ChartSpec[] {
+  return buildMetricBars(report, 'startup', 'teardown', firstMetric('teardown'), (_metric, g) => ({
+    title: `Teardown time, ${g.scenario}/${g.case}${pointSuffix(g)}`,
+    subtitle: 'exit status known to every resource released: median and 95% CI, lower is better',
   }));
 }
 
 function buildMemoryCharts(report: ReportModel): ChartSpec[] {
-  return buildMetricBars(report, 'memory', 'memory', firstMetric('memory.pss', 'memory.rss'), (metric, g) => ({
-    title: `Memory per instance, ${g.scenario}/${g.case}${pointSuffix(g)}`,
-    subtitle: `${metric === 'memory.pss' ? 'PSS' : 'RSS'} of the instance processes: median and 95% CI, lower is better`,
-  }));
+  const subtitles: Record<string, string> = {
+    'memory.instance': 'anonymous + shmem PSS of the instance processes (shared file pages apart)',
+    'memory.pss': 'PSS of the instance processes',
+    'memory.rss': 'RSS of the instance processes',
+  };
+  return buildMetricBars(
+    report,
+    'memory',
+    'memory',
+    firstMetric('memory.instance', 'memory.pss', 'memory.rss'),
+    (metric, g) => ({
+      title: `Memory per instance, ${g.scenario}/${g.case}${pointSuffix(g)}`,
+      subtitle: `${subtitles[metric]}: median and 95% CI, lower is better`,
+    }),
+  );
 }
 
 function barLabel(series: SeriesView, report: ReportModel): string {
@@ -343,7 +411,7 @@ function phaseChart(report: ReportModel, groups: SeriesGroup[], series: SeriesVi
   const kind = series[0]!.target;
   const title = titled(`Startup phases of ${kind}, ${first.scenario}/${first.case}${pointSuffix(first)}`, series);
   const datasets: ChartDataset[] = phases.map((phase, i) => ({
-    label: phase,
+    label: describePhase(phase),
     data: durations.map((d) => (d.has(phase) ? d.get(phase)! / scale.divisor : null)),
     backgroundColor: COMPONENT_COLOURS[i % COMPONENT_COLOURS.length]!,
     borderColor: '#FFFFFF',
@@ -359,7 +427,7 @@ function phaseChart(report: ReportModel, groups: SeriesGroup[], series: SeriesVi
       data: { labels: series.map((s) => barLabel(s, report)), datasets },
       options: buildOptions(
         title,
-        'median time of each phase after the previous one (named by the mark that ends it); bar length = median time to the last mark',
+        'median time of each phase after the previous one; bar length = median time to the last mark',
         { x: 'target', y: describeAxis('ns', scale) },
         { scales: { x: { stacked: true }, y: { stacked: true } } },
       ),
@@ -367,62 +435,126 @@ function phaseChart(report: ReportModel, groups: SeriesGroup[], series: SeriesVi
   };
 }
 
-/** Memory per instance against the instances sweep: a line per (run, target). */
-function buildDensityCharts(report: ReportModel): ChartSpec[] {
-  return bucket(
-    report.groups.filter((group) => group.measure === 'density' && typeof group.point.instances === 'number'),
-    byCase,
-  ).flatMap((groups) => {
-    const series = withSeries(groups);
-    const metric = firstMetric('memory.per_instance', 'memory.pss')(series);
-    if (!metric) return [];
-    const lines = new Map<string, { series: SeriesView; points: Array<{ x: number; y: number }> }>();
-    for (const s of series) {
-      const summary = metricOf(s, metric)?.summary;
-      if (!summary) continue;
-      const key = `${s.runIndex}|${targetKey(s)}`;
-      if (!lines.has(key)) lines.set(key, { series: s, points: [] });
-      lines.get(key)!.points.push({ x: s.point.instances as number, y: summary.median });
-    }
-    if (lines.size === 0) return [];
-    const all = [...lines.values()].sort(
-      (a, b) =>
-        a.series.runIndex - b.series.runIndex ||
-        TARGET_KINDS.indexOf(a.series.target) - TARGET_KINDS.indexOf(b.series.target),
-    );
-    const scale = chooseScale('bytes', Math.max(...all.flatMap((line) => line.points.map((p) => p.y))));
-    const first = groups[0]!;
-    const what = metric === 'memory.per_instance' ? 'Memory per instance' : 'Memory (PSS) of all instances';
-    const title = titled(`${what} vs instances, ${first.scenario}/${first.case}`, series);
-    const datasets: ChartDataset[] = all.map(({ series: s, points }) => ({
-      label: barLabel(s, report),
-      data: points.sort((a, b) => a.x - b.x).map((p) => ({ x: p.x, y: p.y / scale.divisor })),
-      ...targetLineStyle(s),
-      pointRadius: 4,
-    }));
-    return [
-      {
-        name: slugify('density', first.scenario, first.case),
-        title,
-        whiskers: false,
-        config: {
-          type: 'line',
-          data: { datasets },
-          options: buildOptions(
-            title,
-            metric === 'memory.per_instance'
-              ? 'host MemAvailable drop / instances, median; lower is better'
-              : 'PSS of all instances, median; lower is better',
-            { x: 'instances running at once', y: describeAxis('bytes', scale) },
-            { scales: { x: { type: 'linear', ticks: { precision: 0 } } } },
-          ),
+/** Fits of the same scenario and case, across runs, in first-seen order. */
+function bucketFits(fits: readonly DensityFit[]): DensityFit[][] {
+  const buckets = new Map<string, DensityFit[]>();
+  for (const fit of fits) {
+    const key = JSON.stringify([fit.scenario, fit.case]);
+    buckets.set(key, [...(buckets.get(key) ?? []), fit]);
+  }
+  return [...buckets.values()];
+}
+
+/** The marginal memory of one more instance per target: bars of the slopes that read as a cost, with their CI. */
+function buildDensitySlopeCharts(report: ReportModel): ChartSpec[] {
+  return bucketFits(report.density).flatMap((fits) => {
+    const first = fits[0]!;
+    const entries: BarEntry[] = fits.flatMap((fit) => {
+      const reading = fit.total.reading;
+      if (reading?.state !== 'cost') return [];
+      return [
+        {
+          target: fit.target,
+          accel: fit.accel,
+          category: fit.runIndex,
+          bar: { value: reading.slope, low: reading.low, high: reading.high },
         },
-      },
-    ];
+      ];
+    });
+    const hidden = fits.filter((fit) => fit.total.reading?.state !== 'cost').map((fit) => fit.targetLabel);
+    const chart = buildBarChart({
+      name: slugify('density-slope', first.scenario, first.case),
+      title: `Host memory of one more instance, ${first.scenario}/${first.case}`,
+      subtitle: `slope of memory.host_pinned over N, 95% CI; lower is better${hidden.length > 0 ? `; no bar (below the noise floor or no fit): ${[...new Set(hidden)].join(', ')}` : ''}`,
+      unit: 'bytes',
+      xTitle: RUN_AXIS_TITLE,
+      categories: report.runs.map((run) => run.label),
+      entries,
+    });
+    return chart ? [chart] : [];
   });
 }
 
-/** Shared image bytes and per-instance bytes, stacked per target. */
+/**
+ * Host memory pinned against N, one chart per target (a VM's hundreds of MiB would flatten a
+ * container's hundreds of KiB): the median at each measured N with its CI, and the fitted line over
+ * the measured range only. Measured points are never joined, so no line crosses an unmeasured N.
+ */
+function buildDensityCharts(report: ReportModel): ChartSpec[] {
+  return bucketFits(report.density).flatMap((fits) => {
+    const byTarget = new Map<string, DensityFit[]>();
+    for (const fit of fits) byTarget.set(targetKey(fit), [...(byTarget.get(targetKey(fit)) ?? []), fit]);
+    return [...byTarget.values()].map((same) => densityChart(report, same));
+  });
+}
+
+function densityChart(report: ReportModel, fits: DensityFit[]): ChartSpec {
+  const first = fits[0]!;
+  const highs = fits.flatMap((fit) =>
+    fit.points.flatMap((point) => [point.median, ...(point.ci.state === 'interval' ? [point.ci.high] : [])]),
+  );
+  const scale = chooseScale('bytes', Math.max(...highs));
+  const multiRun = report.runs.length > 1;
+  const datasets: ChartDataset[] = fits.flatMap((fit) => {
+    const run = multiRun ? ` · ${report.runs[fit.runIndex]!.label}` : '';
+    const colour = TARGET_COLOURS[fit.target];
+    const dash = RUN_DASHES[fit.runIndex % RUN_DASHES.length]!;
+    const points: ChartDataset = {
+      label: `${fit.targetLabel}${run}: median at each N (95% CI)`,
+      data: fit.points.map((point) => ({ x: point.instances, y: point.median / scale.divisor })),
+      ciLow: fit.points.map((point) => (point.ci.state === 'interval' ? point.ci.low / scale.divisor : null)),
+      ciHigh: fit.points.map((point) => (point.ci.state === 'interval' ? point.ci.high / scale.divisor : null)),
+      backgroundColor: colour,
+      borderColor: colour,
+      showLine: false,
+      pointRadius: 4,
+    };
+    const line = fit.total.fit;
+    if (!line || fit.points.length < 2) return [points];
+    const ends = [fit.points[0]!.instances, fit.points[fit.points.length - 1]!.instances];
+    const fitted: ChartDataset = {
+      label: `${fit.targetLabel}${run}: least-squares line`,
+      data: ends.map((x) => ({ x, y: (line.intercept + line.slope * x) / scale.divisor })),
+      backgroundColor: colour,
+      borderColor: colour,
+      borderDash: dash.length > 0 ? dash : [6, 3],
+      borderWidth: 1.5,
+      pointRadius: 0,
+      fill: false,
+      tension: 0,
+    };
+    return [points, fitted];
+  });
+  const title = titled(`Host memory pinned vs instances: ${first.targetLabel}, ${first.scenario}/${first.case}`, fits);
+  const top = Math.max(...highs) / scale.divisor;
+  return {
+    name: slugify('density', first.scenario, first.case, first.target, first.accel ?? ''),
+    title,
+    whiskers: true,
+    config: {
+      type: 'line',
+      data: { datasets },
+      options: buildOptions(
+        title,
+        '',
+        { x: 'instances running at once (N)', y: describeAxis('bytes', scale) },
+        {
+          scales: { x: { type: 'linear', ticks: { precision: 0 } }, y: { suggestedMax: top } },
+          plugins: {
+            title: { display: true, text: title, font: { size: 16 } },
+            subtitle: {
+              display: true,
+              text: 'memory.host_pinned of all N instances; points: median and 95% CI at each measured N; dashed: the fitted line',
+            },
+            legend: { display: true, position: 'top', labels: { usePointStyle: true } },
+          },
+        },
+      ),
+    },
+  };
+}
+
+/** Disk per target, stacked: the image (its own part, and a VM kernel every VM image shares) and one instance's writes. */
 function buildDiskCharts(report: ReportModel): ChartSpec[] {
   return bucket(
     report.groups.filter((group) => group.measure === 'disk'),
@@ -433,20 +565,40 @@ function buildDiskCharts(report: ReportModel): ChartSpec[] {
     );
     if (series.length === 0) return [];
     const median = (s: SeriesView, metric: string) => metricOf(s, metric)?.summary?.median ?? null;
+    // With disk.image_own the image splits into its own part and the shared kernel; else it is one part.
+    const split = series.some((s) => median(s, 'disk.image_own') !== null);
+    const own = (s: SeriesView) =>
+      split ? (median(s, 'disk.image_own') ?? median(s, 'disk.image')) : median(s, 'disk.image');
+    const kernel = (s: SeriesView) => {
+      const whole = median(s, 'disk.image');
+      const part = median(s, 'disk.image_own');
+      return split && whole !== null && part !== null && whole > part ? whole - part : null;
+    };
     const totals = series.map((s) => (median(s, 'disk.image') ?? 0) + (median(s, 'disk.instance') ?? 0));
     const scale = chooseScale('bytes', Math.max(...totals));
     const first = groups[0]!;
     const title = titled(`Disk footprint, ${first.scenario}/${first.case}${pointSuffix(first)}`, series);
-    const component = (metric: string, label: string, colour: string): ChartDataset => ({
+    const component = (partOf: (s: SeriesView) => number | null, label: string, colour: string): ChartDataset => ({
       label,
       data: series.map((s) => {
-        const value = median(s, metric);
+        const value = partOf(s);
         return value === null ? null : value / scale.divisor;
       }),
       backgroundColor: colour,
       borderColor: colour,
       stack: 'disk',
     });
+    const datasets = [
+      component(
+        own,
+        split ? 'image, its own part (shared by its instances)' : 'image (shared by all instances)',
+        INK_COLOUR,
+      ),
+      ...(series.some((s) => kernel(s) !== null)
+        ? [component(kernel, 'VM kernel (shared by every VM image on the host)', COMPONENT_COLOURS[4]!)]
+        : []),
+      component((s) => median(s, 'disk.instance'), 'per instance', COMPONENT_COLOURS[3]!),
+    ];
     return [
       {
         name: slugify('disk', first.scenario, first.case, first.pointKey),
@@ -454,13 +606,7 @@ function buildDiskCharts(report: ReportModel): ChartSpec[] {
         whiskers: false,
         config: {
           type: 'bar',
-          data: {
-            labels: series.map((s) => barLabel(s, report)),
-            datasets: [
-              component('disk.image', 'image (shared by all instances)', INK_COLOUR),
-              component('disk.instance', 'per instance', COMPONENT_COLOURS[3]!),
-            ],
-          },
+          data: { labels: series.map((s) => barLabel(s, report)), datasets },
           options: buildOptions(
             title,
             'median bytes on disk; lower is better',
@@ -500,8 +646,6 @@ function buildIoCharts(report: ReportModel): ChartSpec[] {
       }
     }
     if (entries.length === 0) return [];
-    // Each (series, metric) is its own bar: wrap so buildBarChart sees one value per entry.
-    const views = entries.map((entry) => ({ ...entry.series, metrics: [metricOf(entry.series, entry.metric)!] }));
     const chart = buildBarChart({
       name: slugify('io', groups[0]!.scenario),
       title: `I/O throughput, ${groups[0]!.scenario}`,
@@ -509,9 +653,12 @@ function buildIoCharts(report: ReportModel): ChartSpec[] {
       unit: 'bytes_per_s',
       xTitle: 'case: access pattern',
       categories,
-      series: views,
-      categoryOf: (s) => entries[views.indexOf(s)]!.category,
-      valueOf: (s) => medianBar(s.metrics[0]!.metric)(s),
+      entries: entries.map((entry) => ({
+        target: entry.series.target,
+        accel: entry.series.accel,
+        category: entry.category,
+        bar: medianBar(entry.metric)(entry.series)!,
+      })),
     });
     return chart ? [chart] : [];
   });
@@ -531,17 +678,19 @@ function buildCpuCharts(report: ReportModel): ChartSpec[] {
       subtitle: 'median cpu.time over the native median, 95 % CI where n allows; 1× = native, lower is better',
       unit: 'ratio',
       yTitle: 'ratio to native (×)',
-      xTitle: 'run (host · commit · date)',
+      xTitle: RUN_AXIS_TITLE,
       categories: report.runs.map((run) => run.label),
-      series,
-      categoryOf: (s) => s.runIndex,
-      valueOf: (s) => {
-        if (s.target === 'native') return metricOf(s, 'cpu.time') ? { value: 1, low: null, high: null } : null;
-        const ratio = metricOf(s, 'cpu.time')?.ratioToNative;
-        if (ratio) return { value: ratio.ratio, ...whiskerEnds(ratio.ci) };
-        const recorded = metricOf(s, 'cpu.relative_to_native')?.summary;
-        return recorded ? { value: recorded.median, ...whiskerEnds(recorded.ci) } : null;
-      },
+      entries: seriesBars(
+        series,
+        (s) => s.runIndex,
+        (s) => {
+          if (s.target === 'native') return metricOf(s, 'cpu.time') ? { value: 1, low: null, high: null } : null;
+          const ratio = metricOf(s, 'cpu.time')?.ratioToNative;
+          if (ratio) return { value: ratio.ratio, ...whiskerEnds(ratio.ci) };
+          const recorded = metricOf(s, 'cpu.relative_to_native')?.summary;
+          return recorded ? { value: recorded.median, ...whiskerEnds(recorded.ci) } : null;
+        },
+      ),
     });
     return chart ? [chart] : [];
   });
@@ -597,7 +746,9 @@ export function buildChartSpecs(report: ReportModel): ChartSpec[] {
   return dedupeNames([
     ...buildStartupCharts(report),
     ...buildPhaseCharts(report),
+    ...buildTeardownCharts(report),
     ...buildMemoryCharts(report),
+    ...buildDensitySlopeCharts(report),
     ...buildDensityCharts(report),
     ...buildTimelineCharts(report),
     ...buildDiskCharts(report),

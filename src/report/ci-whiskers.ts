@@ -1,11 +1,14 @@
 // A Chart.js plugin that draws a CI whisker (vertical line with caps) over each bar, from the
-// dataset's `ciLow`/`ciHigh` arrays (same scale as the data). No extra package.
+// dataset's `ciLow`/`ciHigh` arrays (same scale as the data), clipped to the plot area so a wide
+// CI never runs into the title or legend. No extra package.
 // NOTE: html.ts inlines drawCiWhiskers by its source text (Function#toString): it must only use its
 // argument, never an import or a variable from this module.
 
 /** The part of a Chart.js chart the plugin touches. */
 export interface WhiskerChart {
   ctx: CanvasRenderingContext2D;
+  /** The plot area in px: whiskers are drawn inside it only. */
+  chartArea: { left: number; top: number; right: number; bottom: number };
   data: { datasets: Array<{ ciLow?: Array<number | null>; ciHigh?: Array<number | null> }> };
   scales: Record<string, { getPixelForValue(value: number): number }>;
   isDatasetVisible(index: number): boolean;
@@ -17,7 +20,11 @@ export function drawCiWhiskers(chart: WhiskerChart): void {
   const yScale = chart.scales.y;
   if (!yScale) return;
   const ctx = chart.ctx;
+  const area = chart.chartArea;
   ctx.save();
+  ctx.beginPath();
+  ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+  ctx.clip();
   ctx.strokeStyle = '#000000';
   ctx.lineWidth = 1.5;
   chart.data.datasets.forEach((dataset, datasetIndex) => {

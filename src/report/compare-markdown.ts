@@ -1,5 +1,6 @@
 // Renders a CompareReport as Markdown for a CI log and GitHub's step summary: a verdict header,
-// the method, warnings, and one table per scenario in human units.
+// the method, warnings, one table per scenario in human units (each row with the threshold that
+// applied to it), and why each row that is not a plain pass or fail got its verdict.
 import {
   type CompareReport,
   type CompareRow,
@@ -30,7 +31,7 @@ const VERDICT_EMOJI: Record<RowVerdict, string> = {
 export function formatCompareMarkdown(report: CompareReport, options: CompareMarkdownOptions = {}): string {
   const emoji = options.emoji ?? true;
   const lines: string[] = [`## ${describeHeadline(report, emoji)}`, ''];
-  lines.push(`Baseline: ${describeBaseline(report.baseline)}  `);
+  lines.push(`Baseline: ${describeBaseline(report)}  `);
   lines.push(`Candidate: ${describeRun(report.candidate)}  `);
   lines.push(`Method: ${report.method}.  `);
   lines.push(`Threshold: ${formatPercent(report.thresholdRatio, false)} unless the scenario sets one for the metric.`);
@@ -40,11 +41,15 @@ export function formatCompareMarkdown(report: CompareReport, options: CompareMar
   }
   for (const scenario of [...new Set(report.rows.map((r) => r.scenario))]) {
     lines.push('', `### Scenario \`${scenario}\``, '');
-    lines.push('| metric | target | case | baseline | candidate | change (CI) | p | verdict |');
-    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    const interval = report.mode === 'history' ? 'change (run-to-run range)' : 'change (CI)';
+    lines.push(`| metric | target | case | baseline | candidate | ${interval} | p | threshold | verdict |`);
+    lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const row of report.rows.filter((r) => r.scenario === scenario)) lines.push(formatRow(row, emoji));
   }
-  const notable = report.rows.filter((r) => FAILING_VERDICTS.includes(r.verdict) || r.verdict === 'refused');
+  // Pass and fail explain themselves in the table; every other verdict says why here.
+  const notable = report.rows.filter(
+    (r) => FAILING_VERDICTS.includes(r.verdict) || r.verdict === 'refused' || r.verdict === 'inconclusive',
+  );
   if (notable.length > 0) {
     lines.push('', '**Why:**', '');
     for (const row of notable) {
@@ -74,6 +79,7 @@ function formatRow(row: CompareRow, emoji: boolean): string {
     row.candidateMedian === null ? '—' : formatValue(row.unit, row.candidateMedian),
     describeChange(row),
     row.pValue === null ? '—' : formatP(row.pValue),
+    describeThreshold(row),
     describeVerdict(row.verdict, emoji),
   ];
   return `| ${cells.map(escapeCell).join(' | ')} |`;
@@ -102,20 +108,38 @@ export function describeSeries(row: CompareRow): string {
   return `${row.scenario}/${describeCase(row)}/${row.target} ${row.metric}`;
 }
 
-function describeChange(row: CompareRow): string {
+/** "5% (scenario)": the threshold that applied to the row and where it came from. */
+export function describeThreshold(row: Pick<CompareRow, 'thresholdRatio' | 'thresholdSource'>): string {
+  return `${formatPercent(row.thresholdRatio, false)} (${row.thresholdSource})`;
+}
+
+/**
+ * "+23.4% (+18.2% to +25.8%)": the change with its CI (two runs), or with the range one more run's
+ * median falls in without change (history), both relative to the baseline median.
+ */
+export function describeChange(row: CompareRow): string {
   if (row.change === null) return '—';
-  const ci = row.changeCi ? ` (${formatPercent(row.changeCi.low)} to ${formatPercent(row.changeCi.high)})` : '';
-  return `${formatPercent(row.change)}${ci}`;
+  if (row.changeCi)
+    return `${formatPercent(row.change)} (${formatPercent(row.changeCi.low)} to ${formatPercent(row.changeCi.high)})`;
+  const range = row.predictionInterval;
+  if (range && row.baselineMedian) {
+    const low = range.low / row.baselineMedian - 1;
+    const high = range.high / row.baselineMedian - 1;
+    return `${formatPercent(row.change)} (${formatPercent(low)} to ${formatPercent(high)})`;
+  }
+  return formatPercent(row.change);
 }
 
 function describeVerdict(verdict: RowVerdict, emoji: boolean): string {
   return emoji ? `${VERDICT_EMOJI[verdict]} ${verdict}` : verdict;
 }
 
-function describeBaseline(runs: RunRef[]): string {
-  if (runs.length === 1) return describeRun(runs[0]!);
+function describeBaseline(report: CompareReport): string {
+  const runs = report.baseline;
+  if (report.mode === 'two-runs') return describeRun(runs[0]!);
   const commits = [...new Set(runs.map((r) => (r.commit ? r.commit.slice(0, 7) : 'no commit')))];
-  return `${runs.length} runs pooled (${runs.map((r) => r.runId).join(', ')}; commits ${commits.join(', ')})`;
+  const count = `${runs.length} earlier run${runs.length === 1 ? '' : 's'}`;
+  return `${count}, each counted once by its median (${runs.map((r) => r.runId).join(', ')}; commits ${commits.join(', ')})`;
 }
 
 function describeRun(run: RunRef): string {

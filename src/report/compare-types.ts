@@ -27,6 +27,12 @@ export const ROW_VERDICTS: readonly RowVerdict[] = [
 /** Verdicts that make `isobench compare` exit 1. */
 export const FAILING_VERDICTS: readonly RowVerdict[] = ['regression', 'failed'];
 
+/**
+ * 'two-runs': one baseline run, its samples against the candidate's (Mann–Whitney, ratio CI);
+ * 'history': several earlier runs, each one unit by its median (a prediction interval of one run's median).
+ */
+export type CompareMode = 'two-runs' | 'history';
+
 /** Where a row's threshold came from: an explicit option, the scenario's `thresholds`, or the default. */
 export type ThresholdSource = 'option' | 'scenario' | 'default';
 
@@ -48,16 +54,26 @@ export interface CompareRow {
   /** Relative threshold used for this row (0.05 = 5 %). */
   thresholdRatio: number;
   thresholdSource: ThresholdSource;
-  /** Samples on each side (pooled over every baseline run). */
+  /** Baseline runs behind the row: 1 comparing two runs; K, the earlier runs with samples of it, against history. */
+  baselineRuns: number;
+  /** Samples on each side (over every baseline run; against history only K, the runs, are the units). */
   baselineN: number;
   candidateN: number;
-  /** Medians in `unit`; null when that side has no samples. */
+  /**
+   * Medians in `unit`; null when that side has no samples. Against history the baseline's is the
+   * centre of the earlier runs' medians (their geometric mean).
+   */
   baselineMedian: number | null;
   candidateMedian: number | null;
   /** candidate / baseline median - 1; null when not computed. */
   change: number | null;
-  /** CI of the ratio candidate / baseline minus 1 (stats computeRatioCi); null when not computed. */
+  /** CI of the ratio candidate / baseline minus 1 (stats computeRatioCi); two runs only, else null. */
   changeCi: ConfidenceInterval | null;
+  /**
+   * Against history: where the median of one more run without change falls (stats compareWithHistory),
+   * in `unit`; null comparing two runs or when not computed.
+   */
+  predictionInterval: ConfidenceInterval | null;
   /** Two-sided Mann–Whitney U p-value; null when not computed. */
   pValue: number | null;
 }
@@ -87,12 +103,14 @@ export interface RunRef {
 }
 
 export interface CompareReport {
+  /** Two runs, or the candidate against several earlier runs (history). */
+  mode: CompareMode;
   /** The statistical method, in words, for anyone reading the output. */
   method: string;
   /** Default threshold (rows may use a scenario's own). */
   thresholdRatio: number;
   alpha: number;
-  /** Baseline runs: one, or several pooled (history). */
+  /** Baseline runs: one, or several earlier runs (history), each one unit. */
   baseline: RunRef[];
   candidate: RunRef;
   /** Number of rows per verdict (every RowVerdict present, 0 when none). */

@@ -1,11 +1,14 @@
 // Baseline run(s) vs candidate run: match series by (scenario, case, point, target, metric), judge
-// each with compareSamples, and say everything that makes the two sides less comparable.
+// each, and say everything that makes the two sides less comparable. One baseline run: its samples
+// against the candidate's (compareSamples). Several (history): each run counts once, by its median
+// (compareWithHistory), never their samples pooled as if independent.
 import { InputError } from '../errors.js';
-import { compareSamples, median } from '../stats/index.js';
+import { compareSamples, compareWithHistory, MIN_HISTORY_RUNS, median } from '../stats/index.js';
 import type { MetricSeries, RunResult, Series } from '../suite/run-schema.js';
 import type { Accel, MetricName } from '../vocabulary.js';
 import { describeFieldDiff, diffHosts, diffScenarios, readScenarioThresholds } from './compare-checks.js';
 import {
+  type CompareMode,
   type CompareReport,
   type CompareRow,
   ROW_VERDICTS,
@@ -36,10 +39,11 @@ interface Side {
 }
 
 /**
- * Compares a candidate run with a baseline: one run, or several runs pooled (their samples of a
- * series are concatenated, e.g. the last N runs from history). Series only on one side become
- * 'added'/'removed' rows; a VM series never compares a TCG baseline with a KVM candidate (or the
- * reverse): 'refused'. Different scenario definitions and hosts become warnings.
+ * Compares a candidate run with a baseline: one run (samples against samples), or an array of
+ * earlier runs (history: each run one unit, by its median; a verdict needs MIN_HISTORY_RUNS runs
+ * with the series). Series only on one side become 'added'/'removed' rows; a VM series never
+ * compares a TCG baseline with a KVM candidate (or the reverse): 'refused'. Different scenario
+ * definitions and hosts become warnings.
  * @throws InputError when no series matches at all ("nothing to compare"), or on bad options.
  */
 export function compareRuns(
@@ -48,6 +52,7 @@ export function compareRuns(
   options: CompareRunsOptions = {},
 ): CompareReport {
   const baselines = Array.isArray(baseline) ? baseline : [baseline];
+  const mode: CompareMode = Array.isArray(baseline) ? 'history' : 'two-runs';
   if (baselines.length === 0) {
     throw new InputError('expected at least one baseline run, got none', { hint: 'name a baseline run directory' });
   }
@@ -71,7 +76,7 @@ export function compareRuns(
   const rows: CompareRow[] = [];
   for (const [key, cand] of candidateByKey) {
     const bases = baselineByKey.get(key) ?? [];
-    rows.push(...compareSeries(bases, cand, { alpha, thresholdFor }));
+    rows.push(...compareSeries(bases, cand, { alpha, thresholdFor, mode }));
   }
   for (const [key, bases] of baselineByKey) {
     if (candidateByKey.has(key)) continue;
@@ -91,7 +96,8 @@ export function compareRuns(
   for (const row of rows) counts[row.verdict] += 1;
 
   return {
-    method: describeMethod(alpha),
+    mode,
+    method: mode === 'history' ? describeHistoryMethod(alpha) : describeMethod(alpha),
     thresholdRatio,
     alpha,
     baseline: baselines.map(runRef),
@@ -109,6 +115,7 @@ type ThresholdLookup = (scenario: string, metric: string) => { ratio: number; so
 interface SeriesOptions {
   alpha: number;
   thresholdFor: ThresholdLookup;
+  mode: CompareMode;
 }
 
 /** Rows of one candidate series against the baseline series with the same key (maybe none). */
@@ -139,8 +146,67 @@ function compareSeries(bases: Side[], cand: Series, options: SeriesOptions): Com
     if (baseMetrics.length === 0) {
       return oneSidedRow(cand, metric, sameAccel, 'added', 'metric only in the candidate', threshold);
     }
-    return judgeMetric(sameAccel, baseMetrics, cand, candMetric, metric, threshold, options);
+    return options.mode === 'history'
+      ? judgeAgainstHistory(sameAccel, cand, candMetric, metric, threshold, options)
+      : judgeMetric(sameAccel, baseMetrics, cand, candMetric, metric, threshold, options);
   });
+}
+
+/**
+ * One metric of the candidate against K earlier runs, each run one unit (its median): the runs
+ * with samples of the metric count, those without are said. Baseline median = the runs' centre.
+ */
+function judgeAgainstHistory(
+  bases: Side[],
+  cand: Series,
+  candMetric: MetricSeries,
+  metric: string,
+  threshold: { ratio: number; source: ThresholdSource },
+  options: SeriesOptions,
+): CompareRow {
+  const runs = bases.flatMap((b) => {
+    const m = b.series.metrics[metric];
+    return m && m.samples.length > 0 ? [m] : [];
+  });
+  const row = rowBase(cand, metric, bases[0]?.series.accel, cand.accel, candMetric, threshold);
+  const candSamples = candMetric.samples;
+  const withSides = {
+    ...row,
+    baselineRuns: runs.length,
+    baselineN: runs.reduce((sum, m) => sum + m.samples.length, 0),
+    candidateN: candSamples.length,
+    candidateMedian: candSamples.length > 0 ? median(candSamples) : null,
+  };
+  if (runs.some((m) => m.unit !== candMetric.unit)) {
+    return { ...withSides, verdict: 'refused', reason: `units differ (${runs[0]!.unit} vs ${candMetric.unit})` };
+  }
+  if (candSamples.length === 0) {
+    const why = cand.reason ? `: ${cand.reason}` : '';
+    const failed = runs.length > 0 && cand.status !== 'skipped';
+    return {
+      ...withSides,
+      verdict: failed ? 'failed' : 'inconclusive',
+      reason: `the candidate recorded no samples (series ${cand.status}${why})`,
+    };
+  }
+  if (runs.length === 0) {
+    return { ...withSides, verdict: 'inconclusive', reason: 'no earlier run recorded samples of this metric' };
+  }
+  const without = bases.length - runs.length;
+  const result = compareWithHistory(
+    runs.map((m) => m.samples),
+    candSamples,
+    { thresholdRatio: threshold.ratio, alpha: options.alpha, higherIsWorse: candMetric.higherIsWorse },
+  );
+  const note = without > 0 ? ` (${without} earlier run${without === 1 ? '' : 's'} without samples of it left out)` : '';
+  return {
+    ...withSides,
+    baselineMedian: result.baselineCenter ?? median(result.baselineRunMedians),
+    change: result.change,
+    predictionInterval: result.predictionInterval,
+    verdict: result.verdict,
+    reason: `${result.reason}${note}`,
+  };
 }
 
 function judgeMetric(
@@ -157,6 +223,7 @@ function judgeMetric(
   const row = rowBase(cand, metric, bases[0]?.series.accel, cand.accel, candMetric, threshold);
   const withMedians = {
     ...row,
+    baselineRuns: bases.length,
     baselineN: baseSamples.length,
     candidateN: candSamples.length,
     baselineMedian: baseSamples.length > 0 ? median(baseSamples) : null,
@@ -216,6 +283,7 @@ function oneSidedRow(
     ...row,
     verdict,
     reason,
+    baselineRuns: bases.length,
     baselineN: baseSamples.length,
     candidateN: candSamples.length,
     baselineMedian: baseSamples.length > 0 ? median(baseSamples) : null,
@@ -247,12 +315,14 @@ function rowBase(
     reason: '',
     thresholdRatio: threshold.ratio,
     thresholdSource: threshold.source,
+    baselineRuns: 0,
     baselineN: 0,
     candidateN: 0,
     baselineMedian: null,
     candidateMedian: null,
     change: null,
     changeCi: null,
+    predictionInterval: null,
     pValue: null,
   };
 }
@@ -319,7 +389,7 @@ function describeAccel(accel: Accel | undefined): string {
   return accel ? accel.toUpperCase() : 'no accelerator recorded';
 }
 
-/** Several pooled baseline runs of one definition give one diff, not one per run. */
+/** Several baseline runs of one definition give one diff, not one per run. */
 function dedupeScenarioDiffs(diffs: ScenarioDiff[]): ScenarioDiff[] {
   const seen = new Set<string>();
   return diffs.filter((d) => {
@@ -328,6 +398,15 @@ function dedupeScenarioDiffs(diffs: ScenarioDiff[]): ScenarioDiff[] {
     seen.add(key);
     return true;
   });
+}
+
+function describeHistoryMethod(alpha: number): string {
+  const level = Number(((1 - alpha) * 100).toFixed(2));
+  return (
+    `each earlier run counts once, by its median: a ${level}% prediction interval for the median of one more run, ` +
+    "from the earlier runs' medians on a log scale (Student's t, K - 1 degrees of freedom); a regression needs " +
+    `the candidate's median outside it and a change beyond the threshold; a verdict needs K >= ${MIN_HISTORY_RUNS} runs`
+  );
 }
 
 function describeMethod(alpha: number): string {

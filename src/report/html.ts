@@ -4,20 +4,11 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { buildChartSpecs } from './chart-specs.js';
 import { drawCiWhiskers } from './ci-whiskers.js';
+import { type Block, buildReportDocument, type LedText } from './document.js';
 import type { Exporter } from './exporter.js';
 import type { ReportModel } from './model.js';
-import {
-  buildAnswerTable,
-  buildDetailTables,
-  buildEnvironmentTable,
-  buildFailuresTable,
-  buildSkippedTable,
-  describeStatistics,
-  listReportTargets,
-  type TextTable,
-} from './tables.js';
+import type { TextTable } from './tables.js';
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -55,8 +46,30 @@ function renderTable(table: TextTable): string {
   return `<table>\n<thead>${head}</thead>\n<tbody>\n${body.join('\n')}\n</tbody>\n</table>`;
 }
 
-function renderSection(title: string, table: TextTable, empty: string): string {
-  return `<h2>${escapeHtml(title)}</h2>\n${table.rows.length === 0 ? `<p>${escapeHtml(empty)}</p>` : renderTable(table)}`;
+function renderLed(item: LedText): string {
+  return item.lead ? `<strong>${escapeHtml(item.lead)}</strong>: ${escapeHtml(item.text)}` : escapeHtml(item.text);
+}
+
+function renderBlock(block: Block): string {
+  switch (block.kind) {
+    case 'heading':
+      return `<h3>${escapeHtml(block.text)}</h3>`;
+    case 'paragraph':
+      return `<p>${renderLed(block)}</p>`;
+    case 'list':
+      return block.items.length === 0
+        ? ''
+        : `<ul>\n${block.items.map((item) => `<li>${renderLed(item)}</li>`).join('\n')}\n</ul>`;
+    case 'table':
+      return renderTable(block.table);
+    case 'charts':
+      return block.charts
+        .map(
+          (chart) =>
+            `<div class="chart"><canvas id="chart-${escapeHtml(chart.name)}" width="900" height="500" role="img" aria-label="${escapeHtml(chart.title)}"></canvas></div>`,
+        )
+        .join('\n');
+  }
 }
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1200px;color:#000;background:#fff}
@@ -79,23 +92,19 @@ specs.forEach(function (spec) {
 
 /** Renders report.html from the model and the Chart.js bundle text. */
 export function renderHtml(report: ReportModel, chartJsBundle: string): string {
-  const charts = buildChartSpecs(report);
-  const runs = report.runs
-    .map((run) => {
-      const warn = run.interrupted
-        ? ` <span class="warn">interrupted (status ${escapeHtml(run.status)}): figures may be missing</span>`
-        : '';
-      return `<li>${escapeHtml(run.label)}: run ${escapeHtml(run.runId)}${warn}</li>`;
-    })
-    .join('\n');
-  const details = buildDetailTables(report)
-    .map((table) => `<h3>${escapeHtml(table.title)}</h3>\n${renderTable(table)}`)
-    .join('\n');
-  const canvases = charts
-    .map(
-      (chart) =>
-        `<div class="chart"><canvas id="chart-${escapeHtml(chart.name)}" width="900" height="500" role="img" aria-label="${escapeHtml(chart.title)}"></canvas></div>`,
-    )
+  const document = buildReportDocument(report);
+  const charts = document.sections.flatMap((section) =>
+    section.blocks.flatMap((block) => (block.kind === 'charts' ? block.charts : [])),
+  );
+  const body = [
+    `<h1>${escapeHtml(document.title)}</h1>`,
+    ...document.firstScreen.map(renderBlock),
+    ...document.sections.flatMap((section) => [
+      `<h2>${escapeHtml(section.title)}</h2>`,
+      ...section.blocks.map(renderBlock),
+    ]),
+  ]
+    .filter((part) => part !== '')
     .join('\n');
   const script = CHART_SCRIPT.replace('DRAW_CI_WHISKERS', () => drawCiWhiskers.toString());
   return `<!DOCTYPE html>
@@ -107,20 +116,7 @@ export function renderHtml(report: ReportModel, chartJsBundle: string): string {
 <style>${STYLE}</style>
 </head>
 <body>
-<h1>isobench report</h1>
-<p>Native vs container vs VM; targets: ${escapeHtml(listReportTargets(report).join(', ') || 'none')}.</p>
-<ul>
-${runs}
-</ul>
-<h2>The answer</h2>
-<p>${escapeHtml(describeStatistics(report))}</p>
-${report.answer.length === 0 ? '<p>No target produced a figure.</p>' : renderTable(buildAnswerTable(report))}
-${charts.length === 0 ? '' : `<h2>Charts</h2>\n${canvases}`}
-<h2>Details</h2>
-${details}
-${renderSection('Skipped and failed targets', buildSkippedTable(report), 'Every target ran.')}
-${renderSection('Failed iterations', buildFailuresTable(report), 'No iteration failed.')}
-${renderSection('Environment', buildEnvironmentTable(report), '')}
+${body}
 <script type="application/json" id="isobench-charts">${toScriptJson(charts)}</script>
 <script>${chartJsBundle}</script>
 <script>${script}</script>

@@ -6,6 +6,7 @@ export { renderSamplesCsv, renderSummaryCsv, samplesCsvExporter, summaryCsvExpor
 export type { HostEnvironment } from './environment.js';
 export type { Exporter } from './exporter.js';
 export { escapeHtml, htmlExporter, renderHtml } from './html.js';
+export { buildHyperfineResults, type HyperfineResult, hyperfineExporter } from './hyperfine.js';
 export { jsonExporter } from './json.js';
 export { escapeMarkdown, markdownExporter, renderMarkdown } from './markdown.js';
 export {

@@ -2,8 +2,8 @@
 // <testcase> per series x metric. regression/failed -> <failure>, inconclusive/refused/removed ->
 // <skipped>, the rest pass; every case carries its figures in <system-out>.
 
-import { describeCase, formatP, formatPercent } from './compare-markdown.js';
-import type { CompareReport, CompareRow } from './compare-types.js';
+import { describeCase, describeChange, describeThreshold, formatP } from './compare-markdown.js';
+import type { CompareMode, CompareReport, CompareRow } from './compare-types.js';
 import { formatValue } from './units.js';
 
 /** The report as a JUnit XML document (UTF-8, ending with a newline). */
@@ -11,6 +11,7 @@ export function formatCompareJunit(report: CompareReport): string {
   const scenarios = [...new Set(report.rows.map((r) => r.scenario))];
   const suites = scenarios.map((scenario) =>
     formatSuite(
+      report.mode,
       scenario,
       report.rows.filter((r) => r.scenario === scenario),
     ),
@@ -25,35 +26,41 @@ export function formatCompareJunit(report: CompareReport): string {
   ].join('\n');
 }
 
-function formatSuite(scenario: string, rows: CompareRow[]): string {
+function formatSuite(mode: CompareMode, scenario: string, rows: CompareRow[]): string {
   const { failures, skipped } = countOutcomes(rows);
   const head = `  <testsuite name="${escapeXml(scenario)}" tests="${rows.length}" failures="${failures}" errors="0" skipped="${skipped}">`;
-  return [head, ...rows.map(formatCase), '  </testsuite>'].join('\n');
+  return [head, ...rows.map((row) => formatCase(mode, row)), '  </testsuite>'].join('\n');
 }
 
-function formatCase(row: CompareRow): string {
+function formatCase(mode: CompareMode, row: CompareRow): string {
   const name = `${row.target} ${row.metric}${row.accel.candidate ? ` (${row.accel.candidate})` : ''}`;
   const classname = `isobench.${row.scenario}.${describeCase(row)}`;
   const open = `    <testcase classname="${escapeXml(classname)}" name="${escapeXml(name)}">`;
   const body: string[] = [];
   const message = escapeXml(`${row.verdict}: ${row.reason}`);
   if (row.verdict === 'regression' || row.verdict === 'failed') {
-    body.push(`      <failure message="${message}" type="${row.verdict}">${escapeXml(describeFigures(row))}</failure>`);
+    body.push(
+      `      <failure message="${message}" type="${row.verdict}">${escapeXml(describeFigures(mode, row))}</failure>`,
+    );
   } else if (row.verdict === 'inconclusive' || row.verdict === 'refused' || row.verdict === 'removed') {
     body.push(`      <skipped message="${message}"/>`);
   }
-  body.push(`      <system-out>${escapeXml(`${describeFigures(row)}\n${row.verdict}: ${row.reason}`)}</system-out>`);
+  body.push(
+    `      <system-out>${escapeXml(`${describeFigures(mode, row)}\n${row.verdict}: ${row.reason}`)}</system-out>`,
+  );
   return [open, ...body, '    </testcase>'].join('\n');
 }
 
-/** "baseline 2.91 s (n=20), candidate 3.50 s (n=20), change +20.3% (+15.1% to +25.0%), p = 1.2e-6, threshold 5%". */
-function describeFigures(row: CompareRow): string {
-  const side = (median: number | null, n: number) =>
-    median === null ? '—' : `${formatValue(row.unit, median)} (n=${n})`;
-  const ci = row.changeCi ? ` (${formatPercent(row.changeCi.low)} to ${formatPercent(row.changeCi.high)})` : '';
-  const change = row.change === null ? '—' : `${formatPercent(row.change)}${ci}`;
+/**
+ * "baseline 2.91 s (n=20), candidate 3.50 s (n=20), change +20.3% (+15.1% to +25.0%), p = 1.2e-6,
+ * threshold 5% (default)"; against history the baseline counts runs ("K=5 runs").
+ */
+function describeFigures(mode: CompareMode, row: CompareRow): string {
+  const side = (median: number | null, n: string) =>
+    median === null ? '—' : `${formatValue(row.unit, median)} (${n})`;
+  const baselineCount = mode === 'history' ? `K=${row.baselineRuns} runs` : `n=${row.baselineN}`;
   const p = row.pValue === null ? '—' : formatP(row.pValue);
-  return `baseline ${side(row.baselineMedian, row.baselineN)}, candidate ${side(row.candidateMedian, row.candidateN)}, change ${change}, p = ${p}, threshold ${formatPercent(row.thresholdRatio, false)}`;
+  return `baseline ${side(row.baselineMedian, baselineCount)}, candidate ${side(row.candidateMedian, `n=${row.candidateN}`)}, change ${describeChange(row)}, p = ${p}, threshold ${describeThreshold(row)}`;
 }
 
 function countOutcomes(rows: CompareRow[]): { failures: number; skipped: number } {

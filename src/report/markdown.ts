@@ -1,19 +1,10 @@
-// report.md: the answer table first, then the charts, per-case details, skipped targets, failures
-// and the environment. Plain GitHub-flavoured markdown, ready to paste into documentation.
+// report.md: the document of document.ts as GitHub-flavoured markdown (the first screen, then the
+// sections), ready to paste into documentation. Every text from the run is escaped.
 
-import { buildChartSpecs } from './chart-specs.js';
+import { type Block, buildReportDocument, type LedText } from './document.js';
 import type { Exporter } from './exporter.js';
 import type { ReportModel } from './model.js';
-import {
-  buildAnswerTable,
-  buildDetailTables,
-  buildEnvironmentTable,
-  buildFailuresTable,
-  buildSkippedTable,
-  describeStatistics,
-  listReportTargets,
-  type TextTable,
-} from './tables.js';
+import type { TextTable } from './tables.js';
 
 /**
  * Escapes text from the run for a markdown table cell: markup characters are backslash-escaped,
@@ -34,71 +25,38 @@ export function renderMarkdownTable(table: TextTable): string {
   return [line(table.header), `| ${table.header.map(() => '---').join(' | ')} |`, ...table.rows.map(line)].join('\n');
 }
 
-function renderIntroduction(report: ReportModel): string[] {
-  const lines = ['# isobench report', ''];
-  lines.push(
-    `Native vs container vs VM on ${report.runs.length === 1 ? 'one run' : `${report.runs.length} runs`}; ` +
-      `targets: ${listReportTargets(report).map(escapeMarkdown).join(', ') || 'none'}.`,
-    '',
-  );
-  for (const run of report.runs) {
-    const status = run.interrupted ? ` — **interrupted** (status \`${run.status}\`): figures may be missing` : '';
-    lines.push(`- ${escapeMarkdown(run.label)}: run ${escapeMarkdown(run.runId)}${status}`);
+function renderLed(item: LedText): string {
+  return item.lead ? `**${escapeMarkdown(item.lead)}**: ${escapeMarkdown(item.text)}` : escapeMarkdown(item.text);
+}
+
+function renderBlock(block: Block): string[] {
+  switch (block.kind) {
+    case 'heading':
+      return [`### ${escapeMarkdown(block.text)}`, ''];
+    case 'paragraph':
+      return [renderLed(block), ''];
+    case 'list':
+      return block.items.length === 0 ? [] : [...block.items.map((item) => `- ${renderLed(item)}`), ''];
+    case 'table':
+      return [renderMarkdownTable(block.table), ''];
+    case 'charts':
+      return block.charts.flatMap((chart) => [
+        `![${escapeMarkdown(chart.title)}](charts/${chart.name}.png)`,
+        '',
+        `[SVG](charts/${chart.name}.svg)`,
+        '',
+      ]);
   }
-  return [...lines, ''];
-}
-
-function renderAnswer(report: ReportModel): string[] {
-  if (report.answer.length === 0) return ['## The answer', '', 'No target produced a figure.', ''];
-  return [
-    '## The answer',
-    '',
-    escapeMarkdown(describeStatistics(report)),
-    '',
-    renderMarkdownTable(buildAnswerTable(report)),
-    '',
-  ];
-}
-
-function renderDetails(report: ReportModel): string[] {
-  const lines = ['## Details', ''];
-  for (const table of buildDetailTables(report)) {
-    lines.push(`### ${escapeMarkdown(table.title)}`, '', renderMarkdownTable(table), '');
-  }
-  return lines;
-}
-
-function renderOptionalTable(title: string, table: TextTable, empty: string): string[] {
-  return [`## ${title}`, '', table.rows.length === 0 ? empty : renderMarkdownTable(table), ''];
-}
-
-function renderCharts(report: ReportModel): string[] {
-  const charts = buildChartSpecs(report);
-  if (charts.length === 0) return [];
-  const lines = ['## Charts', ''];
-  for (const chart of charts) {
-    const alt = escapeMarkdown(chart.title);
-    lines.push(`![${alt}](charts/${chart.name}.png)`, '', `[SVG](charts/${chart.name}.svg)`, '');
-  }
-  return lines;
 }
 
 /** Renders report.md; deterministic (no time of rendering in it). */
 export function renderMarkdown(report: ReportModel): string {
-  return `${[
-    ...renderIntroduction(report),
-    ...renderAnswer(report),
-    ...renderDetails(report),
-    ...renderOptionalTable('Skipped and failed targets', buildSkippedTable(report), 'Every target ran.'),
-    ...renderOptionalTable('Failed iterations', buildFailuresTable(report), 'No iteration failed.'),
-    '## Environment',
-    '',
-    renderMarkdownTable(buildEnvironmentTable(report)),
-    '',
-    ...renderCharts(report),
-  ]
-    .join('\n')
-    .trimEnd()}\n`;
+  const document = buildReportDocument(report);
+  const lines = [`# ${document.title}`, '', ...document.firstScreen.flatMap(renderBlock)];
+  for (const section of document.sections) {
+    lines.push(`## ${escapeMarkdown(section.title)}`, '', ...section.blocks.flatMap(renderBlock));
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
 }
 
 export const markdownExporter: Exporter = {

@@ -1,6 +1,7 @@
 // The report model: every figure a report shows (summaries, ratios to native with their CIs,
 // grouping, environment), computed once from run results. Exporters only format it.
 
+import { describePhase, METRIC_DEFINITIONS } from '../metric-definitions.js';
 import {
   computeRatioCi,
   findMedianCiMinN,
@@ -14,6 +15,8 @@ import {
 } from '../stats/index.js';
 import type { RunResult, Series } from '../suite/run-schema.js';
 import { type Accel, METRICS, type MetricName, TARGET_KINDS, type TargetKind } from '../vocabulary.js';
+import { type RunConditions, readRunConditions } from './conditions.js';
+import { computeDensityFits, type DensityFit } from './density.js';
 import { describeEnvironment, type HostEnvironment } from './environment.js';
 
 /** Confidence level of every CI in a report. */
@@ -23,9 +26,12 @@ export const REPORT_CONFIDENCE = 0.95;
 export const ANSWER_METRICS = [
   'startup.ready',
   'startup.exit',
+  'teardown',
+  'memory.instance',
+  'memory.pss_file',
   'memory.pss',
-  'memory.per_instance',
   'disk.image',
+  'disk.image_own',
   'disk.instance',
   'io.write_throughput',
   'io.randwrite_throughput',
@@ -45,13 +51,18 @@ export interface RunInfo {
   /** Position in the report's run list (columns, datasets). */
   index: number;
   runId: string;
-  /** "host · commit · date", unique within the report. */
+  /**
+   * "2025-01-15 · host bench-tcg-01 · b7e4c2d", unique within the report. It starts with the date
+   * and names the host as a host, so a hostname such as "vm" never reads as a target.
+   */
   label: string;
   hostname: string;
   /** First 7 hex digits of the isobench commit, "+dirty" when the tree was dirty; null when unknown. */
   commit: string | null;
   /** Day the run started, YYYY-MM-DD (as recorded; never the time of the report). */
   date: string;
+  /** When the run started, ISO 8601 in UTC when the record parses as a time, else as recorded. */
+  startedAt: string;
   status: RunResult['status'];
   /** True when the run did not reach status 'complete': figures may be missing. */
   interrupted: boolean;
@@ -177,6 +188,38 @@ export interface ReportModel {
   skipped: SkippedTarget[];
   /** The statistical methods' parameters, for the report's own account of them. */
   stats: ReportStats;
+  /** The figures of the first screen: a few answer rows, picked by HEADLINE_FIGURES. */
+  headline: HeadlineRow[];
+  /** Marginal host memory per instance, per (run, scenario, case, target) with a density sweep. */
+  density: DensityFit[];
+  /** What each figure covers on each target, with its n and phases (src/metric-definitions.ts). */
+  definitions: DefinitionRow[];
+  /** The conditions of each run (indexed like `runs`), for the Method section's caveats. */
+  conditions: RunConditions[];
+}
+
+/** Which figure a headline row answers. */
+export type HeadlineKey = 'startup' | 'memory' | 'disk' | 'disk-own';
+
+/** A figure of the first screen: one answer row (its metric at one case and point), a cell per run. */
+export interface HeadlineRow extends Omit<AnswerRow, 'cells'> {
+  key: HeadlineKey;
+  cells: Array<AnswerCell | null>;
+}
+
+/** One line of the Method section's table: a metric on a target as this report's runs recorded it. */
+export interface DefinitionRow {
+  metric: string;
+  target: TargetKind;
+  /** What the metric is on every target (METRIC_DEFINITIONS, else the vocabulary's description). */
+  common: string;
+  /** What it covers on this target; null where the common sentence says it all. */
+  covers: string | null;
+  /** Smallest and largest n of the metric's series on this target, over every run and point. */
+  nMin: number;
+  nMax: number;
+  /** The startup phases recorded for this target, in words, in the order they happen; [] without phases. */
+  phases: string[];
 }
 
 /** Canonical key of a sweep point: keys sorted, "instances=4,memory=268435456"; "" without a sweep. */
@@ -213,10 +256,11 @@ function labelRun(run: RunResult, environment: HostEnvironment): Omit<RunInfo, '
   const date = /^\d{4}-\d{2}-\d{2}/.test(run.startedAt) ? run.startedAt.slice(0, 10) : run.startedAt;
   return {
     runId: run.runId,
-    label: `${environment.hostname} · ${commit ?? 'no commit'} · ${date}`,
+    label: `${date} · host ${environment.hostname} · ${commit ?? 'no commit'}`,
     hostname: environment.hostname,
     commit,
     date,
+    startedAt: Number.isNaN(Date.parse(run.startedAt)) ? run.startedAt : new Date(run.startedAt).toISOString(),
     status: run.status,
     interrupted: run.status !== 'complete',
     isobenchVersion: run.isobench.version,
@@ -458,9 +502,10 @@ function listSkipped(groups: readonly SeriesGroup[]): SkippedTarget[] {
  */
 export function buildReportModel(runs: readonly RunResult[]): ReportModel {
   const groups = runs.flatMap((run, index) => groupSeries(run, index));
+  const answer = buildAnswer(groups, runs.length);
   return {
     runs: describeRuns(runs),
-    answer: buildAnswer(groups, runs.length),
+    answer,
     groups,
     skipped: listSkipped(groups),
     stats: {
@@ -469,5 +514,108 @@ export function buildReportModel(runs: readonly RunResult[]): ReportModel {
       outlierMinN: OUTLIER_MIN_N,
       outlierZLimit: OUTLIER_Z_LIMIT,
     },
+    headline: pickHeadline(answer, groups),
+    density: computeDensityFits(groups, REPORT_CONFIDENCE),
+    definitions: buildDefinitions(groups),
+    conditions: runs.map((run, index) => readRunConditions(run, index, groups)),
   };
+}
+
+/**
+ * The figures the first screen answers with, each by the first metric a run has: start-up,
+ * memory per instance, disk per image, and disk without what every VM image shares (only when a
+ * run recorded that shared part).
+ */
+export const HEADLINE_FIGURES: ReadonlyArray<{ key: HeadlineKey; metrics: readonly MetricName[] }> = [
+  { key: 'startup', metrics: ['startup.ready', 'startup.exit'] },
+  { key: 'memory', metrics: ['memory.instance', 'memory.pss'] },
+  { key: 'disk', metrics: ['disk.image'] },
+  { key: 'disk-own', metrics: ['disk.image_own'] },
+];
+
+const HEADLINE_TARGETS: readonly TargetKind[] = ['container', 'vm', 'native'];
+
+/** How many of container, vm and native a row has in one run; rows without a sweep point win ties. */
+function headlineScore(row: AnswerRow, runIndex: number): number {
+  const targets = HEADLINE_TARGETS.filter((target) => row.cells[runIndex]?.medians[target] !== undefined).length;
+  return targets * 2 + (row.pointKey === '' ? 1 : 0);
+}
+
+function pickHeadline(answer: readonly AnswerRow[], groups: readonly SeriesGroup[]): HeadlineRow[] {
+  // disk.image_own differs from disk.image only where a shared kernel was recorded.
+  const hasKernel = groups.some((group) =>
+    group.series.some((series) => series.metrics.some((m) => m.metric === 'disk.image_kernel' && m.samples.length > 0)),
+  );
+  // Runs of different scenarios have different best rows: each run gets its own, shared rows once.
+  const runCount = answer[0]?.cells.length ?? 0;
+  return HEADLINE_FIGURES.flatMap(({ key, metrics }) => {
+    if (key === 'disk-own' && !hasKernel) return [];
+    const picked: AnswerRow[] = [];
+    for (let runIndex = 0; runIndex < runCount; runIndex++) {
+      for (const metric of metrics) {
+        const rows = answer.filter(
+          (row) =>
+            row.metric === metric &&
+            row.cells[runIndex] !== null &&
+            HEADLINE_TARGETS.some((target) => row.cells[runIndex]?.medians[target] !== undefined),
+        );
+        if (rows.length === 0) continue;
+        const best = rows.reduce((a, b) => (headlineScore(b, runIndex) > headlineScore(a, runIndex) ? b : a));
+        if (!picked.includes(best)) picked.push(best);
+        break;
+      }
+    }
+    return picked.map((row) => ({ ...row, key }));
+  });
+}
+
+/** The Method table: every (metric, target) with samples, in METRICS then TARGET_KINDS order. */
+function buildDefinitions(groups: readonly SeriesGroup[]): DefinitionRow[] {
+  const rows = new Map<string, DefinitionRow>();
+  const phaseTimes = new Map<TargetKind, Map<string, number[]>>();
+  for (const group of groups) {
+    for (const series of group.series) {
+      if (series.phasesMedianNs && group.measure === 'startup') {
+        const phases = phaseTimes.get(series.target) ?? new Map<string, number[]>();
+        for (const [phase, ns] of Object.entries(series.phasesMedianNs))
+          phases.set(phase, [...(phases.get(phase) ?? []), ns]);
+        phaseTimes.set(series.target, phases);
+      }
+      for (const figures of series.metrics) {
+        const definition = METRIC_DEFINITIONS[figures.metric as MetricName];
+        if (!definition || !figures.summary) continue;
+        const key = JSON.stringify([figures.metric, series.target]);
+        const n = figures.summary.n;
+        const seen = rows.get(key);
+        if (seen) {
+          seen.nMin = Math.min(seen.nMin, n);
+          seen.nMax = Math.max(seen.nMax, n);
+          continue;
+        }
+        rows.set(key, {
+          metric: figures.metric,
+          target: series.target,
+          common: definition.common,
+          covers: definition.targets[series.target] ?? null,
+          nMin: n,
+          nMax: n,
+          phases: [],
+        });
+      }
+    }
+  }
+  const order = Object.keys(METRICS);
+  return [...rows.values()]
+    .map((row) => {
+      if (!row.metric.startsWith('startup.')) return row;
+      const phases = [...(phaseTimes.get(row.target) ?? new Map<string, number[]>())]
+        .map(([phase, times]) => ({ phase, at: median(times) }))
+        .sort((a, b) => a.at - b.at || a.phase.localeCompare(b.phase));
+      return { ...row, phases: phases.map((p) => describePhase(p.phase)) };
+    })
+    .sort(
+      (a, b) =>
+        order.indexOf(a.metric) - order.indexOf(b.metric) ||
+        TARGET_KINDS.indexOf(a.target) - TARGET_KINDS.indexOf(b.target),
+    );
 }

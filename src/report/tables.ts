@@ -1,8 +1,10 @@
 // The report's tables as plain text cells (formatted figures, no markup), shared by report.md and
 // report.html so both show the same numbers. Cells hold untrusted text: renderers escape them.
 
-import { formatLevel, type Summary } from '../stats/index.js';
+import type { Summary } from '../stats/index.js';
 import { TARGET_KINDS } from '../vocabulary.js';
+import { DENSITY_COMPONENTS } from './density.js';
+import { describeSlope } from './figure-text.js';
 import {
   ANSWER_RATIOS,
   type AnswerCell,
@@ -38,28 +40,6 @@ function formatRatioCell(ratio: RatioFigure | undefined): string {
       ? formatRatio(ratio.ratio, ratio.ci)
       : `${formatRatio(ratio.ratio)} (${ratio.ci.reason})`;
   return figure + accel;
-}
-
-/**
- * What the figures are and how their intervals and outliers were computed, in words, for the
- * report's introduction to the answer (report.md and report.html print the same text).
- */
-export function describeStatistics(report: ReportModel): string {
-  const { confidence, medianCiMinN, outlierMinN, outlierZLimit } = report.stats;
-  const level = formatLevel(confidence);
-  return (
-    `Median of each target, and ratios of medians with a ${level} CI in brackets. ` +
-    `A median's CI lies between two order statistics whose exact binomial coverage is at least ${level} ` +
-    `for any continuous distribution; it needs n ≥ ${medianCiMinN}. ` +
-    "A ratio's CI is the Hodges–Lehmann interval of the exact Mann–Whitney test on log values, exponentiated: " +
-    "distribution-free when one target's values are the other's times a constant; it needs, for example, " +
-    '4 and 4 samples, or 3 and 5. ' +
-    `Where n is too small the table says "n too small for a ${level} interval" instead of an interval. ` +
-    `Outliers: a modified z-score (0.6745 times the distance to the median, over the MAD) above ${outlierZLimit}, ` +
-    `checked only from n = ${outlierMinN}; counted, never removed. ` +
-    'Time and memory: lower is better, so a ratio above 1× is a cost. Throughput: higher is better. ' +
-    'Every VM figure says whether QEMU ran under KVM or TCG (software emulation, much slower).'
-  );
 }
 
 function caseLabel(row: { scenario: string; case: string; pointLabel: string }): string {
@@ -150,6 +130,37 @@ function formatOutliers(summary: Summary | null): string {
   return summary.outliers.rule === 'none' ? summary.outliers.reason : String(summary.outliers.indices.length);
 }
 
+/**
+ * The density fits: a row per (run, case, target) with the N measured, n, the slope of
+ * memory.host_pinned per instance with its CI, each recorded component's slope, and r².
+ */
+export function buildDensityTable(report: ReportModel): TextTable {
+  const multiRun = report.runs.length > 1;
+  const components = DENSITY_COMPONENTS.filter((component) =>
+    report.density.some((fit) => fit.components.some((c) => c.metric === component.metric)),
+  );
+  const header = [
+    ...(multiRun ? ['run'] : []),
+    ...['case', 'target', 'N measured', 'n', 'per instance [95% CI]'],
+    ...components.map((component) => component.label),
+    'r²',
+  ];
+  const rows = report.density.map((fit) => [
+    ...(multiRun ? [report.runs[fit.runIndex]!.label] : []),
+    `${fit.scenario}/${fit.case}`,
+    fit.targetLabel,
+    fit.points.map((point) => point.instances).join(', '),
+    String(fit.total.n),
+    describeSlope(fit.total.reading, fit.total.reason),
+    ...components.map((component) => {
+      const slope = fit.components.find((c) => c.metric === component.metric);
+      return slope ? describeSlope(slope.reading, slope.reason) : '–';
+    }),
+    fit.total.fit ? fit.total.fit.rSquared.toFixed(3) : '–',
+  ]);
+  return { header, rows };
+}
+
 /** Targets that were skipped or failed entirely, with the recorded reason. */
 export function buildSkippedTable(report: ReportModel): TextTable {
   return {
@@ -203,6 +214,14 @@ export function buildEnvironmentTable(report: ReportModel): TextTable {
       line('virtualization', (run) => run.environment.virtualization),
       line('KVM', describeKvm),
       line('cgroups', (run) => run.environment.cgroupMode),
+      line('KSM', (run) =>
+        run.environment.ksmRun === null
+          ? 'not recorded'
+          : run.environment.ksmRun === 0
+            ? 'off'
+            : `run = ${run.environment.ksmRun}`,
+      ),
+      line('transparent huge pages', (run) => run.environment.thpEnabled ?? 'not recorded'),
       line('isobench', (run) => `${run.isobenchVersion} (${run.commit ?? 'no commit'})`),
       line('run id', (run) => run.runId),
       line('status', (run) => (run.interrupted ? `${run.status}: INTERRUPTED, figures may be missing` : run.status)),

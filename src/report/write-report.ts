@@ -11,6 +11,7 @@ import { type ChartRenderer, createChartRenderer, listChartExporters } from './c
 import { samplesCsvExporter, summaryCsvExporter } from './csv.js';
 import type { Exporter } from './exporter.js';
 import { htmlExporter } from './html.js';
+import { hyperfineExporter } from './hyperfine.js';
 import { jsonExporter } from './json.js';
 import { markdownExporter } from './markdown.js';
 import { buildReportModel, type ReportModel } from './model.js';
@@ -26,6 +27,7 @@ export function listExporters(report: ReportModel, renderer?: ChartRenderer): Ex
     summaryCsvExporter,
     samplesCsvExporter,
     jsonExporter,
+    hyperfineExporter,
     ...listChartExporters(report, renderer ?? createChartRenderer()),
   ];
 }
@@ -59,7 +61,8 @@ async function writeInto(dir: string, exporters: readonly Exporter[], report: Re
 
 /**
  * Builds the report of `runs` and writes it to `outDir` (created, or replaced when it holds an
- * earlier report): report.md, report.html, summary.csv, samples.csv, report.json, charts/*.png|svg.
+ * earlier report): report.md, report.html, summary.csv, samples.csv, report.json,
+ * startup-hyperfine.json, charts/*.png|svg.
  * @param runs - validated runs (readRun), at least one.
  * @returns absolute paths of the files written, in exporter order.
  * @throws ConflictError when outDir exists, is not empty, and is not an isobench report.

@@ -1,5 +1,6 @@
-// The baseline `compare --against history` pools: the last N runs of each of the candidate's
-// scenarios recorded on the candidate's host, the candidate itself left out.
+// The baseline of `compare --against history`: the last N runs of each of the candidate's
+// scenarios recorded on the candidate's host, the candidate itself left out. They stay separate
+// runs: compare judges the candidate against each run's median (stats compareWithHistory).
 import { existsSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { RunResult } from '../suite/run-schema.js';
@@ -10,7 +11,7 @@ export function readHistoryBaseline(root: string, candidate: RunResult, limit: n
   const file = historyPath(root);
   if (!existsSync(file)) {
     throw new InputError(`nothing to compare: there is no history yet (${file} does not exist)`, {
-      hint: 'record baseline runs first: `isobench run` records each run, or `isobench history --add <run-dir>`',
+      hint: 'record baseline runs first: `isobench suite run` records each run, or `isobench history --add <run-dir>`',
     });
   }
   const db = openHistory(file);
@@ -25,7 +26,9 @@ export function readHistoryBaseline(root: string, candidate: RunResult, limit: n
     if (runs.length === 0) {
       throw new InputError(
         `nothing to compare: history (${file}) holds no runs of scenarios [${scenarios.join(', ')}] on host ${host}`,
-        { hint: 'record baseline runs first: `isobench run` records each run, or `isobench history --add <run-dir>`' },
+        {
+          hint: 'record baseline runs first: `isobench suite run` records each run, or `isobench history --add <run-dir>`',
+        },
       );
     }
     return mergeByRunId(runs);

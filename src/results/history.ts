@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { InputError } from '../errors.js';
+import { InputError, IntegrityError } from '../errors.js';
 import { median } from '../stats/index.js';
 import type { MetricSeries, RunResult, Series } from '../suite/run-schema.js';
 import type { Accel } from '../vocabulary.js';
@@ -28,7 +28,12 @@ export function historyPath(root: string): string {
  */
 export function openHistory(file: string): HistoryDb {
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  let db: HistoryDb;
+  try {
+    db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  } catch (error) {
+    throw openError(file, error);
+  }
   try {
     db.pragma('journal_mode = WAL');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -36,9 +41,27 @@ export function openHistory(file: string): HistoryDb {
     migrateHistory(db, file);
   } catch (error) {
     db.close();
-    throw error;
+    throw openError(file, error);
   }
   return db;
+}
+
+/** SQLite's refusals to open `file`, as errors naming the file and the fix (others unchanged). */
+function openError(file: string, error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new IntegrityError(`the run history ${file} is not a valid SQLite database (${code})`, {
+      hint: 'move it aside; `isobench history --add <run-dir>` records runs into a new one',
+      cause: error,
+    });
+  }
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM') {
+    return new InputError(`cannot open the run history ${file} for writing (${code})`, {
+      hint: 'give --root (or ISOBENCH_ROOT) a writable state root',
+      cause: error,
+    });
+  }
+  return error;
 }
 
 /** The host a run is filed under: the fingerprint's hostname, or 'unknown'. */

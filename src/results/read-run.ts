@@ -18,7 +18,7 @@ async function resolveRunFile(pathToDirOrJson: string): Promise<string> {
   });
   if (stat === undefined) {
     throw new NotFoundError(`no run at ${pathToDirOrJson}: the path does not exist`, {
-      hint: `give a run directory written by \`isobench run\` (it holds ${RUN_FILE}) or the ${RUN_FILE} itself`,
+      hint: `give a run directory written by \`isobench suite run\` (it holds ${RUN_FILE}) or the ${RUN_FILE} itself`,
     });
   }
   return stat.isDirectory() ? path.join(pathToDirOrJson, RUN_FILE) : pathToDirOrJson;
@@ -28,7 +28,7 @@ async function readRunText(file: string): Promise<string> {
   const handle = await fs.open(file, 'r').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') {
       throw new NotFoundError(`no ${RUN_FILE} in ${path.dirname(file)}`, {
-        hint: 'give a run directory written by `isobench run`; a run that failed before its first result has none',
+        hint: 'give a run directory written by `isobench suite run`; a run that failed before its first result has none',
         cause: error,
       });
     }
@@ -38,7 +38,7 @@ async function readRunText(file: string): Promise<string> {
     const { size } = await handle.stat();
     if (size > MAX_RUN_FILE_BYTES) {
       throw new InputError(`${file} is ${size} bytes, over the ${MAX_RUN_FILE_BYTES}-byte limit of a run file`, {
-        hint: `give the ${RUN_FILE} written by \`isobench run\``,
+        hint: `give the ${RUN_FILE} written by \`isobench suite run\``,
       });
     }
     return await handle.readFile('utf8');
@@ -71,14 +71,14 @@ export async function readRun(pathToDirOrJson: string): Promise<RunResult> {
   } catch (error) {
     throw new IntegrityError(
       `${file} is not valid JSON (${(error as Error).message}): the run was interrupted while writing or the file is corrupt`,
-      { hint: 're-run the suite with `isobench run` to record it again', cause: error },
+      { hint: 're-run the suite with `isobench suite run` to record it again', cause: error },
     );
   }
   const version = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).schemaVersion : undefined;
   if (version !== RESULT_SCHEMA_VERSION) {
     if (version === undefined) {
       throw new IntegrityError(`${file} has no schemaVersion: it is not a run result written by isobench`, {
-        hint: `give the ${RUN_FILE} of a run directory written by \`isobench run\``,
+        hint: `give the ${RUN_FILE} of a run directory written by \`isobench suite run\``,
       });
     }
     throw new InputError(
@@ -90,7 +90,7 @@ export async function readRun(pathToDirOrJson: string): Promise<RunResult> {
   if (!parsed.success) {
     throw new IntegrityError(
       `${file} does not match the run schema (${describeIssues(parsed.error.issues)}): the run was interrupted while writing or the file is corrupt`,
-      { hint: 're-run the suite with `isobench run` to record it again' },
+      { hint: 're-run the suite with `isobench suite run` to record it again' },
     );
   }
   return parsed.data;

@@ -231,6 +231,8 @@ async function runPoint(
     const accel = slot.target.accel?.();
     if (accel) series.accel = accel;
     if (run.target === 'vm') series.machine = workload.vm.machine;
+    const variant = slot.target.variant?.();
+    if (variant) series.variant = variant;
     summarizeSeries(series);
     const ok = okCount(series.iterations);
     const failed = series.iterations.filter((it) => !it.ok);

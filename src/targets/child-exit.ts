@@ -36,9 +36,18 @@ export function settleReadyAtExit(
 }
 
 /**
+ * The exit stamp of an instance: when its status reached the host, or when its output was read to
+ * its end if that came later. Every target ends the output no later than it reports the status,
+ * so the second only guards the event loop's order: the ready line is never read after the exit.
+ */
+export function exitStampNs(statusAtNs: bigint, outputEndAtNs: bigint): bigint {
+  return statusAtNs > outputEndAtNs ? statusAtNs : outputEndAtNs;
+}
+
+/**
  * Follows a spawned child's stdout into `reader` and resolves with its exit once stdout has ended
- * too ('exit' gives the moment; the lines are complete only at the end of stdout). `label` names
- * the child in the error when it exits before the ready marker.
+ * too ('exit' gives the moment, waitpid; the lines are complete only at the end of stdout; see
+ * exitStampNs). `label` names the child in the error when it exits before the ready marker.
  */
 export function followChildExit(
   child: ChildProcess,
@@ -46,12 +55,13 @@ export function followChildExit(
   readyMarker: string | undefined,
   label: string,
 ): Promise<InstanceExit> {
-  const stdoutDone = followStream(child.stdout!, reader);
+  const stdoutEnd = followStream(child.stdout!, reader).then(() => monotonicNs());
   const stderrTail = tailStream(child.stderr);
   const exitedAt = new Promise<{ atNs: bigint; code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ atNs: monotonicNs(), code, signal }));
   });
-  return Promise.all([exitedAt, stdoutDone]).then(([{ atNs, code, signal }]) => {
+  return Promise.all([exitedAt, stdoutEnd]).then(([{ atNs: statusAtNs, code, signal }, endAtNs]) => {
+    const atNs = exitStampNs(statusAtNs, endAtNs);
     const exit: InstanceExit = { exitCode: exitCodeOf(code, signal), atNs };
     settleReadyAtExit(reader, readyMarker, atNs, `${label} exited with code ${exit.exitCode}`, stderrTail());
     return exit;

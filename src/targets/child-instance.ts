@@ -16,23 +16,41 @@ export abstract class ChildProcessInstance implements Instance {
   protected readonly reader: ReadyMarkerReader;
   /** How the child ended, once it has. */
   protected exit: InstanceExit | undefined;
+  private readyAtNs: bigint | undefined;
 
+  /**
+   * `marksNs`: phase marks taken before the child was spawned (absolute monotonic ns, in order,
+   * named in STARTUP_PHASES), e.g. a peer's bundle and overlay mount.
+   */
   constructor(
     protected readonly child: ChildProcess,
     workload: Pick<WorkloadSpec, 'readyMarker'>,
     readonly launchedAtNs: bigint,
     label: string,
+    private readonly marksNs: Record<string, bigint> = {},
   ) {
     this.reader = createReadyMarkerReader(workload.readyMarker);
     this.ready = this.reader.ready;
+    this.ready.then(
+      (atNs) => {
+        this.readyAtNs = atNs;
+      },
+      () => undefined,
+    );
     this.exited = followChildExit(child, this.reader, workload.readyMarker, label).then((exit) => {
       this.exit = exit;
       return exit;
     });
   }
 
+  /** ns from launch: the marks given at construction, then readyNs and exitNs once known. */
   phases(): Record<string, number> {
-    return {};
+    const phases: Record<string, number> = {};
+    const fromLaunch = (atNs: bigint) => Number(atNs - this.launchedAtNs);
+    for (const [name, atNs] of Object.entries(this.marksNs)) phases[name] = fromLaunch(atNs);
+    if (this.readyAtNs !== undefined) phases.readyNs = fromLaunch(this.readyAtNs);
+    if (this.exit !== undefined) phases.exitNs = fromLaunch(this.exit.atNs);
+    return phases;
   }
 
   outputLines(): string[] {

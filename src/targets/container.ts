@@ -14,7 +14,7 @@ import { openProcFile, type ProcFileHandle } from '../measure/proc-files.js';
 import { createTreeMemoryReader, type TreeMemoryReader } from '../measure/process-memory.js';
 import { listProcessTreeSync } from '../measure/process-tree.js';
 import { helperBinary, type RootLayout, rootLayout } from '../paths.js';
-import { settleReadyAtExit } from './child-exit.js';
+import { exitStampNs, settleReadyAtExit } from './child-exit.js';
 import { ensureImage } from './image-prep.js';
 import { createReadyMarkerReader, followStream, type ReadyMarkerReader, tailStream } from './ready-marker.js';
 import type { Availability, Instance, InstanceExit, MemorySample, Target, WorkloadSpec } from './types.js';
@@ -178,17 +178,18 @@ class ContainerInstance implements Instance {
       },
       () => undefined,
     );
-    // The exit is observed once the status is known AND stdout is drained: the status pipe can be
-    // read before the last stdout chunk (the ready line), and exit must never precede ready.
-    const stdoutDone = (handle.stdout ? followStream(handle.stdout, this.reader) : Promise.resolve()).then(() =>
+    // The exit is the monitor's report (read before wait() has written the record), or the end of
+    // stdout if that was read later (exitStampNs): the monitor lets go of the workload's output
+    // before it reports, and tears down (unmount, sync) only after.
+    const stdoutEnd = (handle.stdout ? followStream(handle.stdout, this.reader) : Promise.resolve()).then(() =>
       monotonicNs(),
     );
     const stderrTail = tailStream(handle.stderr);
-    const waited = handle.wait().then((info: ExitInfo) => ({ info, atNs: monotonicNs() }));
-    this.exited = Promise.all([waited, stdoutDone]).then(
-      ([{ info, atNs: waitedAtNs }, drainedAtNs]) => {
-        // biome-ignore lint/complexity/useMathMinMax: bigints; Math.max takes numbers only.
-        const atNs = waitedAtNs > drainedAtNs ? waitedAtNs : drainedAtNs;
+    const waited = handle.wait();
+    const reportedAt = handle.exitAtNs ?? waited.then(() => monotonicNs());
+    this.exited = Promise.all([waited, reportedAt, stdoutEnd]).then(
+      ([info, reportedAtNs, endAtNs]: [ExitInfo, bigint, bigint]) => {
+        const atNs = exitStampNs(reportedAtNs, endAtNs);
         const exit: InstanceExit = { exitCode: info.exitCode, atNs, oomKilled: info.oomKilled };
         this.exit = exit;
         const description = `the container exited with code ${exit.exitCode} (${info.reason})`;
@@ -205,7 +206,9 @@ class ContainerInstance implements Instance {
 
   /**
    * ns from launch: helperStartNs, namespacesNs, rootfsNs, execNs (the helper's stamps, known once
-   * launched), then readyNs and exitNs once known. In that order, each >= the one before.
+   * launched), then readyNs and exitNs (the exit report) once known. In that order, each >= the
+   * one before. The launch starts at Runtime.run(): planning, name and cgroup come before the
+   * helper's start.
    */
   phases(): Record<string, number> {
     const phases: Record<string, number> = {};
@@ -298,6 +301,7 @@ class ContainerInstance implements Instance {
     return (await measureDiskUsage([this.paths.upperDir])).allocatedBytes;
   }
 
+  /** Kills the workload if it runs; resolves once the helper's unmount, the cgroup and the dirs are gone. */
   dispose(): Promise<void> {
     this.disposing ??= (async () => {
       // Close the kept-open sample files first: nothing may hold the cgroup while it is removed.

@@ -24,6 +24,11 @@ export class CrunTarget extends OciPeerTarget {
     return 'crun';
   }
 
+  /** /run/crun/<id>: crun's default --root as root (on a hybrid host the holder shares the host's /run). */
+  protected stateDir(id: string): string {
+    return `/run/crun/${id}`;
+  }
+
   /** The namespace holder, when the host needs one (started by prepare()). */
   namespaceHolder(): MountNamespaceHolder | undefined {
     return this.holder;

@@ -1,11 +1,18 @@
-// What runc and crun share: image -> per-instance bundle (untimed), then `<runtime> run --bundle`
-// (timed). The runtime-specific parts (binary, a command prefix, probe) come from the subclass.
+// What runc and crun share: image resolved once (prepare, untimed), then per instance a bundle
+// (dir, config.json), the overlay mount of the image's layers and `<runtime> run --bundle`, all
+// timed. The runtime-specific parts (binary, a command prefix, probe, state dir) come from the
+// subclass.
 //
-// NOTE (timing, to compare figures): launchedAtNs is taken right BEFORE spawning `<runtime> run`;
-// config.json and the overlay mount are made before that and are NOT timed, as when containerd
-// hands runc a ready snapshot. isobench's own runtime mounts its overlay inside the timed launch.
+// NOTE (timing, to compare figures): launchedAtNs is taken BEFORE the bundle and the overlay mount,
+// so the clock covers the same per-instance work as isobench's own launch (which mounts its
+// overlay inside it); the marks bundleNs and overlayNs show them, and overlayNs -> readyNs is the
+// runtime alone. The mount is an exec of mount(8) (via nsenter for crun on a hybrid host): an
+// engine in front of runc would call mount(2) in process, a little cheaper. Exit: `runc run`
+// attached gives no earlier sign than its own exit, which comes after it has reaped the workload
+// and deleted its container (cgroups, state); the teardown is what is left after that.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, promises as fs } from 'node:fs';
 import { resolveUser } from '../container/user.js';
 import { EnvironmentError, WorkloadError } from '../errors.js';
 import { ImageStore } from '../image/store.js';
@@ -18,11 +25,13 @@ import { runTool } from './peer-exec.js';
 import { PeerInstance } from './peer-process.js';
 import {
   bundlePaths,
-  createPeerBundle,
+  mountPeerRootfs,
   type OciPeerKind,
   type PeerBundlePaths,
+  peersDir,
   removeCgroupEverywhere,
   removePeerBundle,
+  writePeerBundle,
 } from './peer-rootfs.js';
 import type { Availability, Instance, Target, WorkloadSpec } from './types.js';
 
@@ -71,6 +80,9 @@ export abstract class OciPeerTarget implements Target {
   /** How to invoke the runtime now (crun on a hybrid host: inside the holder's namespace). */
   protected abstract invocation(): RuntimeInvocation;
 
+  /** Where the runtime keeps a container's state (runc: /run/runc/<id>, its default --root as root). */
+  protected abstract stateDir(id: string): string;
+
   /** Subclass hook run once in prepare() (crun: start the namespace holder). */
   protected async prepareRuntime(): Promise<void> {}
 
@@ -79,10 +91,11 @@ export abstract class OciPeerTarget implements Target {
     return this.storePromise;
   }
 
-  /** Resolves the image, unpacks its layer dirs and the user; not timed. */
+  /** Resolves the image, unpacks its layer dirs and the user, makes the bundles' dir; not timed. */
   async prepare(workload: WorkloadSpec): Promise<void> {
     await this.prepareRuntime();
     await this.preparedImage(workload);
+    await fs.mkdir(peersDir(this.root), { recursive: true });
   }
 
   private async preparedImage(workload: WorkloadSpec): Promise<PreparedImage> {
@@ -98,18 +111,19 @@ export abstract class OciPeerTarget implements Target {
   }
 
   /**
-   * Builds the bundle (config.json + overlay rootfs; untimed), then stamps launchedAtNs and spawns
+   * Stamps launchedAtNs, then builds the bundle (config.json), mounts its overlay rootfs and spawns
    * `<runtime> run --bundle <dir> <id>`, which stays the parent of the container's init and exits
    * with its exit code. @throws WorkloadError when the runtime cannot be started.
    */
   async launch(workload: WorkloadSpec): Promise<Instance> {
     if (workload.args.length === 0) throw new WorkloadError('the workload has an empty command');
     const image = await this.preparedImage(workload);
+    const invocation = this.invocation();
+    const launchedAtNs = monotonicNs();
     const id = newInstanceId(this.kind);
     const cgroupsPath = `${PEER_CGROUP_PARENT}/${id}`;
-    const invocation = this.invocation();
     const holder = invocation.holder ? { prefix: invocation.prefix, identity: invocation.holder } : undefined;
-    const paths = await createPeerBundle({
+    const bundle = {
       root: this.root,
       id,
       runtime: this.kind,
@@ -123,11 +137,14 @@ export abstract class OciPeerTarget implements Target {
         cgroupsPath,
         user: image.user,
       }),
-      holder,
-    });
+      ...(holder ? { holder } : {}),
+    };
+    const paths = writePeerBundle(bundle);
+    const bundleNs = monotonicNs();
+    await mountPeerRootfs(bundle, paths);
+    const overlayNs = monotonicNs();
     const argv = [...invocation.prefix, this.binary(), 'run', '--bundle', paths.dir, id];
     const release = () => this.release(id, paths, cgroupsPath, invocation);
-    const launchedAtNs = monotonicNs();
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -152,6 +169,7 @@ export abstract class OciPeerTarget implements Target {
         release,
       },
       `${this.kind} run`,
+      { bundleNs, overlayNs },
     );
   }
 
@@ -162,9 +180,13 @@ export abstract class OciPeerTarget implements Target {
   }
 
   // After the CLI exited: forget the runtime's state if it kept any, unmount, drop dir and cgroup.
+  // `run` deletes its container before it exits: `delete -f` (another exec of the runtime) is
+  // needed only when it did not get that far (killed), i.e. when its state dir is still there.
   private async release(id: string, paths: PeerBundlePaths, cgroupsPath: string, invocation: RuntimeInvocation) {
     const holderAlive = invocation.holder === undefined || isIdentityAlive(invocation.holder);
-    if (holderAlive) await this.runRuntime(invocation, ['delete', '-f', id]).catch(() => undefined);
+    if (holderAlive && existsSync(this.stateDir(id))) {
+      await this.runRuntime(invocation, ['delete', '-f', id]).catch(() => undefined);
+    }
     await removePeerBundle(
       paths,
       invocation.holder === undefined ? undefined : { prefix: invocation.prefix, alive: holderAlive },

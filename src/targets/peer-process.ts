@@ -25,7 +25,10 @@ export interface PeerInstanceHooks {
   measureDir(dir: string): Promise<number>;
   /** Kills the container through the runtime (it is running or may be). */
   kill(): Promise<void>;
-  /** Frees everything once the CLI process has exited: runtime state, mounts, dirs, cgroups. */
+  /**
+   * Frees everything once the CLI process has exited: runtime state, mounts, dirs, cgroups, and
+   * waits for the runtime's own helper processes to be gone; resolves only when all of it is.
+   */
   release(): Promise<void>;
 }
 
@@ -85,8 +88,10 @@ export async function readTreesMemory(
 }
 
 /**
- * An Instance over a spawned runtime CLI (stdout piped). `launchedAtNs` is the caller's stamp
- * taken right before spawn. Ready: the first stdout line starting with the marker, else the exit.
+ * An Instance over a spawned runtime CLI (stdout piped). `launchedAtNs` is the caller's stamp at
+ * the start of the launch (runc/crun: before the bundle and its overlay mount, which `marksNs`
+ * stamp; podman: right before spawn). Ready: the first stdout line starting with the marker, else
+ * the exit. Exit: the CLI's exit, the only sign of it an attached runtime gives.
  */
 export class PeerInstance extends ChildProcessInstance {
   private disposing: Promise<void> | undefined;
@@ -97,8 +102,9 @@ export class PeerInstance extends ChildProcessInstance {
     launchedAtNs: bigint,
     private readonly hooks: PeerInstanceHooks,
     label: string,
+    marksNs: Record<string, bigint> = {},
   ) {
-    super(child, workload, launchedAtNs, label);
+    super(child, workload, launchedAtNs, label, marksNs);
   }
 
   /** PSS/USS/RSS over the CLI's tree (+ extra roots), and the container cgroup's memory figures. */

@@ -2,7 +2,7 @@
 // work, owner.json}. The rootfs is an overlay of the image's layer dirs (lower) and a fresh upper,
 // as containerd's snapshotter hands runc a rootfs. owner.json is written BEFORE mounting so a
 // crash at any point leaves enough behind for gcPeerLeftovers().
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, InputError } from '../errors.js';
 import { rootLayout } from '../paths.js';
@@ -68,16 +68,26 @@ export function overlayOptions(lowerDirs: string[], layersDir: string, upper: st
       return rel.startsWith('..') || path.isAbsolute(rel) ? dir : rel;
     })
     .join(':');
-  for (const p of [lower, upper, work]) {
-    if (/[,\n]/.test(p)) throw new InputError(`overlay path '${p}' holds a comma or newline`);
-  }
-  const options = `lowerdir=${lower},upperdir=${upper},workdir=${work}`;
+  const options = joinOverlayOptions(lower, upper, work);
   if (options.length > MAX_MOUNT_OPTIONS) {
     throw new InputError(`the image has too many layers for one overlay mount (${lowerDirs.length})`, {
       hint: 'squash the image into fewer layers',
     });
   }
   return options;
+}
+
+/** overlay mount options with absolute lower dirs, or undefined when they do not fit in one page. */
+export function absoluteOverlayOptions(lowerDirs: string[], upper: string, work: string): string | undefined {
+  const options = joinOverlayOptions(lowerDirs.join(':'), upper, work);
+  return options.length > MAX_MOUNT_OPTIONS ? undefined : options;
+}
+
+function joinOverlayOptions(lower: string, upper: string, work: string): string {
+  for (const p of [lower, upper, work]) {
+    if (/[,\n]/.test(p)) throw new InputError(`overlay path '${p}' holds a comma or newline`);
+  }
+  return `lowerdir=${lower},upperdir=${upper},workdir=${work}`;
 }
 
 /** Runs a command, inside the holder's namespace when a prefix is given. */
@@ -91,7 +101,7 @@ async function runIn(prefix: string[], file: string, args: string[], cwd?: strin
   return runTool(argv[0]!, argv.slice(1), cwd === undefined ? {} : { cwd });
 }
 
-/** Options of {@link createPeerBundle}. */
+/** Options of {@link writePeerBundle} and {@link createPeerBundle}. */
 export interface CreateBundleOptions {
   root: string;
   id: string;
@@ -105,13 +115,14 @@ export interface CreateBundleOptions {
 }
 
 /**
- * Creates the instance dir, records its owner, writes config.json and mounts the overlay rootfs.
- * On failure everything made so far is removed again.
+ * Creates the instance dir, records its owner (before anything else: gc needs it) and writes the
+ * dirs and config.json. Synchronous: a few small in-memory fs calls, as an engine makes them in
+ * process, where fs.promises would add a thread-pool round trip each to the timed launch.
+ * Precondition: peersDir(root) exists (prepare makes it). On failure the dir is removed again.
  */
-export async function createPeerBundle(options: CreateBundleOptions): Promise<PeerBundlePaths> {
+export function writePeerBundle(options: CreateBundleOptions): PeerBundlePaths {
   const paths = bundlePaths(options.root, options.id);
-  await fs.mkdir(peersDir(options.root), { recursive: true });
-  await fs.mkdir(paths.dir);
+  mkdirSync(paths.dir);
   const record: PeerInstanceRecord = {
     id: options.id,
     runtime: options.runtime,
@@ -121,16 +132,35 @@ export async function createPeerBundle(options: CreateBundleOptions): Promise<Pe
   };
   if (options.holder) record.mountHolder = options.holder.identity;
   try {
-    await fs.writeFile(paths.record, JSON.stringify(record));
-    await Promise.all([paths.rootfs, paths.upper, paths.work].map((d) => fs.mkdir(d)));
-    await fs.writeFile(paths.config, JSON.stringify(options.config));
+    writeFileSync(paths.record, JSON.stringify(record));
+    for (const dir of [paths.rootfs, paths.upper, paths.work]) mkdirSync(dir);
+    writeFileSync(paths.config, JSON.stringify(options.config));
+  } catch (error) {
+    rmSync(paths.dir, { recursive: true, force: true });
+    throw error;
+  }
+  return paths;
+}
+
+/**
+ * Mounts the overlay rootfs of a written bundle: absolute lower dirs when they fit in one page (one
+ * exec of mount(8), or of nsenter into the holder's namespace and mount), else relative to the
+ * layers dir (mount's cwd, reached through a shell inside the holder). On failure the instance
+ * dir is removed. @throws EnvironmentError naming the mount's error.
+ */
+export async function mountPeerRootfs(
+  options: Pick<CreateBundleOptions, 'root' | 'lowerDirs' | 'holder'>,
+  paths: PeerBundlePaths,
+): Promise<void> {
+  try {
+    const absolute = absoluteOverlayOptions(options.lowerDirs, paths.upper, paths.work);
     const layersDir = rootLayout(options.root).layers;
-    const mountOptions = overlayOptions(options.lowerDirs, layersDir, paths.upper, paths.work);
+    const mountOptions = absolute ?? overlayOptions(options.lowerDirs, layersDir, paths.upper, paths.work);
     const result = await runIn(
       options.holder?.prefix ?? [],
       'mount',
       ['-t', 'overlay', 'overlay', '-o', mountOptions, paths.rootfs],
-      layersDir,
+      absolute === undefined ? layersDir : undefined,
     );
     if (result.exitCode !== 0) {
       throw new EnvironmentError(`mount overlay on ${paths.rootfs} failed: ${result.stderr.trim()}`, {
@@ -141,6 +171,16 @@ export async function createPeerBundle(options: CreateBundleOptions): Promise<Pe
     await fs.rm(paths.dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * Creates the instance dir, records its owner, writes config.json and mounts the overlay rootfs
+ * (writePeerBundle, then mountPeerRootfs). On failure everything made so far is removed again.
+ */
+export async function createPeerBundle(options: CreateBundleOptions): Promise<PeerBundlePaths> {
+  await fs.mkdir(peersDir(options.root), { recursive: true });
+  const paths = writePeerBundle(options);
+  await mountPeerRootfs(options, paths);
   return paths;
 }
 

@@ -3,9 +3,12 @@
 //
 // NOTE (timing): launchedAtNs is taken right before spawning `podman run`; everything podman does
 // (image lookup, storage mount, conmon, runc create/start) is inside the timed launch; the image
-// import in prepare() is not. Containers are run without --rm so writableBytes() can still read
-// the upper dir after exit; dispose() removes them. Memory = the podman CLI's tree + conmon's tree
-// (conmon double-forks away from the CLI; its pid comes from --conmon-pidfile).
+// import in prepare() is not. The exit is `podman run`'s own exit, once it has the exit code
+// conmon recorded (attached, podman gives no earlier sign); conmon and the cleanup it starts
+// (`podman container cleanup`) may still run then. Teardown: `podman rm -f`, then waiting for
+// those to be gone. Containers are run without --rm so writableBytes() can still read the upper
+// dir after exit; dispose() removes them. Memory = the podman CLI's tree + conmon's tree (conmon
+// double-forks away from the CLI; its pid comes from --conmon-pidfile).
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +19,13 @@ import { ImageStore } from '../image/store.js';
 import { monotonicNs } from '../measure/clock.js';
 import { measureDiskUsage } from '../measure/disk-usage.js';
 import { readIfPresent } from '../measure/proc-files.js';
-import { selfIdentity } from '../util/process.js';
+import {
+  findProcessesByArgv,
+  identityOf,
+  isIdentityAlive,
+  type ProcessIdentity,
+  selfIdentity,
+} from '../util/process.js';
 import { newInstanceId, type PeerTargetOptions } from './peer-oci-target.js';
 import {
   PODMAN_CGROUP_PARENT,
@@ -33,6 +42,17 @@ import { removeCgroupEverywhere } from './peer-rootfs.js';
 import type { Availability, Instance, Target, WorkloadSpec } from './types.js';
 
 export { gcPodmanLeftovers } from './peer-podman-env.js';
+
+/** Longest wait for conmon and podman's cleanup to exit once the container is removed. */
+const HELPERS_EXIT_TIMEOUT_MS = 10_000;
+
+/** Resolves once none of `processes` runs (a zombie counts as gone), or after the timeout. */
+async function waitUntilGone(processes: ProcessIdentity[]): Promise<void> {
+  const deadline = Date.now() + HELPERS_EXIT_TIMEOUT_MS;
+  for (let delayMs = 1; processes.some(isIdentityAlive) && Date.now() < deadline; delayMs = Math.min(delayMs * 2, 20)) {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
+}
 
 const SETUP_HINT = 'install it with the set-up command: bash scripts/setup.sh (Debian packages podman, runc)';
 
@@ -180,12 +200,15 @@ export class PodmanTarget implements Target {
     let released = false;
     const release = async () => {
       if (released) return;
+      // Read before `rm`: conmon and the cleanup it runs are the instance's processes too.
+      const leftovers = await this.instanceHelpers(dir);
       const removed = await runPodman(this.layout, ['rm', '-f', '--time', '0', name]);
       if (removed.exitCode !== 0 && !/no such container/i.test(removed.stderr)) {
         throw new EnvironmentError(`podman rm -f ${name} failed: ${removed.stderr.trim()}`, {
           hint: 'run `isobench gc` to retry',
         });
       }
+      await waitUntilGone(leftovers);
       released = true;
       await fs.rm(dir, { recursive: true, force: true });
       await fs.rm(recordFile, { force: true });
@@ -242,6 +265,19 @@ export class PodmanTarget implements Target {
       },
       'podman run',
     );
+  }
+
+  /** conmon (from its pid file) and the `container cleanup` it starts for this container, while they run. */
+  private async instanceHelpers(dir: string): Promise<ProcessIdentity[]> {
+    const found: ProcessIdentity[] = [];
+    const conmon = identityOf(Number((await readIfPresent(path.join(dir, 'conmon.pid')))?.trim()));
+    if (conmon !== undefined) found.push(conmon);
+    const cid = (await readIfPresent(path.join(dir, 'cid')))?.trim();
+    if (cid && /^[0-9a-f]{64}$/.test(cid)) {
+      const storage = this.layout.graphRoot;
+      found.push(...findProcessesByArgv((argv) => argv.includes(cid) && argv.includes(storage)));
+    }
+    return found;
   }
 
   /** Allocated bytes of the image's layer dirs in podman's storage. */

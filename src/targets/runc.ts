@@ -14,6 +14,11 @@ export class RuncTarget extends OciPeerTarget {
     return 'runc';
   }
 
+  /** /run/runc/<id>: runc's default --root as root. */
+  protected stateDir(id: string): string {
+    return `/run/runc/${id}`;
+  }
+
   protected invocation(): RuntimeInvocation {
     return { prefix: [] };
   }

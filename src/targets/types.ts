@@ -36,6 +36,11 @@ export interface MemorySample {
 /** How one instance ended. Times are host monotonic ns (process.hrtime.bigint()). */
 export interface InstanceExit {
   exitCode: number;
+  /**
+   * The moment the host learned the exit status (waitpid, the monitor's exit report, the runtime
+   * CLI's exit, QEMU's exit for now: STARTUP_CLOCK in vocabulary.ts), or the end of the
+   * workload's output when that was read later (never before the ready line). Before any teardown.
+   */
   atNs: bigint;
   oomKilled?: boolean;
 }
@@ -47,14 +52,24 @@ export interface Instance {
   /** Resolves with the monotonic ns at which the ready marker line was read (or exit if no marker). */
   readonly ready: Promise<bigint>;
   readonly exited: Promise<InstanceExit>;
-  /** Target-specific startup phases, ns from launch (e.g. vm: qemuStart, kernel, init, ready). */
+  /**
+   * Startup phase marks, ns from launch, each the end of a phase (named in STARTUP_PHASES,
+   * vocabulary.ts): e.g. container helperStartNs … execNs, runc bundleNs and overlayNs, vm
+   * qemuStartNs … initNs; readyNs and exitNs for every target once known.
+   */
   phases(): Record<string, number>;
   /** stdout lines read so far (the probe's reports are parsed from these). */
   outputLines(): string[];
   sampleMemory(): Promise<MemorySample>;
   /** Bytes this instance wrote to its own writable layer (upper dir, qcow2 overlay, scratch dir). */
   writableBytes(): Promise<number>;
-  /** Stops the instance (if running) and frees everything it holds. Idempotent. */
+  /**
+   * Stops the instance (if running) and frees everything it holds; resolves only once all of it is
+   * released: processes reaped, mounts gone (with the overlay's sync), cgroups removed, the
+   * runtime's own state deleted, scratch dirs and disks removed. Nothing of it may go on in the
+   * background afterwards. Idempotent. NOTE: the startup measure calls it as soon as the exit is
+   * known and times exit.atNs -> resolution as `teardown`.
+   */
   dispose(): Promise<void>;
 }
 
@@ -69,6 +84,8 @@ export interface Target {
   imageFootprintBytes(workload: WorkloadSpec): Promise<number>;
   /** Accelerator for vm ('kvm' | 'tcg'); undefined elsewhere. Recorded with every figure. */
   accel?(): Accel | undefined;
+  /** Variant of the target, recorded with every figure: for vm the kernel ('stock' | 'minimal'). */
+  variant?(): string | undefined;
   /** Frees what prepare() made that is per-run (not the image store). */
   cleanup(): Promise<void>;
 }

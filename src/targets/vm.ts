@@ -9,6 +9,7 @@ import { readProcessTreeMemory } from '../measure/process-memory.js';
 import { type RootLayout, rootLayout } from '../paths.js';
 import { findExecutable } from '../util/find-executable.js';
 import { probeKvm, resolveAccel } from '../vm/accel.js';
+import { variantOfDefinition } from '../vm/definition.js';
 import { resolveVmImage, type VmImageSource } from '../vm/image-source.js';
 import { type RunVmOptions, runVm, type VmRunResult } from '../vm/index.js';
 import { type PreparedVm, prepareVm, type VmLaunchOptions } from '../vm/prepare.js';
@@ -85,6 +86,11 @@ export class VmTarget implements Target {
     return this.accelValue;
   }
 
+  /** 'stock' (Debian's kernel, vm-images/default.yaml), 'minimal' (built from source), or the definition name. */
+  variant(): string {
+    return variantOfDefinition(this.options.definition ?? 'default');
+  }
+
   private launchOptions(workload: WorkloadSpec): VmLaunchOptions {
     return {
       image: this.sources.get(workload.image) ?? workload.image,
@@ -96,6 +102,7 @@ export class VmTarget implements Target {
       accel: 'auto',
       network: 'none',
       ...(this.options.definition === undefined ? {} : { definition: this.options.definition }),
+      ...(this.options.log === undefined ? {} : { log: this.options.log }),
     };
   }
 
@@ -142,14 +149,15 @@ export class VmTarget implements Target {
     return new VmInstance({ layout: this.layout, workload, name, abort, reader, started, run, launchedAtNs });
   }
 
-  /** Allocated bytes of vmlinux (or bzImage) + initramfs + the image's base disk: shared by all VMs of the image. */
+  /** Allocated bytes of vmlinux (or bzImage) + initramfs (if any) + the image's base disk: shared by all VMs of the image. */
   async imageFootprintBytes(workload: WorkloadSpec): Promise<number> {
     let prepared = this.prepared.get(preparedKey(workload));
     if (prepared === undefined) {
       await this.prepare(workload);
       prepared = this.prepared.get(preparedKey(workload))!;
     }
-    const usage = await measureDiskUsage([prepared.kernelPath, prepared.initrdPath, prepared.baseDiskPath]);
+    const files = [prepared.kernelPath, prepared.initrdPath, prepared.baseDiskPath].filter((f) => f !== undefined);
+    const usage = await measureDiskUsage(files);
     return usage.allocatedBytes;
   }
 

@@ -21,7 +21,8 @@ export function parseSize(text: string, what = 'a size'): number {
   }
   const bytes = Math.floor(Number(match[1]) * 2 ** UNIT_SHIFT[match[2]!.toLowerCase()]!);
   if (!Number.isSafeInteger(bytes)) {
-    throw new InputError(`expected ${what} to be at most ${formatSize(Number.MAX_SAFE_INTEGER)}, got '${text}'`);
+    const maxTiB = Math.floor(Number.MAX_SAFE_INTEGER / 2 ** UNIT_SHIFT.t!);
+    throw new InputError(`expected ${what} to be at most ${maxTiB}t, got '${text}'`);
   }
   return bytes;
 }

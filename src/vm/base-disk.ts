@@ -6,6 +6,7 @@ import { InputError } from '../errors.js';
 import type { RootLayout } from '../paths.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { withLock } from '../util/lock.js';
+import type { GuestPayload } from './guest-payload.js';
 import { sha256File } from './kernel-package.js';
 import { runTool } from './tools.js';
 
@@ -35,11 +36,15 @@ truncate -s "$(( kib + kib / 4 + 524288 ))K" "$out"
 mke2fs -q -F -t ext4 -O ^has_journal -N "$(( inodes + 4096 ))" -m 0 -L isobench -d "$merged" "$out"
 `;
 
-/** Paths of the cached disk of an image digest ("sha256:<hex>"). */
-export function baseDiskPaths(layout: RootLayout, digest: string): { disk: string; meta: string } {
+/**
+ * Paths of the cached disk of an image digest ("sha256:<hex>"), with the guest's own files laid
+ * over it when `payloadKey` is given (a disk that is also the guest's root).
+ */
+export function baseDiskPaths(layout: RootLayout, digest: string, payloadKey?: string): { disk: string; meta: string } {
   const match = /^sha256:([0-9a-f]{64})$/.exec(digest);
   if (!match) throw new InputError(`expected an image digest sha256:<64 hex>, got '${digest}'`);
-  const disk = path.join(layout.vm, 'disks', `${match[1]}.ext4`);
+  const suffix = payloadKey === undefined ? '' : `-${payloadKey.slice(0, 16)}`;
+  const disk = path.join(layout.vm, 'disks', `${match[1]}${suffix}.ext4`);
   return { disk, meta: `${disk}.json` };
 }
 
@@ -59,7 +64,13 @@ export async function isBaseDiskIntact(disk: string, metaFile: string): Promise<
   return true;
 }
 
-async function buildBaseDisk(layout: RootLayout, lowerDirs: string[], disk: string, metaFile: string): Promise<void> {
+async function buildBaseDisk(
+  layout: RootLayout,
+  lowerDirs: string[],
+  disk: string,
+  metaFile: string,
+  payload: GuestPayload | undefined,
+): Promise<void> {
   for (const dir of lowerDirs) {
     // overlayfs splits lowerdir on ':' and options on ','.
     if (!path.isAbsolute(dir) || /[:,\\]/.test(dir)) throw new InputError(`unusable layer dir for overlayfs: '${dir}'`);
@@ -72,8 +83,16 @@ async function buildBaseDisk(layout: RootLayout, lowerDirs: string[], disk: stri
     const out = path.join(work, 'disk.ext4');
     await fs.mkdir(merged);
     await fs.mkdir(empty);
+    // The guest's files go on top, so no image file can shadow them.
+    const top: string[] = [];
+    if (payload) {
+      const payloadDir = path.join(work, 'payload');
+      await fs.mkdir(payloadDir);
+      await payload.write(payloadDir);
+      top.push(payloadDir);
+    }
     // The empty bottom layer lets a one-layer image mount without an upper dir.
-    const lower = [...lowerDirs, empty].join(':');
+    const lower = [...top, ...lowerDirs, empty].join(':');
     await runTool('unshare', [
       '--mount',
       '--propagation',
@@ -102,17 +121,23 @@ async function buildBaseDisk(layout: RootLayout, lowerDirs: string[], disk: stri
 
 /**
  * Returns the path of the base disk for image `digest`, building it from `lowerDirs` (topmost
- * first) when it is missing or does not match its sidecar (a corrupt disk is rebuilt).
+ * first, with `payload` over them) when it is missing or does not match its sidecar (a corrupt
+ * disk is rebuilt).
  */
-export async function ensureBaseDisk(layout: RootLayout, digest: string, lowerDirs: string[]): Promise<string> {
-  const { disk, meta } = baseDiskPaths(layout, digest);
+export async function ensureBaseDisk(
+  layout: RootLayout,
+  digest: string,
+  lowerDirs: string[],
+  payload?: GuestPayload,
+): Promise<string> {
+  const { disk, meta } = baseDiskPaths(layout, digest, payload?.key);
   if (await isBaseDiskIntact(disk, meta)) return disk;
   return withLock(
     layout.locks,
     `vm-disk-${path.basename(disk, '.ext4').slice(0, 16)}`,
     async () => {
       if (await isBaseDiskIntact(disk, meta)) return disk;
-      await buildBaseDisk(layout, lowerDirs, disk, meta);
+      await buildBaseDisk(layout, lowerDirs, disk, meta, payload);
       return disk;
     },
     600_000,

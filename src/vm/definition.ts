@@ -14,19 +14,74 @@ const moduleName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a module 
 // Only characters that survive the kernel command line parser unquoted.
 const cmdlineParam = z.string().regex(/^[A-Za-z0-9_.,:=/+-]{1,200}$/, 'expected one kernel parameter without spaces');
 
-const definitionSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a lower-case name'),
-  kernel: z.strictObject({
-    /** Debian (meta-)package holding the kernel, e.g. linux-image-amd64. */
-    package: z.string().regex(/^[a-z0-9][a-z0-9.+-]{1,100}$/, 'expected a Debian package name'),
-  }),
-  cmdline: z.array(cmdlineParam).max(64),
-  machine: z.enum(['microvm', 'q35']),
-  memoryMiB: z.number().int().min(64).max(65536),
-  cpus: z.number().int().min(1).max(64),
-  modules: z.array(moduleName).max(64),
-  initramfsCompression: z.enum(['none', 'gzip']),
-});
+/** Debian package holding a stock kernel; its drivers are modules loaded from the initramfs. */
+const packageName = z.string().regex(/^[a-z0-9][a-z0-9.+-]{1,100}$/, 'expected a Debian package name');
+/** A Kconfig fragment file in vm-images/ (a bare name: definitions are input, paths are not trusted). */
+const fragmentName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{0,63}\.config$/, 'expected a fragment file name in vm-images/ like minimal.config');
+const sourcePackage = z
+  .string()
+  .regex(/^linux-source-[0-9]+\.[0-9]+$/, 'expected a Debian kernel source package like linux-source-6.1');
+
+/** The guest kernel: a stock Debian kernel package, or one built from source with a fragment. */
+export type VmKernelSpec =
+  | {
+      /** Debian (meta-)package holding the kernel, e.g. linux-image-amd64. */
+      package: string;
+    }
+  | {
+      /** Kconfig fragment in vm-images/, applied on top of `make allnoconfig` (src/vm/kernel-build.ts). */
+      build: string;
+      /** Debian package with the kernel source tarball, e.g. linux-source-6.1. */
+      source: string;
+    };
+
+const kernelSchema = z
+  .strictObject({ package: packageName.optional(), build: fragmentName.optional(), source: sourcePackage.optional() })
+  .superRefine((kernel, ctx) => {
+    if ((kernel.package === undefined) === (kernel.build === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['package'],
+        message: 'expected either kernel.package (a Debian kernel package) or kernel.build (a Kconfig fragment)',
+      });
+    } else if (kernel.build !== undefined && kernel.source === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['source'],
+        message: 'a built kernel needs its source package, e.g. linux-source-6.1',
+      });
+    } else if (kernel.package !== undefined && kernel.source !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['source'], message: 'source goes with kernel.build, not kernel.package' });
+    }
+  })
+  .transform(
+    (kernel): VmKernelSpec =>
+      kernel.build === undefined ? { package: kernel.package! } : { build: kernel.build, source: kernel.source! },
+  );
+
+const definitionSchema = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'expected a lower-case name'),
+    kernel: kernelSchema,
+    cmdline: z.array(cmdlineParam).max(64),
+    machine: z.enum(['microvm', 'q35']),
+    memoryMiB: z.number().int().min(64).max(65536),
+    cpus: z.number().int().min(1).max(64),
+    /** Modules the initramfs loads (package kernels only). */
+    modules: z.array(moduleName).max(64).default([]),
+    initramfsCompression: z.enum(['none', 'gzip']).default('none'),
+  })
+  .superRefine((definition, ctx) => {
+    if ('build' in definition.kernel && definition.modules.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['modules'],
+        message: 'a kernel built from a fragment has its drivers built in and no initramfs: remove modules',
+      });
+    }
+  });
 
 /**
  * A validated guest definition.
@@ -80,6 +135,31 @@ export async function loadVmDefinition(name = 'default'): Promise<VmDefinition> 
     throw new InputError(`expected a VM definition name like 'default', got '${name}'`);
   }
   return loadVmDefinitionFile(path.join(packageDir(), 'vm-images', `${name}.yaml`));
+}
+
+/**
+ * The VM variants as reports name them ("VM, stock kernel", "VM, minimal kernel") and the
+ * definition in vm-images/ each one boots.
+ */
+export const VM_KERNEL_VARIANTS = { stock: 'default', minimal: 'minimal' } as const;
+
+/** A VM variant: which kernel the guest boots. */
+export type VmKernelVariant = keyof typeof VM_KERNEL_VARIANTS;
+
+/** The variant a definition is (its name for definitions outside the table). Pure. */
+export function variantOfDefinition(definitionName: string): string {
+  const entry = Object.entries(VM_KERNEL_VARIANTS).find(([, name]) => name === definitionName);
+  return entry ? entry[0] : definitionName;
+}
+
+/** True when the definition's kernel is built from source: it boots from the disk, without an initramfs. */
+export function isBuiltKernel(kernel: VmKernelSpec): kernel is Extract<VmKernelSpec, { build: string }> {
+  return 'build' in kernel;
+}
+
+/** The path of a definition's Kconfig fragment (a bare file name in vm-images/). */
+export function fragmentPath(kernel: Extract<VmKernelSpec, { build: string }>): string {
+  return path.join(packageDir(), 'vm-images', kernel.build);
 }
 
 /** The bus driver module a machine's virtio devices sit on. */

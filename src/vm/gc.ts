@@ -1,10 +1,12 @@
 // Collects what dead owners left behind: the QEMU of an attached VM that outlived its isobench
 // process (killed), VMs whose creator died before QEMU ran, exited auto-remove VMs, half-created
-// VM dirs, and temp dirs of dead builders. Kept VMs that exited stay for `vm rm`.
+// VM dirs, and temp dirs of dead builders (in the state root, and kernel builds in the shared
+// cache: only those whose owner process is gone). Kept VMs that exited stay for `vm rm`.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { RootLayout } from '../paths.js';
+import { cacheLayout, type RootLayout } from '../paths.js';
 import { isProcessAlive, type ProcessIdentity } from '../util/process.js';
+import { sweepStaleKernelBuilds } from './kernel-build.js';
 import { findUnrecordedQemu, isOwnerAlive, isQemuAlive, refreshVm, waitQemuGone } from './vm-refresh.js';
 import { listVmIds, readVmState, type VmState, vmPaths } from './vm-state.js';
 
@@ -69,5 +71,7 @@ export async function gcVms(layout: RootLayout): Promise<VmGcReport> {
     await fs.rm(path.join(layout.tmp, entry), { recursive: true, force: true });
     report.removedTemp.push(entry);
   }
+  const cache = cacheLayout();
+  for (const entry of await sweepStaleKernelBuilds(cache)) report.removedTemp.push(path.join(cache.tmp, entry));
   return report;
 }

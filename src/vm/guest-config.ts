@@ -2,6 +2,7 @@
 // line as base64 of a small shell fragment that /init sources: no per-run initramfs or extra disk.
 // NOTE: x86 limits the whole command line to COMMAND_LINE_SIZE = 2048 bytes (with its NUL).
 import { InputError } from '../errors.js';
+import { GUEST_PATHS, type GuestRoot } from './guest-init.js';
 
 /**
  * The cgroup filesystems /init mounts at /sys/fs/cgroup before the workload starts: none (the
@@ -27,6 +28,8 @@ export interface GuestRunConfig {
   network: 'none' | 'user';
   /** Cgroup filesystems mounted for the workload; default none. */
   cgroups?: GuestCgroupLayout;
+  /** Where /init runs from (guest-init.ts); default 'initramfs'. */
+  guestRoot?: GuestRoot;
 }
 
 /** Kernel command line limit on x86, excluding the terminating NUL. */
@@ -55,10 +58,13 @@ export function renderGuestConfig(config: GuestRunConfig): string {
       throw new InputError(`expected an environment entry KEY=VALUE with a valid name, got '${entry}'`);
     }
   }
+  const paths = GUEST_PATHS[config.guestRoot ?? 'initramfs'];
+  // From an initramfs the launcher enters the image by chroot; on a disk root it already is there.
+  const enter = paths.image === '' ? '' : `${paths.busybox} chroot ${paths.image} `;
   const run = [
-    '/bin/busybox env -i',
+    `${paths.busybox} env -i`,
     ...config.env.map(shellQuote),
-    '/bin/busybox chroot /mnt /proc/1/root/bin/busybox sh -c "$ISB_LAUNCH" isobench "$ISB_UID" "$ISB_GID" "$ISB_WORKDIR"',
+    `${enter}${paths.busyboxInImage} sh -c "$ISB_LAUNCH" isobench "$ISB_UID" "$ISB_GID" "$ISB_WORKDIR"`,
     ...config.argv.map(shellQuote),
   ].join(' ');
   return [
@@ -79,13 +85,17 @@ export function encodeGuestConfigParam(config: GuestRunConfig): string {
   return `isobench.cfg=${Buffer.from(renderGuestConfig(config)).toString('base64')}`;
 }
 
-/** Joins the definition's parameters and the config parameter; fails clearly beyond the limit. Pure. */
-export function buildKernelCmdline(baseParams: string[], config: GuestRunConfig): string {
+/**
+ * Joins the definition's parameters and the config parameter; fails clearly beyond the limit,
+ * keeping `reserveBytes` free for what QEMU appends itself. Pure.
+ */
+export function buildKernelCmdline(baseParams: string[], config: GuestRunConfig, reserveBytes = 0): string {
   const cmdline = [...baseParams, encodeGuestConfigParam(config)].join(' ');
   const sizeBytes = Buffer.byteLength(cmdline);
-  if (sizeBytes > KERNEL_CMDLINE_MAX_BYTES) {
+  const limit = KERNEL_CMDLINE_MAX_BYTES - reserveBytes;
+  if (sizeBytes > limit) {
     throw new InputError(
-      `the VM run config is too large for the kernel command line: ${sizeBytes} bytes, the limit is ${KERNEL_CMDLINE_MAX_BYTES} (config travels base64-encoded, so about 1.4 KiB of command, env and workdir fit)`,
+      `the VM run config is too large for the kernel command line: ${sizeBytes} bytes, the limit is ${limit} (config travels base64-encoded, so about 1.4 KiB of command, env and workdir fit)`,
       { hint: 'shorten the command or the environment (e.g. move data into the image)' },
     );
   }

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { withLock } from '../util/lock.js';
 import { type CpioEntry, writeCpioNewc } from './cpio-newc.js';
 import { busModuleFor, type VmDefinition, type VmMachine } from './definition.js';
-import { GUEST_LAUNCHER, renderGuestInit } from './guest-init.js';
+import { renderGuestInit, renderGuestLauncher } from './guest-init.js';
 import type { PreparedKernel } from './kernel.js';
 import { collectModules, type PreparedModule } from './kernel-modules.js';
 import { withUnpackedKernel } from './kernel-package.js';
@@ -33,6 +33,7 @@ export const INIT_APPLETS = [
   'sed',
   'base64',
   'poweroff',
+  'reboot',
   'sync',
   'insmod',
   'ip',
@@ -61,8 +62,8 @@ export function buildInitramfsEntries(
     ...['sh', ...INIT_APPLETS].map(
       (applet): CpioEntry => ({ kind: 'symlink', path: `bin/${applet}`, target: 'busybox' }),
     ),
-    { kind: 'file', path: 'init', mode: 0o755, data: Buffer.from(renderGuestInit()) },
-    { kind: 'file', path: 'isobench/launch.sh', mode: 0o644, data: Buffer.from(GUEST_LAUNCHER) },
+    { kind: 'file', path: 'init', mode: 0o755, data: Buffer.from(renderGuestInit('initramfs')) },
+    { kind: 'file', path: 'isobench/launch.sh', mode: 0o644, data: Buffer.from(renderGuestLauncher('initramfs')) },
     ...[...modules, ...netModules].map(
       (mod): CpioEntry => ({ kind: 'file', path: `lib/modules/${mod.name}.ko`, mode: 0o644, data: mod.data }),
     ),
@@ -100,8 +101,8 @@ export async function prepareInitramfs(
         roots,
         net: NETWORK_MODULE_ROOTS,
         applets: INIT_APPLETS,
-        init: renderGuestInit(),
-        launcher: GUEST_LAUNCHER,
+        init: renderGuestInit('initramfs'),
+        launcher: renderGuestLauncher('initramfs'),
         compression: definition.initramfsCompression,
       }),
     )

@@ -6,7 +6,6 @@ import { IntegrityError } from '../errors.js';
 import type { RootLayout } from '../paths.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { withLock } from '../util/lock.js';
-import type { VmDefinition } from './definition.js';
 import { ensureKernelPackage, type KernelPackage, withUnpackedKernel } from './kernel-package.js';
 import { extractVmlinux } from './vmlinux.js';
 
@@ -34,13 +33,13 @@ export async function findKernelRelease(tree: string): Promise<string> {
   return releases[0]!;
 }
 
-/** Fetches (once) and prepares the definition's kernel; safe to call concurrently. */
-export async function prepareKernel(layout: RootLayout, definition: VmDefinition): Promise<PreparedKernel> {
+/** Fetches (once) and prepares the kernel of Debian package `packageName`; safe to call concurrently. */
+export async function prepareKernel(layout: RootLayout, packageName: string): Promise<PreparedKernel> {
   return withLock(
     layout.locks,
     'vm-kernel',
     async () => {
-      const pkg = await ensureKernelPackage(layout, definition.kernel.package);
+      const pkg = await ensureKernelPackage(layout, packageName);
       const metaFile = path.join(pkg.dir, 'kernel.json');
       const bzImagePath = path.join(pkg.dir, 'vmlinuz');
       const vmlinuxPath = path.join(pkg.dir, 'vmlinux');

@@ -2,8 +2,9 @@
 // detached runs, which differ only in ownership and in where the serial console goes.
 import { clockParamsFor } from './guest-clock.js';
 import { buildKernelCmdline } from './guest-config.js';
+import { diskRootParams } from './guest-init.js';
 import type { PreparedVm } from './prepare.js';
-import { buildQemuArgs, type SerialSink } from './qemu-args.js';
+import { buildQemuArgs, qemuCmdlineReserveBytes, type SerialSink } from './qemu-args.js';
 import type { VmPaths, VmState } from './vm-state.js';
 
 /** The state fields every new VM starts with (status created); the caller adds its mode's fields. */
@@ -42,18 +43,27 @@ export async function buildPreparedQemuArgs(
   paths: VmPaths,
   launch: GuestLaunch,
 ): Promise<string[]> {
-  const cmdline = buildKernelCmdline([...prepared.definition.cmdline, ...(await clockParamsFor(prepared.accel))], {
-    nonce: launch.nonce,
-    hostname: launch.hostname,
-    argv: prepared.argv,
-    env: prepared.env,
-    workdir: prepared.workdir,
-    user: prepared.user,
-    network: prepared.network,
-    cgroups: prepared.cgroups,
-  });
+  const rootParams = prepared.guestRoot === 'disk' ? diskRootParams() : [];
+  const base = [...prepared.definition.cmdline, ...rootParams, ...(await clockParamsFor(prepared.accel))];
+  const reserve = qemuCmdlineReserveBytes(prepared.machine, prepared.acpi, prepared.network);
+  const cmdline = buildKernelCmdline(
+    base,
+    {
+      nonce: launch.nonce,
+      hostname: launch.hostname,
+      argv: prepared.argv,
+      env: prepared.env,
+      workdir: prepared.workdir,
+      user: prepared.user,
+      network: prepared.network,
+      guestRoot: prepared.guestRoot,
+      cgroups: prepared.cgroups,
+    },
+    reserve,
+  );
   return buildQemuArgs({
     accel: prepared.accel,
+    acpi: prepared.acpi,
     machine: prepared.machine,
     memoryMiB: prepared.memoryMiB,
     cpus: prepared.cpus,

@@ -13,9 +13,12 @@ export interface QemuLaunchSpec {
   machine: VmMachine;
   memoryMiB: number;
   cpus: number;
+  /** False for a guest kernel without ACPI (microvm then lists its virtio-mmio devices on the command line). */
+  acpi: boolean;
   /** vmlinux (ELF, PVH) for microvm; bzImage for q35. */
   kernelPath: string;
-  initrdPath: string;
+  /** None when the kernel mounts its root from the disk itself. */
+  initrdPath?: string;
   cmdline: string;
   /** The per-VM qcow2 overlay. */
   diskPath: string;
@@ -32,12 +35,24 @@ export interface QemuLaunchSpec {
 /** QEMU's binary name. */
 export const QEMU_BINARY = 'qemu-system-x86_64';
 
-function machineArgs(machine: VmMachine): string {
+function machineArgs(machine: VmMachine, acpi: boolean): string {
   // microvm: no option ROMs, the ISA serial as console; virtio devices are found through ACPI
   // (Debian's kernel lacks VIRTIO_MMIO_CMDLINE_DEVICES). The RTC stays on: without a wall clock the
   // kernel drops the time before timekeeping starts from CLOCK_BOOTTIME (so /proc/uptime would
   // under-report by ~1 s under TCG), and probing a missing RTC made boots slower (measured).
-  return machine === 'microvm' ? 'microvm,x-option-roms=off,isa-serial=on,rtc=on' : 'q35';
+  // A kernel without ACPI gets acpi=off: QEMU then appends virtio_mmio.device=<size>@<base>:<irq>
+  // for each device to the kernel command line, and its firmware writes an MP table for the CPUs.
+  if (machine === 'q35') return 'q35';
+  return `microvm,x-option-roms=off,isa-serial=on,rtc=on${acpi ? '' : ',acpi=off'}`;
+}
+
+/**
+ * Bytes QEMU may append to the kernel command line: on microvm without ACPI, one
+ * " virtio_mmio.device=512@0xfeb00e00:12"-like entry (at most 40 bytes) per virtio device. Pure.
+ */
+export function qemuCmdlineReserveBytes(machine: VmMachine, acpi: boolean, network: VmNetwork): number {
+  if (machine !== 'microvm' || acpi) return 0;
+  return 40 * (network === 'user' ? 2 : 1);
 }
 
 /** Escapes a value inside a QEMU -opt list, where a comma must be doubled. Pure. */
@@ -60,7 +75,7 @@ export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
     '-accel',
     spec.accel,
     '-M',
-    machineArgs(spec.machine),
+    machineArgs(spec.machine, spec.acpi),
     // KVM: pass the host CPU through; TCG: the default model emulates fastest.
     ...(spec.accel === 'kvm' ? ['-cpu', 'host'] : []),
     '-m',
@@ -69,8 +84,7 @@ export function buildQemuArgs(spec: QemuLaunchSpec): string[] {
     String(spec.cpus),
     '-kernel',
     spec.kernelPath,
-    '-initrd',
-    spec.initrdPath,
+    ...(spec.initrdPath === undefined ? [] : ['-initrd', spec.initrdPath]),
     '-append',
     spec.cmdline,
     '-drive',

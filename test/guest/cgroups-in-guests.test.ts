@@ -7,9 +7,12 @@
 // duration measured here under TCG.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rootLayout } from '../../src/paths.js';
+import { requireHost } from '../support/host.js';
 import { buildGuestImage, guestCacheRoot, pruneGuestCache } from './guest-image.js';
 import { checkGuestRun, formatGuestRun } from './guest-run-check.js';
 import { type GuestRun, runTestGuest } from './guest-vm.js';
+
+await requireHost('root', 'qemu');
 
 /** Per guest, boot to power-off; the two guests run concurrently. */
 export const GUEST_TIMEOUT_MS = 8 * 60_000;

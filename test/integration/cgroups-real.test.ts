@@ -13,6 +13,7 @@ import {
   detectCgroupHost,
   openCgroupManager,
 } from '../../src/container/cgroups/index.js';
+import { requireHost } from '../support/host.js';
 import {
   CGROUP_ROOT,
   controllerDir,
@@ -24,6 +25,8 @@ import {
   waitJoined,
 } from './cgroup-fixture.js';
 import { ensureProbeBuilt } from './targets-fixture.js';
+
+await requireHost('root');
 
 const isRoot = process.getuid?.() === 0;
 const detected = await detectCgroupHost().catch(() => undefined);

@@ -13,8 +13,11 @@ import {
   openCgroupManager,
 } from '../../src/container/cgroups/index.js';
 import { parseFlatKeyed } from '../../src/container/cgroups/parse-cgroup-files.js';
+import { requireHost } from '../support/host.js';
 import { CGROUP_ROOT, findCgroupsNamed, spawnInCgroup, waitExit, waitFor, waitJoined } from './cgroup-fixture.js';
 import { ensureProbeBuilt } from './targets-fixture.js';
+
+await requireHost('root');
 
 const isRoot = process.getuid?.() === 0;
 const isV2 = (await detectCgroupHost().catch(() => undefined))?.mode === 'v2';

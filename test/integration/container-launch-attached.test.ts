@@ -8,11 +8,14 @@ import { WorkloadExecError } from '../../src/container/launch/helper-protocol.js
 import type { ContainerSpec, LaunchedContainer } from '../../src/container/types.js';
 import { HelperError } from '../../src/errors.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 let tmp: string;
 let lower: string;
 let n = 0;
-let dirs: { upper: string; work: string; rootfs: string; conf: string };
+let dirs: { upper: string; work: string; rootfs: string };
 const launchedPids: number[] = [];
 
 beforeAll(async () => {
@@ -29,7 +32,6 @@ beforeEach(async () => {
     upper: path.join(base, 'upper'),
     work: path.join(base, 'work'),
     rootfs: path.join(base, 'rootfs'),
-    conf: path.join(base, 'helper.conf'),
   };
   await Promise.all([dirs.upper, dirs.work, dirs.rootfs].map((d) => fs.mkdir(d, { recursive: true })));
 });
@@ -91,13 +93,14 @@ async function run(
   const launched = await launchContainer(makeSpec(args, over), {
     mode: { kind: 'attached', stdio: 'pipe' },
     cgroupProcsFiles: [],
-    configFile: dirs.conf,
   });
   launchedPids.push(launched.pid, launched.monitorPid);
   const output = Promise.all([collect(launched.stdout), collect(launched.stderr)]);
   onStarted?.(launched);
-  const ended = await launched.exited!;
+  const { atNs: _reportedAtNs, ...ended } = await launched.exited!;
   const [stdout, stderr] = await output;
+  // The helper unmounts the container after its report: afterEach checks that it did.
+  await launched.released;
   return { ...ended, stdout, stderr };
 }
 
@@ -112,11 +115,11 @@ describe('launchContainer (attached, real namespaces)', () => {
     const launched = await launchContainer(makeSpec(['true']), {
       mode: { kind: 'attached', stdio: 'ignore' },
       cgroupProcsFiles: [],
-      configFile: dirs.conf,
     });
     const startedNs = process.hrtime.bigint();
     launchedPids.push(launched.pid, launched.monitorPid);
-    expect(await launched.exited).toEqual({ exitCode: 0 });
+    expect(await launched.exited).toMatchObject({ exitCode: 0 });
+    await launched.released;
     const stamps = launched.phasesNs!;
     expect(stamps).toBeDefined();
     // Spawned after beforeNs; exec comes before the `pid` line that resolved the launch.

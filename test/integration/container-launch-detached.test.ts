@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,9 @@ import { launchContainer } from '../../src/container/launch/helper-process.js';
 import { serializeHelperConfig } from '../../src/container/launch/helper-protocol.js';
 import type { ContainerSpec } from '../../src/container/types.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 let tmp: string;
 let lower: string;
@@ -97,7 +100,6 @@ describe('launchContainer (detached)', () => {
         removeOnExit: { dirs: [d.dir], cgroupDirs: [cgroupDir] },
       },
       cgroupProcsFiles: [path.join(cgroupDir, 'cgroup.procs')],
-      configFile: path.join(state, 'helper.conf'),
     });
     expect(launched.monitorPid).not.toBe(launched.pid);
     expect(readFileSync(`/proc/${launched.monitorPid}/stat`, 'utf8').split(' ')[4]).toBe(String(launched.monitorPid)); // session leader
@@ -123,14 +125,14 @@ describe('launchContainer (detached)', () => {
     expect(readFileSync(path.join(state, 'exit'), 'utf8')).toBe('137 9\n');
     expect(existsSync(d.dir)).toBe(false);
     expect(existsSync(cgroupDir)).toBe(false);
-    expect((await fs.readdir(state)).sort()).toEqual(['exit', 'helper.conf', 'stderr.log', 'stdout.log']);
+    expect((await fs.readdir(state)).sort()).toEqual(['exit', 'stderr.log', 'stdout.log']);
   });
 
   it('reports a setup failure and leaves no monitor behind', async () => {
     const d = await containerDirs('c2');
     const state = path.join(tmp, 'state-c2');
     await fs.mkdir(state);
-    const configFile = path.join(state, 'helper.conf');
+    const before = helperProcesses();
     await expect(
       launchContainer(spec(d, ['missing-command']), {
         mode: {
@@ -140,23 +142,23 @@ describe('launchContainer (detached)', () => {
           exitFile: path.join(state, 'x'),
         },
         cgroupProcsFiles: [],
-        configFile,
       }),
     ).rejects.toMatchObject({ exitCode: 127 });
-    expect(processesMentioning(configFile)).toEqual([]);
+    await waitFor(() => helperProcesses().every((pid) => before.includes(pid)), 'no new helper process');
     expect(existsSync(path.join(state, 'x'))).toBe(false);
   });
 });
 
-/** Pids whose command line contains `text`. */
-function processesMentioning(text: string): number[] {
+/** Live (not zombie) processes running this tree's helper binary. */
+function helperProcesses(): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+      if (readlinkSync(`/proc/${entry}/exe`) === realpathSync(helper) && isAlive(Number(entry)))
+        pids.push(Number(entry));
     } catch {
-      // exited meanwhile
+      // exited meanwhile, or a kernel thread
     }
   }
   return pids;
@@ -172,13 +174,16 @@ describe('attached helper and PDEATHSIG', () => {
       serializeHelperConfig(spec(d, ['sleep', '1000']), {
         mode: { kind: 'attached', stdio: 'ignore' },
         cgroupProcsFiles: [],
-        configFile,
       }),
     );
-    // A stand-in for the node process: a shell that spawns the helper and waits for it.
-    const parent = spawn('/bin/sh', ['-c', `"$0" run "$1" 3>"$2" & wait`, helper, configFile, statusFile], {
-      stdio: 'ignore',
-    });
+    // A stand-in for the node process: a shell that spawns the helper (config on fd 4) and waits for it.
+    const parent = spawn(
+      '/bin/sh',
+      ['-c', `"$0" run attached:none 4<"$1" 3>"$2" & wait`, helper, configFile, statusFile],
+      {
+        stdio: 'ignore',
+      },
+    );
     await waitFor(() => existsSync(statusFile) && /^pid \d+$/m.test(readFileSync(statusFile, 'utf8')), 'pid line');
     const status = readFileSync(statusFile, 'utf8');
     const containerPid = Number(/^pid (\d+)$/m.exec(status)![1]);

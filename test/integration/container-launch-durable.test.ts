@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchContainer } from '../../src/container/launch/helper-process.js';
 import type { ContainerSpec } from '../../src/container/types.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 // cachestat(2) (Linux 6.5+, x86_64 syscall 451): page-cache state of one file, dirty pages included.
 const CACHESTAT_C = `#include <errno.h>
@@ -99,7 +102,6 @@ describe('container overlay durability', () => {
     const launched = await launchContainer(spec, {
       mode: { kind: 'attached', stdio: 'pipe' },
       cgroupProcsFiles: [],
-      configFile: path.join(base, 'helper.conf'),
     });
     (launched.stderr as Readable).resume();
     let output: string;
@@ -115,6 +117,7 @@ describe('container overlay durability', () => {
     } finally {
       process.kill(launched.pid, 'SIGKILL');
       await launched.exited;
+      await launched.released;
     }
     const rootLine = output.split('\n').find((line) => line.split(' ')[4] === '/');
     expect(rootLine).toMatch(/ - overlay overlay .*upperdir=/);

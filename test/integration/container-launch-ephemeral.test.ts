@@ -6,6 +6,9 @@ import { runEphemeral } from '../../src/container/launch/ephemeral.js';
 import { WorkloadExecError } from '../../src/container/launch/helper-protocol.js';
 import { rootLayout } from '../../src/paths.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 let tmp: string;
 let lower: string;

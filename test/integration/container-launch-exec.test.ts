@@ -3,13 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execInContainer } from '../../src/container/launch/exec-process.js';
-import { launchContainer } from '../../src/container/launch/helper-process.js';
+import { type LaunchedHelper, launchContainer } from '../../src/container/launch/helper-process.js';
 import { WorkloadExecError } from '../../src/container/launch/helper-protocol.js';
-import type { LaunchedContainer } from '../../src/container/types.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 let tmp: string;
-let container: LaunchedContainer;
+let container: LaunchedHelper;
 let n = 0;
 
 beforeAll(async () => {
@@ -35,7 +37,7 @@ beforeAll(async () => {
       network: 'none',
       limits: {},
     },
-    { mode: { kind: 'attached', stdio: 'ignore' }, cgroupProcsFiles: [], configFile: path.join(tmp, 'run.conf') },
+    { mode: { kind: 'attached', stdio: 'ignore' }, cgroupProcsFiles: [] },
   );
   // launchContainer resolves once `sh` runs; the tests expect it to have written /tmp/ready and
   // become `sleep` (on a busy host that can take a while). Bounded: ~10 s.
@@ -48,6 +50,7 @@ afterAll(async () => {
   if (container) {
     process.kill(container.pid, 'SIGKILL');
     expect(await container.exited).toMatchObject({ exitCode: 137 });
+    await container.released;
   }
   expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(tmp);
   await fs.rm(tmp, { recursive: true, force: true });

@@ -5,6 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchContainer } from '../../src/container/launch/helper-process.js';
 import { ensureHelperBuilt, makeBusyboxRootfs } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 let tmp: string;
 let helper: string;
@@ -59,7 +62,7 @@ describe('overlay-marks and opaque-dirs', () => {
         network: 'none',
         limits: {},
       },
-      { mode: { kind: 'attached', stdio: 'pipe' }, cgroupProcsFiles: [], configFile: path.join(tmp, 'run.conf') },
+      { mode: { kind: 'attached', stdio: 'pipe' }, cgroupProcsFiles: [] },
     );
     let out = '';
     launched.stdout!.on('data', (chunk: Buffer) => {
@@ -67,8 +70,9 @@ describe('overlay-marks and opaque-dirs', () => {
     });
     // Listen for close before awaiting anything: it may come before the exit is reported.
     const closed = new Promise((resolve) => launched.stdout!.on('close', resolve));
-    expect(await launched.exited).toEqual({ exitCode: 0 });
+    expect(await launched.exited).toMatchObject({ exitCode: 0 });
     await closed;
+    await launched.released;
     expect(out).toBe('new\nno-true\n');
   });
 

@@ -1,6 +1,7 @@
 // The C helper's config parser (src/container/helper/config.c) fed the way the runtime feeds it:
-// a config file for `run FILE` / `exec FILE`, the bytes on fd 4 for `run-fd`, status lines on fd 3.
+// the bytes on fd 4 for `run MODE:NETWORK`, a config file for `exec FILE`, status lines on fd 3.
 // Every rejection must be one `error config` line naming the key, exit 125, and nothing done.
+// `run` clones its child into new namespaces before it reads the config: its cases need root.
 // The baselines come from the TypeScript writer and are checked to pass the parser, so each case
 // differs from an accepted config by exactly the defect it names.
 import { spawn } from 'node:child_process';
@@ -20,8 +21,8 @@ import type { ContainerSpec, LaunchMode } from '../../src/container/types.js';
 import { HelperError } from '../../src/errors.js';
 import { isSameProcessAlive, readProcessStartTicks } from '../../src/util/process.js';
 import { ensureHelperBuilt } from '../fixtures/rootfs.js';
+import { hostLacks } from '../support/host.js';
 
-const isRoot = process.getuid?.() === 0;
 /** Larger than any pid_max (2^22): never the helper's parent, never a live process. */
 const NO_SUCH_PID = 2147483647;
 const CONFIG_MAX_BYTES = 1 << 20;
@@ -75,7 +76,7 @@ function spec(): ContainerSpec {
 function runRecords(mode: LaunchMode = { kind: 'attached', stdio: 'ignore' }): ConfigRecord[] {
   const buf = serializeHelperConfig(
     spec(),
-    { mode, cgroupProcsFiles: [], configFile: '' },
+    { mode, cgroupProcsFiles: [] },
     { parentPid: NO_SUCH_PID, rlimits: [{ name: 'nofile', soft: 1024, hard: 1024 }] },
   );
   return toRecords(buf);
@@ -123,12 +124,31 @@ async function outcomeOf(child: ReturnType<typeof spawn>): Promise<HelperOutcome
 
 let fileCount = 0;
 
-/** `isobench-helper SUB FILE`, the config written to FILE (as launch.ts does). */
-async function runWithFile(sub: 'run' | 'exec', config: Buffer): Promise<HelperOutcome & { file: string }> {
+/** `isobench-helper exec FILE`, the config written to FILE (as execInContainer does). */
+async function runWithFile(sub: 'exec', config: Buffer): Promise<HelperOutcome & { file: string }> {
   const file = path.join(tmp, `helper-${++fileCount}.conf`);
   await fs.writeFile(file, config, { mode: 0o600 });
   const child = spawn(helper, [sub, file], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
   return { ...(await outcomeOf(child)), file };
+}
+
+/** The MODE:NETWORK argument a config asks for (its own mode and network records, else attached:none). */
+function hintsOf(config: Buffer): string {
+  const records = toRecords(config);
+  const value = (key: string, fallback: string) => records.find(([k]) => k === key)?.[1] ?? fallback;
+  const mode = value('mode', 'attached');
+  const network = value('network', 'none');
+  return `${mode === 'detached' ? 'detached' : 'attached'}:${network === 'host' ? 'host' : 'none'}`;
+}
+
+/** `isobench-helper run MODE:NETWORK`, the config written to fd 4 (as spawnLaunch does); the label the helper names it by. */
+async function runWithFd(config: Buffer): Promise<HelperOutcome & { file: string }> {
+  const child = spawn(helper, ['run', hintsOf(config)], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+  const outcome = outcomeOf(child);
+  const pipe = child.stdio[4] as Writable;
+  pipe.on('error', () => undefined); // EPIPE: the helper stopped reading an oversize config
+  pipe.end(config);
+  return { ...(await outcome), file: 'fd 4' };
 }
 
 /** The one `error` line of a rejected config, as the runtime turns it into a HelperError. */
@@ -143,7 +163,8 @@ function rejection(outcome: HelperOutcome): { syscall: string; errno: number; me
 }
 
 async function expectRejected(sub: 'run' | 'exec', records: ConfigRecord[] | Buffer, key: string, what: string) {
-  const outcome = await runWithFile(sub, Buffer.isBuffer(records) ? records : toBuffer(records));
+  const config = Buffer.isBuffer(records) ? records : toBuffer(records);
+  const outcome = sub === 'run' ? await runWithFd(config) : await runWithFile(sub, config);
   const error = rejection(outcome);
   expect(error.syscall).toBe('config');
   expect(error.errno).toBe(22);
@@ -157,8 +178,8 @@ const replaced = (records: ConfigRecord[], key: string, value: string): ConfigRe
   records.map(([k, v]) => [k, k === key ? value : v]);
 
 describe('baselines written by the TypeScript side pass the parser', () => {
-  it('an attached run config stops only at the parent check', async () => {
-    const outcome = await runWithFile('run', toBuffer(runRecords()));
+  it.skipIf(!isRoot)('an attached run config stops only at the parent check (needs root)', async () => {
+    const outcome = await runWithFd(toBuffer(runRecords()));
     const error = rejection(outcome);
     expect([error.syscall, error.errno, error.message]).toEqual([
       'getppid',
@@ -176,118 +197,130 @@ describe('baselines written by the TypeScript side pass the parser', () => {
     ]);
   });
 
-  it('a config of exactly 1 MiB is accepted', async () => {
-    const base = toBuffer(runRecords());
+  it('an exec config of exactly 1 MiB is accepted', async () => {
+    const base = toBuffer(execRecords());
     const padding = CONFIG_MAX_BYTES - base.length - 'env\0P=\0'.length;
-    const config = toBuffer(with_(runRecords(), ['env', `P=${'x'.repeat(padding)}`]));
+    const config = toBuffer(with_(execRecords(), ['env', `P=${'x'.repeat(padding)}`]));
     expect(config.length).toBe(CONFIG_MAX_BYTES);
-    expect(rejection(await runWithFile('run', config)).syscall).toBe('getppid');
+    expect(rejection(await runWithFile('exec', config)).syscall).toBe('open');
   });
 });
 
-describe('rejections: each names the key, exits 125 and does nothing', () => {
-  it.each([
-    ['mode', 'attached'],
-    ['mode', 'detached'],
-    ['network', 'host'],
-    ['version', '1'],
-    ['rootfs', '/elsewhere'],
-    ['hostname', 'other'],
-    ['cwd', '/tmp'],
-    ['uid', '1000'],
-    ['gid', '1000'],
-    ['parent_pid', '1'],
-  ])('a repeated key: %s', async (key, value) => {
-    await expectRejected('run', with_(runRecords(), [key, value]), key, 'given twice');
-  });
+describe.skipIf(!isRoot)(
+  'rejections of a run config: each names the key, exits 125 and does nothing (needs root)',
+  () => {
+    it.each([
+      ['mode', 'attached'],
+      ['mode', 'detached'],
+      ['network', 'host'],
+      ['version', '1'],
+      ['rootfs', '/elsewhere'],
+      ['hostname', 'other'],
+      ['cwd', '/tmp'],
+      ['uid', '1000'],
+      ['gid', '1000'],
+      ['parent_pid', '1'],
+    ])('a repeated key: %s', async (key, value) => {
+      await expectRejected('run', with_(runRecords(), [key, value]), key, 'given twice');
+    });
 
+    it('a repeated detached key: nothing is created before the config is accepted', async () => {
+      const mode = detachedMode();
+      await expectRejected('run', with_(runRecords(mode), ['exit_file', '/x']), 'exit_file', 'given twice');
+      if (mode.kind !== 'detached') throw new Error('unreachable');
+      expect([mode.stdoutLog, mode.stderrLog, mode.exitFile].filter((f) => existsSync(f))).toEqual([]);
+    });
+
+    it('the same rlimit resource twice', async () => {
+      const records = with_(runRecords(), ['rlimit', 'nofile 10 10']);
+      await expectRejected('run', records, 'rlimit', 'resource name given twice');
+    });
+
+    it('an unknown key', async () => {
+      await expectRejected('run', with_(runRecords(), ['colour', 'blue']), 'colour', 'unknown key');
+    });
+
+    it('an unknown key is shown without its control bytes, cut at 64 bytes', async () => {
+      await expectRejected('run', with_(runRecords(), ['\x1b[31mred', 'x']), '?[31mred', 'unknown key');
+      const long = 'k'.repeat(100);
+      await expectRejected('run', with_(runRecords(), [long, 'x']), `${'k'.repeat(64)}...`, 'unknown key');
+    });
+
+    it('a key of the other subcommand', async () => {
+      await expectRejected('run', with_(runRecords(), ['target_pid', '1']), 'target_pid', 'not valid in a run config');
+    });
+
+    it('a missing value', async () => {
+      const config = Buffer.concat([toBuffer(runRecords()), Buffer.from('arg\0')]);
+      await expectRejected('run', config, 'arg', 'record has no value');
+    });
+
+    it('a record cut inside its key', async () => {
+      const outcome = await runWithFd(Buffer.concat([toBuffer(runRecords()), Buffer.from('ar')]));
+      expect(rejection(outcome).message).toBe('config `fd 4`: truncated record `ar`: Invalid argument');
+    });
+
+    it('version missing, not first, or unsupported', async () => {
+      await expectRejected('run', without(runRecords(), 'version'), 'version', 'must be the first record');
+      const [first, ...rest] = runRecords();
+      await expectRejected('run', [...rest, first!], 'version', 'must be the first record');
+      await expectRejected(
+        'run',
+        replaced(runRecords(), 'version', '2'),
+        'version',
+        'unsupported version (expected 1)',
+      );
+    });
+
+    it.each([
+      ['mode', 'sideways', 'sideways', 'expected attached or detached'],
+      ['network', 'bridge', 'bridge', 'expected none or host'],
+      ['rootfs', 'relative', 'relative/dir', 'expected an absolute path'],
+      ['rootfs', 'of 4097 bytes', `/${'d'.repeat(4096)}`, 'expected a path shorter than PATH_MAX (4096 bytes)'],
+      ['hostname', 'of 65 bytes', 'h'.repeat(65), 'expected 1 to 64 bytes'],
+      ['hostname', 'empty', '', 'expected 1 to 64 bytes'],
+      ['uid', 'negative', '-1', 'expected a decimal number'],
+      ['uid', 'with a leading space', ' 1', 'expected a decimal number'],
+      ['uid', '(uid_t)-1', '4294967295', 'expected a decimal number in range'],
+      ['uid', 'over 2^64', '99999999999999999999999', 'expected a decimal number in range'],
+      ['uid', 'with trailing letters', '12abc', 'expected a decimal number in range'],
+      ['parent_pid', '0', '0', 'expected a decimal number in range'],
+      ['rlimit', 'without a hard limit', 'nofile 1', 'expected `NAME SOFT HARD`'],
+      ['rlimit', 'of an unknown resource', 'files 1 1', 'unknown resource name'],
+      ['rlimit', 'soft above hard', 'nofile 2 1', 'soft limit above hard limit'],
+      ['rlimit', 'with a fourth field', 'nofile 1 1 1', 'expected a decimal number in range'],
+    ])('a malformed value: %s %s', async (key, _label, value, what) => {
+      await expectRejected('run', replaced(runRecords(), key, value), key, what);
+    });
+
+    it.each([
+      ['env', 'NOEQUALS', 'expected NAME=VALUE with a non-empty NAME'],
+      ['env', '=value', 'expected NAME=VALUE with a non-empty NAME'],
+      ['bind_to', '/t', 'must follow bind_ro or bind_rw'],
+      ['lower', 'rel', 'expected an absolute path'],
+    ])('a malformed list entry: %s=%j', async (key, value, what) => {
+      await expectRejected('run', with_(runRecords(), [key, value]), key, what);
+    });
+
+    it('a bind without its target, and no command at all', async () => {
+      await expectRejected('run', with_(runRecords(), ['bind_ro', '/src']), 'bind_to', 'missing after bind_ro/bind_rw');
+      await expectRejected('run', without(runRecords(), 'arg'), 'arg', 'at least one required');
+    });
+
+    it('more supplementary groups than setgroups(2) takes', async () => {
+      const gids: ConfigRecord[] = Array.from({ length: 65537 }, () => ['gid_extra', '7']);
+      await expectRejected('run', runRecords().concat(gids), 'gid_extra', 'more than 65536 given (NGROUPS_MAX)');
+    });
+  },
+);
+
+describe('rejections of an exec config: read from a file before anything is done (no root needed)', () => {
   it('a repeated key of exec: target_pid', async () => {
     await expectRejected('exec', with_(execRecords(), ['target_pid', '1']), 'target_pid', 'given twice');
   });
 
-  it('a repeated detached key: nothing is created before the config is accepted', async () => {
-    const mode = detachedMode();
-    await expectRejected('run', with_(runRecords(mode), ['exit_file', '/x']), 'exit_file', 'given twice');
-    if (mode.kind !== 'detached') throw new Error('unreachable');
-    expect([mode.stdoutLog, mode.stderrLog, mode.exitFile].filter((f) => existsSync(f))).toEqual([]);
-  });
-
-  it('the same rlimit resource twice', async () => {
-    const records = with_(runRecords(), ['rlimit', 'nofile 10 10']);
-    await expectRejected('run', records, 'rlimit', 'resource name given twice');
-  });
-
-  it('an unknown key', async () => {
-    await expectRejected('run', with_(runRecords(), ['colour', 'blue']), 'colour', 'unknown key');
-  });
-
-  it('an unknown key is shown without its control bytes, cut at 64 bytes', async () => {
-    await expectRejected('run', with_(runRecords(), ['\x1b[31mred', 'x']), '?[31mred', 'unknown key');
-    const long = 'k'.repeat(100);
-    await expectRejected('run', with_(runRecords(), [long, 'x']), `${'k'.repeat(64)}...`, 'unknown key');
-  });
-
   it('a key of the other subcommand', async () => {
-    await expectRejected('run', with_(runRecords(), ['target_pid', '1']), 'target_pid', 'not valid in a run config');
     await expectRejected('exec', with_(execRecords(), ['rootfs', '/r']), 'rootfs', 'not valid in an exec config');
-  });
-
-  it('a missing value', async () => {
-    const config = Buffer.concat([toBuffer(runRecords()), Buffer.from('arg\0')]);
-    await expectRejected('run', config, 'arg', 'record has no value');
-  });
-
-  it('a record cut inside its key', async () => {
-    const file = await runWithFile('run', Buffer.concat([toBuffer(runRecords()), Buffer.from('ar')]));
-    expect(rejection(file).message).toBe(`config \`${file.file}\`: truncated record \`ar\`: Invalid argument`);
-  });
-
-  it('a config over 1 MiB', async () => {
-    const config = toBuffer(with_(runRecords(), ['env', `P=${'x'.repeat(CONFIG_MAX_BYTES)}`]));
-    const outcome = await runWithFile('run', config);
-    const error = rejection(outcome);
-    expect([error.syscall, error.message]).toEqual([
-      'open',
-      `config \`${outcome.file}\`: not a regular file of at most ${CONFIG_MAX_BYTES} bytes: Invalid argument`,
-    ]);
-  });
-
-  it('version missing, not first, or unsupported', async () => {
-    await expectRejected('run', without(runRecords(), 'version'), 'version', 'must be the first record');
-    await expectRejected('run', Buffer.alloc(0), 'version', 'required as the first record');
-    const [first, ...rest] = runRecords();
-    await expectRejected('run', [...rest, first!], 'version', 'must be the first record');
-    await expectRejected('run', replaced(runRecords(), 'version', '2'), 'version', 'unsupported version (expected 1)');
-  });
-
-  it.each([
-    ['mode', 'sideways', 'sideways', 'expected attached or detached'],
-    ['network', 'bridge', 'bridge', 'expected none or host'],
-    ['rootfs', 'relative', 'relative/dir', 'expected an absolute path'],
-    ['rootfs', 'of 4097 bytes', `/${'d'.repeat(4096)}`, 'expected a path shorter than PATH_MAX (4096 bytes)'],
-    ['hostname', 'of 65 bytes', 'h'.repeat(65), 'expected 1 to 64 bytes'],
-    ['hostname', 'empty', '', 'expected 1 to 64 bytes'],
-    ['uid', 'negative', '-1', 'expected a decimal number'],
-    ['uid', 'with a leading space', ' 1', 'expected a decimal number'],
-    ['uid', '(uid_t)-1', '4294967295', 'expected a decimal number in range'],
-    ['uid', 'over 2^64', '99999999999999999999999', 'expected a decimal number in range'],
-    ['uid', 'with trailing letters', '12abc', 'expected a decimal number in range'],
-    ['parent_pid', '0', '0', 'expected a decimal number in range'],
-    ['rlimit', 'without a hard limit', 'nofile 1', 'expected `NAME SOFT HARD`'],
-    ['rlimit', 'of an unknown resource', 'files 1 1', 'unknown resource name'],
-    ['rlimit', 'soft above hard', 'nofile 2 1', 'soft limit above hard limit'],
-    ['rlimit', 'with a fourth field', 'nofile 1 1 1', 'expected a decimal number in range'],
-  ])('a malformed value: %s %s', async (key, _label, value, what) => {
-    await expectRejected('run', replaced(runRecords(), key, value), key, what);
-  });
-
-  it.each([
-    ['env', 'NOEQUALS', 'expected NAME=VALUE with a non-empty NAME'],
-    ['env', '=value', 'expected NAME=VALUE with a non-empty NAME'],
-    ['bind_to', '/t', 'must follow bind_ro or bind_rw'],
-    ['lower', 'rel', 'expected an absolute path'],
-  ])('a malformed list entry: %s=%j', async (key, value, what) => {
-    await expectRejected('run', with_(runRecords(), [key, value]), key, what);
   });
 
   it('target_pid 0 in an exec config', async () => {
@@ -295,18 +328,22 @@ describe('rejections: each names the key, exits 125 and does nothing', () => {
     await expectRejected('exec', records, 'target_pid', 'expected a decimal number in range');
   });
 
-  it('a bind without its target, and no command at all', async () => {
-    await expectRejected('run', with_(runRecords(), ['bind_ro', '/src']), 'bind_to', 'missing after bind_ro/bind_rw');
-    await expectRejected('run', without(runRecords(), 'arg'), 'arg', 'at least one required');
+  it('an empty config (on fd 4, EOF without bytes means an abandoned launch)', async () => {
+    await expectRejected('exec', Buffer.alloc(0), 'version', 'required as the first record');
   });
 
-  it('more supplementary groups than setgroups(2) takes', async () => {
-    const gids: ConfigRecord[] = Array.from({ length: 65537 }, () => ['gid_extra', '7']);
-    await expectRejected('run', runRecords().concat(gids), 'gid_extra', 'more than 65536 given (NGROUPS_MAX)');
+  it('a config over 1 MiB', async () => {
+    const config = toBuffer(with_(execRecords(), ['env', `P=${'x'.repeat(CONFIG_MAX_BYTES)}`]));
+    const outcome = await runWithFile('exec', config);
+    const error = rejection(outcome);
+    expect([error.syscall, error.message]).toEqual([
+      'open',
+      `config \`${outcome.file}\`: not a regular file of at most ${CONFIG_MAX_BYTES} bytes: Invalid argument`,
+    ]);
   });
 });
 
-/** Pid of the helper's first child once it exists (run-fd clones before it reads fd 4). */
+/** Pid of the helper's first child once it exists (`run` clones before it reads fd 4). */
 async function firstChildOf(pid: number): Promise<number> {
   const file = `/proc/${pid}/task/${pid}/children`;
   for (let waited = 0; waited < 30_000; waited += 10) {
@@ -318,9 +355,9 @@ async function firstChildOf(pid: number): Promise<number> {
   throw new Error(`helper ${pid} never cloned its child`);
 }
 
-/** `isobench-helper run-fd attached:none`, the config written to fd 4 (as spawnLaunch does). */
-async function runWithFd(config: Buffer): Promise<HelperOutcome & { childGone: Promise<boolean> }> {
-  const child = spawn(helper, ['run-fd', 'attached:none'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
+/** Like runWithFd, once the helper has cloned its child: and whether that clone is gone afterwards. */
+async function runWatchingClone(config: Buffer): Promise<HelperOutcome & { childGone: Promise<boolean> }> {
+  const child = spawn(helper, ['run', 'attached:none'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
   const outcome = outcomeOf(child);
   const clone = await firstChildOf(child.pid!);
   const cloneStart = readProcessStartTicks(clone);
@@ -339,9 +376,9 @@ async function runWithFd(config: Buffer): Promise<HelperOutcome & { childGone: P
   return { ...result, childGone };
 }
 
-describe.skipIf(!isRoot)('the config on fd 4 (run-fd clones namespaces: needs root)', () => {
-  it('a repeated key is rejected by the monitor, and its clone dies with it', async () => {
-    const outcome = await runWithFd(toBuffer(with_(runRecords(), ['mode', 'detached'])));
+describe.skipIf(await hostLacks('root'))('the clone made before the config (needs root)', () => {
+  it('a refused config never reaches the clone, which dies with the helper', async () => {
+    const outcome = await runWatchingClone(toBuffer(with_(runRecords(), ['mode', 'detached'])));
     const error = rejection(outcome);
     expect(error.message).toBe('config `fd 4`: key `mode`: given twice: Invalid argument');
     expect(await outcome.childGone).toBe(true);
@@ -351,12 +388,12 @@ describe.skipIf(!isRoot)('the config on fd 4 (run-fd clones namespaces: needs ro
     const base = toBuffer(runRecords());
     const padding = CONFIG_MAX_BYTES - base.length - 'env\0P=\0'.length;
     const exact = toBuffer(with_(runRecords(), ['env', `P=${'x'.repeat(padding)}`]));
-    const accepted = await runWithFd(exact);
+    const accepted = await runWatchingClone(exact);
     expect(rejection(accepted).syscall).toBe('getppid');
     expect(await accepted.childGone).toBe(true);
 
     const over = toBuffer(with_(runRecords(), ['env', `P=${'x'.repeat(padding + 1)}`]));
-    const rejected = await runWithFd(over);
+    const rejected = await runWatchingClone(over);
     const error = rejection(rejected);
     expect([error.syscall, error.errno, error.message]).toEqual([
       'read',

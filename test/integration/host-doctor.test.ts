@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctorCommand } from '../../src/cli/commands/doctor.js';
 import { makeCliContext } from '../../src/cli/context.js';
 import { areRequiredChecksOk, type DoctorCheck, runDoctor } from '../../src/host/doctor.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 // Independent check of what the VM target needs: /dev/kvm opens read-write AND the CPU has
 // vmx/svm (a nested guest's /dev/kvm can open while its guests never run).

@@ -33,6 +33,9 @@ describe('collectFingerprint on this host', () => {
     expect(fingerprint.tools.busybox).toMatch(/^BusyBox v/);
     expect(fingerprint.tools['qemu-img']).toMatch(/^qemu-img version/);
     expect(fingerprint.isobench.version).toMatch(/^\d+\.\d+\.\d+/);
+    // A kernel whose cpuinfo carries the hypervisor flag runs in a guest: never reported as bare metal.
+    const flagged = /^flags\s*:.*\bhypervisor\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (flagged) expect(fingerprint.virtualization?.host).toBe('guest');
     expect(EnvironmentFingerprintSchema.parse(JSON.parse(JSON.stringify(fingerprint)))).toEqual(fingerprint);
   });
 });

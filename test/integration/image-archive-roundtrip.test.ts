@@ -10,6 +10,9 @@ import { exportArchive, importArchive } from '../../src/image/archive.js';
 import { ImageStore } from '../../src/image/store.js';
 import type { StoredImage } from '../../src/image/types.js';
 import { packToStream, useOverlayMarksHelper } from '../fixtures/overlay-marks-helper.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 const run = (cmd: string, args: string[]) =>
   execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -8,6 +8,9 @@ import { runEphemeral } from '../../src/container/index.js';
 import { buildImage } from '../../src/image/recipe/build.js';
 import { ImageStore } from '../../src/image/store.js';
 import { type RootLayout, rootLayout } from '../../src/paths.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 const recipeDir = path.resolve(__dirname, '../../scenarios/images/busybox');
 let top: string;

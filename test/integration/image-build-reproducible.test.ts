@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageStore } from '../../src/image/store.js';
 import { packageDir } from '../../src/paths.js';
 import { runCli } from '../fixtures/cli-process.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 const EPOCH_S = 1_700_000_000; // 2023-11-14T22:13:20Z
 let top: string;

@@ -14,6 +14,9 @@ import { buildImage } from '../../src/image/recipe/build.js';
 import { ImageStore } from '../../src/image/store.js';
 import type { LayerInfo } from '../../src/image/types.js';
 import { type RootLayout, rootLayout } from '../../src/paths.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 const recipeDir = path.resolve(__dirname, '../../scenarios/images/busybox');
 let top: string;

@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { measureDiskUsage } from '../../src/measure/disk-usage.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 describe('measureDiskUsage on a real system tree', () => {
   it('agrees with du -sx on /usr/share and prints its speed', async () => {

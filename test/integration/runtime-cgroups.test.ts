@@ -14,8 +14,11 @@ import { type ContainerHandle, Runtime } from '../../src/container/index.js';
 import { generateContainerId } from '../../src/container/state.js';
 import { packageDir } from '../../src/paths.js';
 import { ensureHelperBuilt } from '../fixtures/rootfs.js';
+import { requireHost } from '../support/host.js';
 import { CGROUP_ROOT, controllerDir, expectedCgroupMode, findCgroupsNamed, isOnV2 } from './cgroup-fixture.js';
 import { makeBusyboxImage, removeTestRoot, runCapture, type TestRoot } from './runtime-fixture.js';
+
+await requireHost('root');
 
 const MIB = 1024 * 1024;
 const execFileAsync = promisify(execFile);

@@ -18,7 +18,10 @@ import { helperBinary, type RootLayout, rootLayout } from '../../src/paths.js';
 import { createRandom } from '../../src/stats/random.js';
 import { findProcessesByArgv, isSameProcessAlive } from '../../src/util/process.js';
 import { type CliResult, ensureCliBuilt, finished, runCli, spawnCli } from '../fixtures/cli-process.js';
+import { requireHost } from '../support/host.js';
 import { makeBusyboxImage, makeTestRoot, removeTestRoot, type TestRoot } from './runtime-fixture.js';
+
+await requireHost('root');
 
 const SEED = process.env.ISOBENCH_CHAOS_SEED ? Number(process.env.ISOBENCH_CHAOS_SEED) : randomInt(2 ** 31);
 const LANES = 3;

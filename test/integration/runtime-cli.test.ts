@@ -13,6 +13,7 @@ import { rmCommand } from '../../src/cli/commands/rm.js';
 import { runCommand } from '../../src/cli/commands/run.js';
 import { stopCommand } from '../../src/cli/commands/stop.js';
 import { Runtime } from '../../src/container/index.js';
+import { requireHost } from '../support/host.js';
 import {
   makeBusyboxImage,
   makeCapturingContext,
@@ -20,6 +21,8 @@ import {
   removeTestRoot,
   type TestRoot,
 } from './runtime-fixture.js';
+
+await requireHost('root');
 
 let t: TestRoot;
 

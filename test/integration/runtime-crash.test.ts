@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/container/index.js';
 import { packageDir } from '../../src/paths.js';
 import { isSameProcessAlive } from '../../src/util/process.js';
+import { requireHost } from '../support/host.js';
 import { exitOf, makeBusyboxImage, makeTestRoot, removeTestRoot, type TestRoot, waitUntil } from './runtime-fixture.js';
+
+await requireHost('root');
 
 let t: TestRoot;
 let runtime: Runtime;

@@ -13,7 +13,10 @@ import {
   writeRecord,
 } from '../../src/container/state.js';
 import { isSameProcessAlive, readProcessStartTicks } from '../../src/util/process.js';
+import { requireHost } from '../support/host.js';
 import { exitOf, useRuntimeRoot, waitUntil } from './runtime-fixture.js';
+
+await requireHost('root');
 
 let runtime: Runtime;
 

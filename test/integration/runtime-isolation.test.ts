@@ -8,7 +8,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/container/index.js';
 import { ImageStore } from '../../src/image/store.js';
+import { requireHost } from '../support/host.js';
 import { makeBusyboxImage, makeTestRoot, removeTestRoot, runCapture, type TestRoot } from './runtime-fixture.js';
+
+await requireHost('root');
 
 let t: TestRoot;
 let runtime: Runtime;

@@ -6,7 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { Runtime } from '../../src/container/index.js';
 import { isSameProcessAlive } from '../../src/util/process.js';
+import { requireHost } from '../support/host.js';
 import { type TestRoot, useRuntimeRoot } from './runtime-fixture.js';
+
+await requireHost('root');
 
 let t: TestRoot;
 let runtime: Runtime;

@@ -1,7 +1,8 @@
 // Teardown of containers: the helper (attached) or monitor (detached) holds the container's mount
-// namespace past the workload's exit, so the overlay's unmount sync happens after the exit report.
-// Once cleanup() or Runtime.close() resolves, the helper has exited and no process, fd or mount
-// anywhere still refers to that namespace or to the container's rootfs.
+// namespace past the workload's exit, so the overlay's unmount sync happens after the exit report,
+// and the workload's output ends before it too. Once cleanup() or Runtime.close() resolves, the
+// helper has exited and no process, fd or mount anywhere still refers to that namespace or to the
+// container's rootfs.
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,7 +11,10 @@ import type { ContainerHandle, Runtime } from '../../src/container/index.js';
 import { containerPaths } from '../../src/container/state.js';
 import { rootLayout } from '../../src/paths.js';
 import { isSameProcessAlive } from '../../src/util/process.js';
+import { requireHost } from '../support/host.js';
 import { type TestRoot, useRuntimeRoot } from './runtime-fixture.js';
+
+await requireHost('root');
 
 let t: TestRoot;
 let runtime: Runtime;
@@ -129,6 +133,64 @@ describe('attached teardown', () => {
     expect(isSameProcessAlive(record.monitorPid, record.monitorStartTime)).toBe(false);
     expect(referencesTo(nsLink, paths.rootfsDir)).toEqual([]);
     expect(existsSync(paths.dir)).toBe(false);
+  });
+});
+
+describe('attached exit before teardown', () => {
+  // The hang once seen in a full `npm test` on a loaded machine: the helper kept the workload's
+  // stdout open through its teardown, whose unmount syncs the whole filesystem under the state
+  // root, so a caller reading the output to its end waited for every dirty page on the host. Here
+  // the helper is stopped the moment its exit report is read, so its teardown cannot end (a stop
+  // takes effect once it is out of the syscall it is in, e.g. the unmount's sync; it never exits).
+  it('reports the exit and ends the output while the helper is held in its teardown', async () => {
+    const handle = await runtime.run({
+      image: 'busybox',
+      // 200 MiB dirty in the upper dir: the helper's unmount has a long sync ahead of it.
+      args: ['sh', '-c', 'dd if=/dev/zero of=/data bs=1048576 count=200 2>/dev/null; echo out; echo err >&2'],
+      stdio: 'pipe',
+    });
+    const record = await runtime.get(handle.id);
+    const helper = record.monitorPid!;
+    const readAll = (stream: NodeJS.ReadableStream) =>
+      new Promise<string>((resolve) => {
+        let text = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        stream.on('end', () => resolve(text));
+      });
+    const output = Promise.all([readAll(handle.stdout!), readAll(handle.stderr!)]);
+    let frozen = false;
+    let stdioAtReport: string[] = [];
+    await handle.exitAtNs!.then(() => {
+      // Synchronously on the report: the helper is still tearing down (or already gone).
+      if (!isSameProcessAlive(helper, record.monitorStartTime)) return;
+      process.kill(helper, 'SIGSTOP');
+      frozen = isSameProcessAlive(helper, record.monitorStartTime);
+      stdioAtReport = [0, 1, 2].map((fd) => {
+        try {
+          return readlinkSync(`/proc/${helper}/fd/${fd}`);
+        } catch {
+          return 'gone';
+        }
+      });
+    });
+    try {
+      // The report came after the helper let go of the workload's stdio: it holds /dev/null.
+      if (frozen) expect(stdioAtReport).toEqual(['/dev/null', '/dev/null', '/dev/null']);
+      const ended = await Promise.race([
+        Promise.all([output, handle.wait()]),
+        sleep(30_000).then(() => 'the output never ended while the helper was held' as const),
+      ]);
+      expect(ended).toEqual([['out\n', 'err\n'], { exitCode: 0, oomKilled: false, reason: 'exited' }]);
+      // Still held (not exited) when all of that had arrived.
+      expect(isSameProcessAlive(helper, record.monitorStartTime)).toBe(frozen);
+    } finally {
+      if (frozen) process.kill(helper, 'SIGCONT');
+    }
+    await handle.cleanup();
+    expect(isSameProcessAlive(helper, record.monitorStartTime)).toBe(false);
   });
 });
 

@@ -12,6 +12,9 @@ import { loadScenario } from '../../src/scenario/index.js';
 import type { Progress } from '../../src/suite/progress.js';
 import { runSuite } from '../../src/suite/run-suite.js';
 import { createTarget } from '../../src/targets/index.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root', 'qemu');
 
 const TINY = `schemaVersion: 1
 name: tiny

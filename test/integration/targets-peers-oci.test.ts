@@ -12,6 +12,9 @@ import { bundlePaths, createPeerBundle, isMountedHere, peersDir } from '../../sr
 import { gcPeerLeftovers, RuncTarget } from '../../src/targets/runc.js';
 import type { Instance, Target, WorkloadSpec } from '../../src/targets/types.js';
 import { commitBusyboxImage } from '../fixtures/busybox-image.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root', 'runc', 'crun');
 
 const IMAGE = 'peers-busybox:1';
 let root: string;

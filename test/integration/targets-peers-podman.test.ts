@@ -11,6 +11,9 @@ import { gcPeerLeftovers } from '../../src/targets/peer-rootfs.js';
 import { PodmanTarget } from '../../src/targets/podman.js';
 import type { WorkloadSpec } from '../../src/targets/types.js';
 import { commitBusyboxImage } from '../fixtures/busybox-image.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root', 'podman');
 
 const IMAGE = 'peers-busybox:1';
 let root: string;

@@ -10,7 +10,10 @@ import type { Instance } from '../../src/targets/types.js';
 import { VmTarget } from '../../src/targets/vm.js';
 import { probeKvm } from '../../src/vm/accel.js';
 import { listVmIds } from '../../src/vm/vm-state.js';
+import { requireHost } from '../support/host.js';
 import { descendantsNamed, ensureProbeBuilt, MIB, probeWorkload } from './targets-fixture.js';
+
+await requireHost('root', 'qemu');
 
 const QEMU_COMM = 'qemu-system-x86';
 

@@ -12,7 +12,10 @@ import { runVm } from '../../src/vm/index.js';
 import { OWNER_DIED_DETAIL } from '../../src/vm/vm-refresh.js';
 import type { VmState } from '../../src/vm/vm-state.js';
 import { finished, runCli, spawnCli } from '../fixtures/cli-process.js';
+import { requireHost } from '../support/host.js';
 import { buildVmBusyboxImage } from './vm-fixture.js';
+
+await requireHost('root', 'qemu');
 
 const run = promisify(execFile);
 const IMAGE = 'vmtest:busybox';

@@ -10,7 +10,10 @@ import { TimeoutError } from '../../src/errors.js';
 import { packageDir, type RootLayout, rootLayout } from '../../src/paths.js';
 import { baseDiskPaths } from '../../src/vm/base-disk.js';
 import { gcVms, listVms, removeVm, runVm, startVm, stopVm } from '../../src/vm/index.js';
+import { requireHost } from '../support/host.js';
 import { buildVmBusyboxImage } from './vm-fixture.js';
+
+await requireHost('root', 'qemu');
 
 const run = promisify(execFile);
 

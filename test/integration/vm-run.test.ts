@@ -12,7 +12,10 @@ import { vmRunCommand } from '../../src/cli/commands/vm-run.js';
 import { type RootLayout, rootLayout } from '../../src/paths.js';
 import { baseDiskPaths } from '../../src/vm/base-disk.js';
 import { runVm } from '../../src/vm/index.js';
+import { requireHost } from '../support/host.js';
 import { buildVmBusyboxImage } from './vm-fixture.js';
+
+await requireHost('root', 'qemu');
 
 const run = promisify(execFile);
 const APPLETS = ['sh', 'echo', 'cat', 'pwd', 'uname', 'id', 'ls', 'touch', 'env', 'sleep', 'true', 'false'];

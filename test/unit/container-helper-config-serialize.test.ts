@@ -37,7 +37,6 @@ describe('serializeHelperConfig', () => {
       {
         mode: { kind: 'attached', stdio: 'inherit' },
         cgroupProcsFiles: ['/cg/mem/x/cgroup.procs'],
-        configFile: '/c/h.conf',
       },
       { parentPid: 42 },
     );
@@ -82,7 +81,6 @@ describe('serializeHelperConfig', () => {
           removeOnExit: { dirs: ['/s'], cgroupDirs: ['/cg/mem/x'] },
         },
         cgroupProcsFiles: [],
-        configFile: '/s/h.conf',
       },
       { rlimits: [] },
     );
@@ -106,7 +104,7 @@ describe('serializeHelperConfig', () => {
     expect(() =>
       serializeHelperConfig(
         { ...spec, args: ['a\0b'] },
-        { mode: { kind: 'attached', stdio: 'pipe' }, cgroupProcsFiles: [], configFile: '/x' },
+        { mode: { kind: 'attached', stdio: 'pipe' }, cgroupProcsFiles: [] },
       ),
     ).toThrow(InputError);
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { launchContainer } from '../../src/container/launch/helper-process.js';
 import type { ContainerSpec } from '../../src/container/types.js';
-import { EnvironmentError, HelperError } from '../../src/errors.js';
+import { EnvironmentError } from '../../src/errors.js';
 
 let tmp: string;
 const saved = process.env.ISOBENCH_HELPER;
@@ -41,22 +41,8 @@ function spec(): ContainerSpec {
 describe('launchContainer without a usable helper', () => {
   it('throws EnvironmentError naming the set-up command when the binary is missing', async () => {
     process.env.ISOBENCH_HELPER = path.join(tmp, 'no-such-helper');
-    const launch = launchContainer(spec(), {
-      mode: { kind: 'attached', stdio: 'ignore' },
-      cgroupProcsFiles: [],
-      configFile: path.join(tmp, 'helper.conf'),
-    });
+    const launch = launchContainer(spec(), { mode: { kind: 'attached', stdio: 'ignore' }, cgroupProcsFiles: [] });
     await expect(launch).rejects.toThrow(EnvironmentError);
     await expect(launch).rejects.toMatchObject({ hint: 'run the set-up command: bash scripts/setup.sh' });
-  });
-
-  it('throws HelperError naming the config file when it cannot be written', async () => {
-    const file = path.join(tmp, 'missing-dir', 'helper.conf');
-    await expect(
-      launchContainer(spec(), { mode: { kind: 'attached', stdio: 'ignore' }, cgroupProcsFiles: [], configFile: file }),
-    ).rejects.toThrow(HelperError);
-    await expect(
-      launchContainer(spec(), { mode: { kind: 'attached', stdio: 'ignore' }, cgroupProcsFiles: [], configFile: file }),
-    ).rejects.toThrow(`cannot write the helper config \`${file}\``);
   });
 });

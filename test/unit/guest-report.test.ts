@@ -58,7 +58,9 @@ describe('checkGuestRun', () => {
   });
 
   it('fails a run without a report, with a failed test, or with a file never run', () => {
-    expect(checkGuestRun(run('v2', { error: 'no report' }, 1))).toEqual(['v2 guest: no report (exit 1)']);
+    expect(checkGuestRun(run('v2', { error: 'no report' }, 1))).toEqual([
+      'v2 guest: no report (exit 1); last output: line 1 | line 2',
+    ]);
     const failed = report('v2');
     failed.tests[0] = { ...failed.tests[0]!, state: 'failed', errors: ['AssertionError: boom\n  at x'] };
     expect(checkGuestRun(run('v2', failed, 1))).toEqual([

@@ -85,7 +85,7 @@ describe('compareCommand', () => {
     expect(parseThreshold('0.05')).toBe(0.05);
   });
 
-  it('--against history pools the last N runs of the host as the baseline, end to end', async () => {
+  it('--against history judges by the last N runs of the host, each once, end to end', async () => {
     const { ctx } = makeCapturedContext(root);
     const candidateDir = await writeRunDir(dir, runAt('cand', 50, 36 * MS, '2025-01-20T10:00:00.000Z'));
     await expect(compareCommand(ctx, candidateDir, undefined, { against: 'history' })).rejects.toThrow(
@@ -114,11 +114,18 @@ describe('compareCommand', () => {
     );
     const report = JSON.parse(regressed.stdout());
     expect(report.baseline.map((r: { runId: string }) => r.runId)).toEqual(['h-16', 'h-15', 'h-14', 'h-13', 'h-12']);
-    expect(report.rows.find((r: { metric: string }) => r.metric === 'startup.exit').baselineN).toBe(100);
+    const exit = report.rows.find((r: { metric: string }) => r.metric === 'startup.exit');
+    expect([exit.baselineRuns, exit.baselineN, exit.verdict]).toEqual([5, 100, 'regression']);
 
+    // Two earlier runs are too few for a verdict: inconclusive, and the markdown says why.
     const lastTwo = makeCapturedContext(root);
-    expect(await compareCommand(lastTwo.ctx, 'history', candidateDir, { against: 'history', last: '2' })).toBe(1);
-    expect(lastTwo.stdout()).toContain('Baseline: 2 runs pooled (h-16, h-15; commits abcdef0)');
+    expect(await compareCommand(lastTwo.ctx, 'history', candidateDir, { against: 'history', last: '2' })).toBe(0);
+    expect(lastTwo.stdout()).toContain(
+      'Baseline: 2 earlier runs, each counted once by its median (h-16, h-15; commits abcdef0)',
+    );
+    expect(lastTwo.stdout()).toContain(
+      '2 earlier runs; a verdict needs at least 5, each run counting once by its median',
+    );
 
     const steady = await writeRunDir(dir, runAt('steady', 60, 30 * MS, '2025-01-21T10:00:00.000Z'));
     const fine = makeCapturedContext(root);

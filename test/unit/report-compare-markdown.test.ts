@@ -58,13 +58,13 @@ describe('formatCompareMarkdown', () => {
 
       ### Scenario \`startup\`
 
-      | metric | target | case | baseline | candidate | change (CI) | p | verdict |
-      | --- | --- | --- | --- | --- | --- | --- | --- |
-      | startup.exit | container | hello | 29.3 ms | 36.2 ms | +23.4% (+18.2% to +25.8%) | 1.5e-11 | ❌ regression |
-      | startup.ready | container | hello | 25.0 ms | 25.5 ms | +1.8% (-2.1% to +4.6%) | 0.58 | ✅ unchanged |
-      | startup.exit | vm (KVM vs TCG) | hello | — | — | — | — | ⚠️ refused |
-      | memory.pss | native | dense (memory=256 MiB, instances=4) | 3.03 MiB | 3.03 MiB | -0.2% (-3.4% to +3.7%) | 0.95 | ✅ unchanged |
-      | startup.exit | crun | hello | — | 30.4 ms | — | — | ➕ added |
+      | metric | target | case | baseline | candidate | change (CI) | p | threshold | verdict |
+      | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+      | startup.exit | container | hello | 29.3 ms | 36.2 ms | +23.4% (+18.2% to +25.8%) | 1.5e-11 | 5% (default) | ❌ regression |
+      | startup.ready | container | hello | 25.0 ms | 25.5 ms | +1.8% (-2.1% to +4.6%) | 0.58 | 5% (default) | ✅ unchanged |
+      | startup.exit | vm (KVM vs TCG) | hello | — | — | — | — | 5% (default) | ⚠️ refused |
+      | memory.pss | native | dense (memory=256 MiB, instances=4) | 3.03 MiB | 3.03 MiB | -0.2% (-3.4% to +3.7%) | 0.95 | 5% (default) | ✅ unchanged |
+      | startup.exit | crun | hello | — | 30.4 ms | — | — | 5% (default) | ➕ added |
 
       **Why:**
 
@@ -72,6 +72,31 @@ describe('formatCompareMarkdown', () => {
       - ⚠️ refused startup/hello/vm startup.exit: baseline ran under KVM, candidate under TCG: figures of different accelerators are never compared
       "
     `);
+  });
+
+  it("shows each row's threshold and where it came from, and says why a row is inconclusive", () => {
+    const definition = { name: 'startup', thresholds: { 'startup.exit': '10%' } };
+    const history = [1, 2].map((seed) =>
+      makeRun({
+        runId: `h${seed}`,
+        seed,
+        series: [{ metrics: { 'startup.exit': 30 * MS, 'startup.ready': 25 * MS } }],
+      }),
+    );
+    const candidate = makeRun({
+      runId: 'cand',
+      seed: 3,
+      definition,
+      series: [{ metrics: { 'startup.exit': 30 * MS, 'startup.ready': 25 * MS } }],
+    });
+    const text = formatCompareMarkdown(compareRuns(history, candidate), { emoji: false });
+    expect(text).toContain('Baseline: 2 earlier runs, each counted once by its median (h1, h2; commits abcdef0)');
+    expect(text).toContain('| change (run-to-run range) | p | threshold | verdict |');
+    expect(text).toMatch(/\| startup\.exit \| container \| hello \|[^\n]*\| 10% \(scenario\) \| inconclusive \|/);
+    expect(text).toMatch(/\| startup\.ready \| container \| hello \|[^\n]*\| 5% \(default\) \| inconclusive \|/);
+    expect(text).toContain(
+      '- inconclusive startup/hello/container startup.exit: 2 earlier runs; a verdict needs at least 5, each run counting once by its median',
+    );
   });
 
   it('prints plain words without emoji when asked, and escapes table-breaking names', () => {

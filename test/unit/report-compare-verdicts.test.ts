@@ -128,17 +128,51 @@ describe('compareRuns', () => {
     expect(report.warnings).toContain('1 metric(s) refused: baseline and candidate differ in accelerator or unit');
   });
 
-  it('pools several baseline runs, using only those under the candidate accelerator', () => {
+  it('counts each earlier run once, only those under the candidate accelerator, and needs five of them', () => {
     const runAt = (runId: string, seed: number, accel: 'kvm' | 'tcg', center: number) =>
       makeRun({ runId, seed, series: [{ target: 'vm', accel, metrics: { 'startup.exit': center } }] });
     const report = compareRuns(
       [runAt('h1', 1, 'tcg', 2900 * MS), runAt('h2', 2, 'kvm', 300 * MS), runAt('h3', 3, 'tcg', 2900 * MS)],
       runAt('cand', 4, 'tcg', 2900 * MS),
     );
+    expect(report.mode).toBe('history');
     const vm = rowOf(report.rows, 'vm');
-    expect(vm.baselineN).toBe(40);
-    expect(vm.verdict).not.toBe('refused');
+    expect([vm.baselineRuns, vm.baselineN, vm.verdict]).toEqual([2, 40, 'inconclusive']);
+    expect(vm.reason).toBe('2 earlier runs; a verdict needs at least 5, each run counting once by its median');
     expect(report.baseline.map((r) => r.runId)).toEqual(['h1', 'h2', 'h3']);
+  });
+
+  it('judges against history by run medians, so run-to-run variation is not a regression', () => {
+    // Six earlier runs whose centres vary by up to ±9 % from run to run, as runs on a busy host do.
+    const centres = [1.0, 1.09, 0.93, 1.06, 0.95, 1.03];
+    const history = centres.map((factor, i) =>
+      makeRun({ runId: `h${i}`, seed: 20 + i, series: [{ metrics: { 'startup.exit': 30 * MS * factor } }] }),
+    );
+    const candidate = makeRun({ runId: 'cand', seed: 40, series: [{ metrics: { 'startup.exit': 30 * MS * 1.08 } }] });
+    const row = rowOf(compareRuns(history, candidate).rows, 'container');
+    expect(row.baselineRuns).toBe(6);
+    expect(row.verdict, row.reason).toBe('inconclusive');
+    expect(row.reason).toMatch(/within the run-to-run variation, but that variation reaches beyond the 5.0% threshold/);
+    expect(row.predictionInterval!.high).toBeGreaterThan(row.candidateMedian!);
+    // The same samples pooled as one baseline run call it a regression: what history must not do.
+    const pooled = makeRun({ runId: 'pooled', seed: 1, series: [{ metrics: { 'startup.exit': 1 } }] });
+    pooled.series[0]!.metrics['startup.exit']!.samples = history.flatMap(
+      (run) => run.series[0]!.metrics['startup.exit']!.samples,
+    );
+    expect(rowOf(compareRuns(pooled, candidate).rows, 'container').verdict).toBe('regression');
+  });
+
+  it('flags a candidate far outside steady history as a regression, with the run-to-run range', () => {
+    const history = [1, 2, 3, 4, 5].map((seed) =>
+      makeRun({ runId: `h${seed}`, seed, series: [{ metrics: { 'startup.exit': 30 * MS } }] }),
+    );
+    const candidate = makeRun({ runId: 'cand', seed: 9, series: [{ metrics: { 'startup.exit': 36 * MS } }] });
+    const row = rowOf(compareRuns(history, candidate).rows, 'container');
+    expect(row.verdict, row.reason).toBe('regression');
+    expect(row.change!).toBeGreaterThan(0.15);
+    expect([row.pValue, row.changeCi]).toEqual([null, null]);
+    expect(row.predictionInterval!.high).toBeLessThan(row.candidateMedian!);
+    expect(row.baselineMedian!).toBeGreaterThan(row.predictionInterval!.low);
   });
 
   it('lists series on one side as added/removed, not regressions', () => {

@@ -41,7 +41,7 @@ describe('buildReportModel', () => {
     const vm = model.groups.find((g) => g.case === 'startup')!.series.find((s) => s.target === 'vm')!;
     expect(vm.targetLabel).toBe('vm (TCG)');
     expect(vm.failures).toEqual([{ index: 3, error: 'vm: guest did not print the ready marker within 120 s' }]);
-    expect(vm.recordedIterations).toBe(5);
+    expect(vm.recordedIterations).toBe(7);
   });
 
   it('merges two runs into two labelled columns and flags the interrupted one', async () => {
@@ -50,16 +50,16 @@ describe('buildReportModel', () => {
       await readRun(path.join(fixtures, 'synthetic-kvm-interrupted')),
     ]);
     expect(model.runs.map((run) => [run.label, run.interrupted])).toEqual([
-      ['bench-tcg-01 · b7e4c2d · 2025-01-15', false],
-      ['bench-kvm-02 · c0ffee1 · 2025-01-16', true],
+      ['2025-01-15 · host bench-tcg-01 · b7e4c2d', false],
+      ['2025-01-16 · host bench-kvm-02 · c0ffee1', true],
     ]);
     const table = buildAnswerTable(model);
     expect(table.header).toEqual([
       'metric',
       'case',
       'figure',
-      'bench-tcg-01 · b7e4c2d · 2025-01-15',
-      'bench-kvm-02 · c0ffee1 · 2025-01-16',
+      '2025-01-15 · host bench-tcg-01 · b7e4c2d',
+      '2025-01-16 · host bench-kvm-02 · c0ffee1',
     ]);
     const vmStartup = table.rows.find((row) => row[0] === 'startup.ready' && row[2] === 'vm median')!;
     expect(vmStartup[3]).toMatch(/ s \(TCG\)$/);
@@ -69,12 +69,19 @@ describe('buildReportModel', () => {
     expect(disk[4]).toBe('–');
   });
 
+  it('labels a run so that a host named like a target never reads as the target', async () => {
+    const run = await readRun(path.join(fixtures, 'synthetic-tiny'));
+    const model = buildReportModel([{ ...run, environment: { ...run.environment, hostname: 'vm' } }]);
+    expect(model.runs[0]!.label).toBe('2025-01-10 · host vm · aaaaaaa');
+    expect(model.runs[0]!.label).not.toMatch(/^(native|container|vm|runc|crun|podman)\b/);
+  });
+
   it('gives two runs of the same host, commit and day distinct labels', async () => {
     const run = await readRun(path.join(fixtures, 'synthetic-tiny'));
     const model = buildReportModel([run, { ...run, runId: 'synthetic-tiny-0002' }]);
     expect(model.runs.map((r) => r.label)).toEqual([
-      'tiny-host · aaaaaaa · 2025-01-10 · synthetic-tiny-0001',
-      'tiny-host · aaaaaaa · 2025-01-10 · synthetic-tiny-0002',
+      '2025-01-10 · host tiny-host · aaaaaaa · synthetic-tiny-0001',
+      '2025-01-10 · host tiny-host · aaaaaaa · synthetic-tiny-0002',
     ]);
   });
 });

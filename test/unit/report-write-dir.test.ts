@@ -30,6 +30,7 @@ describe('writeReport', () => {
       'summary.csv',
       'samples.csv',
       'report.json',
+      'startup-hyperfine.json',
       'charts/startup-tiny-hello.png',
       'charts/startup-tiny-hello.svg',
     ]);
@@ -37,7 +38,16 @@ describe('writeReport', () => {
     await fs.writeFile(path.join(out, 'stale.txt'), 'from an older report');
     await writeReport(runs, out);
     expect((await fs.readdir(out)).sort()).toEqual(
-      [REPORT_MARKER, 'charts', 'report.html', 'report.json', 'report.md', 'samples.csv', 'summary.csv'].sort(),
+      [
+        REPORT_MARKER,
+        'charts',
+        'report.html',
+        'report.json',
+        'report.md',
+        'samples.csv',
+        'startup-hyperfine.json',
+        'summary.csv',
+      ].sort(),
     );
     expect((await fs.readdir(dir)).sort()).toEqual(['out']);
   });
@@ -65,7 +75,7 @@ describe('reportCommand', () => {
     expect(await reportCommand(ctx, [runDir], {})).toBe(0);
     const lines = printed.trimEnd().split('\n');
     expect(lines[0]).toBe(path.join(runDir, 'report', 'report.md'));
-    expect(lines).toHaveLength(7);
+    expect(lines).toHaveLength(8);
   });
 
   it('warns on stderr about an interrupted run', async () => {

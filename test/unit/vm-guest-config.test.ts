@@ -9,7 +9,7 @@ import {
   renderGuestConfig,
   shellQuote,
 } from '../../src/vm/guest-config.js';
-import { renderGuestInit } from '../../src/vm/guest-init.js';
+import { diskRootParams, renderGuestInit, renderGuestLauncher } from '../../src/vm/guest-init.js';
 
 const config: GuestRunConfig = {
   nonce: 'abcdef0123456789',
@@ -47,9 +47,33 @@ describe('guest config', () => {
     expect(renderGuestConfig({ ...config, cgroups: 'v1' })).toContain('\nISB_CGROUPS=v1\n');
     expect(renderGuestConfig({ ...config, cgroups: 'none' })).toBe(renderGuestConfig(config));
     // /init mounts cgroup2 alone for v2, a tmpfs of v1 hierarchies for v1, and nothing otherwise.
-    const init = renderGuestInit();
+    const init = renderGuestInit('initramfs');
     expect(init).toContain('mount -t cgroup2 -o nosuid,nodev,noexec,nsdelegate,memory_recursiveprot cgroup2 $cg');
     expect(init).toContain('mount -t cgroup -o nosuid,nodev,noexec,$h cgroup $cg/$h');
+    expect(renderGuestInit('disk')).toContain('cg=/sys/fs/cgroup');
+  });
+
+  it('runs the workload in place on a disk root: no chroot, the busybox under /.isobench', () => {
+    const line = renderGuestConfig({ ...config, guestRoot: 'disk' }).split('\n')[5];
+    expect(line).toBe(
+      `isb_run() { /.isobench/bin/busybox env -i 'PATH=/bin' 'A=x y' /.isobench/bin/busybox sh -c "$ISB_LAUNCH" isobench "$ISB_UID" "$ISB_GID" "$ISB_WORKDIR" 'sh' '-c' 'echo '\\''hi'\\'''; }`,
+    );
+    expect(renderGuestLauncher('disk')).toContain('exec /.isobench/bin/busybox nsenter');
+    expect(renderGuestLauncher('initramfs')).toContain('exec /proc/1/root/bin/busybox nsenter');
+  });
+
+  it('has the disk-root init run from /.isobench on the image root, with no module or /mnt step', () => {
+    const init = renderGuestInit('disk');
+    expect(init.startsWith('#!/.isobench/bin/busybox sh\n')).toBe(true);
+    expect(init).not.toContain('/mnt');
+    expect(init).not.toContain('insmod');
+    expect(init).toContain('mount -o remount,noatime /');
+    expect(init).toContain('mount --bind /dev/null /proc/cmdline');
+    expect(init).toContain('ISB_LAUNCH=$(cat /.isobench/launch.sh)');
+    expect(diskRootParams()).toEqual(['root=/dev/vda', 'rootfstype=ext4', 'rw', 'init=/.isobench/init']);
+    // The config holds the nonce: it is evaluated, never written where the workload could read it.
+    expect(init).toContain('eval "$cfg"');
+    expect(init).not.toMatch(/base64 -d >/);
   });
 
   it('encodes the fragment as base64 in one kernel parameter', () => {
@@ -70,6 +94,12 @@ describe('guest config', () => {
     expect(() => buildKernelCmdline(['console=ttyS0'], big)).toThrow(
       new RegExp(`limit is ${KERNEL_CMDLINE_MAX_BYTES}`),
     );
+    // Room kept for what QEMU appends (virtio_mmio.device=... on microvm without ACPI).
+    const fits = { ...config, env: [`BIG=${'x'.repeat(1150)}`] };
+    expect(() => buildKernelCmdline(['console=ttyS0'], fits)).not.toThrow();
+    expect(() => buildKernelCmdline(['console=ttyS0'], fits, 200)).toThrow(
+      new RegExp(`limit is ${KERNEL_CMDLINE_MAX_BYTES - 200}`),
+    );
     expect(buildKernelCmdline(['console=ttyS0', 'quiet'], config)).toBe(
       `console=ttyS0 quiet ${encodeGuestConfigParam(config)}`,
     );
@@ -87,11 +117,13 @@ describe('guest config', () => {
   });
 
   it('has /init report the guest memory with the nonce right before the ready marker', () => {
-    const lines = renderGuestInit().split('\n');
-    const memory = lines.indexOf('echo "ISOBENCH-MEMINFO $ISB_NONCE $mem_total $mem_avail"');
-    const ready = lines.indexOf('echo "ISOBENCH-PHASE $ISB_NONCE ready $t_ready"');
-    expect(memory).toBeGreaterThan(0);
-    expect(lines.slice(memory + 1, ready)).toEqual(['read t_ready _ < /proc/uptime']);
-    expect(lines).toContain('done < /proc/meminfo');
+    for (const root of ['initramfs', 'disk'] as const) {
+      const lines = renderGuestInit(root).split('\n');
+      const memory = lines.indexOf('echo "ISOBENCH-MEMINFO $ISB_NONCE $mem_total $mem_avail"');
+      const ready = lines.indexOf('echo "ISOBENCH-PHASE $ISB_NONCE ready $t_ready"');
+      expect(memory).toBeGreaterThan(0);
+      expect(lines.slice(memory + 1, ready)).toEqual(['read t_ready _ < /proc/uptime']);
+      expect(lines).toContain('done < /proc/meminfo');
+    }
   });
 });

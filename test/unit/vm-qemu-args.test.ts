@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildQemuArgs, escapeQemuOptValue, type QemuLaunchSpec } from '../../src/vm/qemu-args.js';
+import {
+  buildQemuArgs,
+  escapeQemuOptValue,
+  type QemuLaunchSpec,
+  qemuCmdlineReserveBytes,
+} from '../../src/vm/qemu-args.js';
 
 const base: QemuLaunchSpec = {
   accel: 'tcg',
+  acpi: true,
   machine: 'microvm',
   memoryMiB: 256,
   cpus: 1,
@@ -99,6 +105,30 @@ describe('buildQemuArgs', () => {
       'unix:/vm/a/qmp.sock,server=on,wait=off',
       '-no-reboot',
     ]);
+  });
+
+  it('boots a disk-root kernel without -initrd', () => {
+    const { initrdPath: _unused, ...noInitrd } = base;
+    const args = buildQemuArgs(noInitrd);
+    expect(args).not.toContain('-initrd');
+    expect(args.slice(args.indexOf('-kernel'), args.indexOf('-kernel') + 4)).toEqual([
+      '-kernel',
+      '/k/vmlinux',
+      '-append',
+      'console=ttyS0 quiet',
+    ]);
+  });
+
+  it('turns ACPI off on microvm for a kernel without it, and reserves room for the devices QEMU appends', () => {
+    expect(buildQemuArgs({ ...base, acpi: false })).toContain(
+      'microvm,x-option-roms=off,isa-serial=on,rtc=on,acpi=off',
+    );
+    expect(buildQemuArgs({ ...base, machine: 'q35', acpi: false })).toContain('q35');
+    expect(qemuCmdlineReserveBytes('microvm', false, 'none')).toBe(40);
+    expect(qemuCmdlineReserveBytes('microvm', false, 'user')).toBe(80);
+    expect(qemuCmdlineReserveBytes('microvm', true, 'user')).toBe(0);
+    expect(qemuCmdlineReserveBytes('q35', false, 'user')).toBe(0);
+    expect(' virtio_mmio.device=512@0xfeb00e00:12'.length).toBeLessThanOrEqual(40);
   });
 
   it('doubles commas inside option values', () => {

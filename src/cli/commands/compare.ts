@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { Option } from 'commander';
-import { InputError } from '../../errors.js';
+import { EXIT_ANSWER, InputError } from '../../errors.js';
 import { compareRuns } from '../../report/compare.js';
 import { formatCompareMarkdown } from '../../report/compare-markdown.js';
 import { FAILING_VERDICTS } from '../../report/compare-types.js';
@@ -17,7 +17,7 @@ import type { CliContext } from '../context.js';
 
 /** The `baseline` argument that stands for "the history database" (with `--against history`). */
 export const HISTORY_BASELINE = 'history';
-/** Runs pooled from history when --last is not given. */
+/** Earlier runs read from history when --last is not given (a verdict needs 5: stats MIN_HISTORY_RUNS). */
 export const DEFAULT_HISTORY_RUNS = 5;
 
 const FORMATS = ['md', 'json', 'junit'] as const;
@@ -27,7 +27,7 @@ export interface CompareCommandOptions {
   /** Default threshold: "5%" or "0.05". */
   threshold?: string;
   format?: string;
-  /** 'history': pool the last N runs of the candidate's scenarios on its host as the baseline. */
+  /** 'history': the last N runs of the candidate's scenarios on its host, each counted once by its median. */
   against?: string;
   /** N for --against history, default 5; ignored without it (the CLI always passes its default). */
   last?: string;
@@ -73,7 +73,7 @@ export async function compareCommand(
     });
   }
   const [baselineRun, candidateRun] = await Promise.all([readRun(baseline), readRun(candidate)]);
-  return writeReport(ctx, [baselineRun], candidateRun, format, thresholdRatio, opts.output);
+  return writeReport(ctx, baselineRun, candidateRun, format, thresholdRatio, opts.output);
 }
 
 /** `compare --against history RUN` and `compare history RUN --against history` both name RUN the candidate. */
@@ -94,16 +94,19 @@ function resolveHistoryCandidate(baseline: string, candidate: string | undefined
   return candidate;
 }
 
-/** Compares, prints (and writes) the report; 1 when anything failed. */
+/**
+ * Compares, prints (and writes) the report; 1 when anything failed. An array of baseline runs is
+ * history (each run one unit, compareWithHistory), even of one run; a single run is two-run.
+ */
 async function writeReport(
   ctx: CliContext,
-  baselineRuns: RunResult[],
+  baseline: RunResult | RunResult[],
   candidateRun: RunResult,
   format: CompareFormat,
   thresholdRatio: number | undefined,
   output: string | undefined,
 ): Promise<number> {
-  const report = compareRuns(baselineRuns.length === 1 ? baselineRuns[0]! : baselineRuns, candidateRun, {
+  const report = compareRuns(baseline, candidateRun, {
     ...(thresholdRatio === undefined ? {} : { thresholdRatio }),
   });
   const text =
@@ -118,7 +121,7 @@ async function writeReport(
   if (format !== 'md') {
     for (const warning of report.warnings) ctx.stderr.write(`warning: ${warning}\n`);
   }
-  return FAILING_VERDICTS.some((v) => report.counts[v] > 0) ? 1 : 0;
+  return FAILING_VERDICTS.some((v) => report.counts[v] > 0) ? EXIT_ANSWER.no : EXIT_ANSWER.yes;
 }
 
 function parseFormat(format: string | undefined): CompareFormat {
@@ -159,7 +162,7 @@ export const cli = defineCommand({
       .option('--threshold <pct>', 'relative change that counts, e.g. 5%', '5%')
       .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'junit']).default('md'))
       .addOption(new Option('--against <source>', 'take the baseline from the history database').choices(['history']))
-      .option('--last <n>', 'with --against history: how many past runs form the baseline', '5')
+      .option('--last <n>', 'with --against history: how many past runs form the baseline (each counts once)', '5')
       .option('-o, --output <file>', 'write the comparison to a file too'),
   run: compareCommand,
 });

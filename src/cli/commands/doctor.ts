@@ -1,5 +1,6 @@
 // `isobench doctor`: prints what this host can run (table or JSON) and exits 1 when a required check fails.
 
+import { EXIT_ANSWER } from '../../errors.js';
 import { areRequiredChecksOk, type DoctorCheck, runDoctor } from '../../host/doctor.js';
 import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
@@ -30,7 +31,7 @@ export async function doctorCommand(ctx: CliContext, opts: { json?: boolean } = 
     const failed = checks.filter((c) => c.required && c.status !== 'ok').map((c) => c.name);
     ctx.stdout.write(ok ? '\nrequired checks: ok\n' : `\nrequired checks failed: ${failed.join(', ')}\n`);
   }
-  return ok ? 0 : 1;
+  return ok ? EXIT_ANSWER.yes : EXIT_ANSWER.no;
 }
 
 /** `isobench doctor`: its arguments and options, declared once (name and summary: command-table.ts). */

@@ -1,7 +1,9 @@
 // `isobench exec NAME CMD...`: run a command inside a running container; exit code = its.
 import { Runtime } from '../../container/index.js';
+import { WorkloadExecError } from '../../container/launch/helper-protocol.js';
 import { collect, defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
+import { formatErrorLine } from '../error-exit.js';
 
 export async function execCommand(
   ctx: CliContext,
@@ -10,13 +12,20 @@ export async function execCommand(
   opts: { env?: string[]; workdir?: string; user?: string } = {},
 ): Promise<number> {
   const runtime = await Runtime.open(ctx.root);
-  const exit = await runtime.exec(name, args, {
-    ...(opts.env ? { env: opts.env } : {}),
-    ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),
-    ...(opts.user !== undefined ? { user: opts.user } : {}),
-    stdio: 'inherit',
-  });
-  return exit.exitCode;
+  try {
+    const exit = await runtime.exec(name, args, {
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),
+      ...(opts.user !== undefined ? { user: opts.user } : {}),
+      stdio: 'inherit',
+    });
+    return exit.exitCode;
+  } catch (error) {
+    // As `run` (and a shell): a command that cannot be exec'd exits 127 (not found) or 126.
+    if (!(error instanceof WorkloadExecError)) throw error;
+    ctx.stderr.write(formatErrorLine(error));
+    return error.exitCode;
+  }
 }
 
 /** `isobench exec`: its arguments and options, declared once (name and summary: command-table.ts). */
@@ -29,5 +38,6 @@ export const cli = defineCommand({
       .option('-w, --workdir <dir>', 'working directory')
       .option('-u, --user <user[:group]>', 'user to run as')
       .passThroughOptions(),
+  stateRoot: 'write',
   run: execCommand,
 });

@@ -47,5 +47,6 @@ export async function gcCommand(ctx: CliContext): Promise<number> {
 /** `isobench gc`: its arguments and options, declared once (name and summary: command-table.ts). */
 export const cli = defineCommand({
   define: (command) => command,
+  stateRoot: 'write',
   run: gcCommand,
 });

@@ -9,8 +9,10 @@ import { formatValue } from '../../report/units.js';
 import { appendRun, historyPath, openHistory, type TrendRow, trend } from '../../results/history.js';
 import { readRun } from '../../results/read-run.js';
 import { writeFileAtomic } from '../../util/atomic.js';
+import { METRICS, TARGET_KINDS } from '../../vocabulary.js';
 import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
+import { checkStateRoot } from '../state-root.js';
 import { formatTextTable } from '../text-table.js';
 
 export interface HistoryCommandOptions {
@@ -35,10 +37,13 @@ export const DEFAULT_HISTORY_LIMIT = 20;
  */
 export async function historyCommand(ctx: CliContext, opts: HistoryCommandOptions = {}): Promise<number> {
   const limit = parseLimit(opts.limit);
+  checkChoice('--metric', opts.metric, Object.keys(METRICS));
+  checkChoice('--target', opts.target, TARGET_KINDS);
+  if (opts.add !== undefined) await checkStateRoot(ctx.root, 'write');
   const chartFormat = opts.chart === undefined ? undefined : chartFormatOf(opts.chart);
   const file = historyPath(ctx.root);
   if (opts.add === undefined && !existsSync(file)) {
-    ctx.stderr.write(`no runs recorded yet (${file} does not exist); \`isobench run\` records each run\n`);
+    ctx.stderr.write(`no runs recorded yet (${file} does not exist); \`isobench suite run\` records each run\n`);
     if (opts.json) ctx.stdout.write('[]\n');
     return 0;
   }
@@ -87,6 +92,13 @@ export function formatTrendTable(rows: TrendRow[]): string {
   return formatTextTable(table);
 }
 
+/** A name that can never match a recorded sample is a typo: say so, with the names that can. */
+function checkChoice(flag: string, value: string | undefined, allowed: readonly string[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new InputError(`expected ${flag} to be one of ${allowed.join(', ')}, got '${value}'`);
+  }
+}
+
 function parseLimit(text: string | undefined): number {
   if (text === undefined) return DEFAULT_HISTORY_LIMIT;
   if (/^[0-9]{1,5}$/.test(text) && Number(text) >= 1) return Number(text);
@@ -106,5 +118,6 @@ export const cli = defineCommand({
       .option('--chart <file>', 'write a PNG or SVG trend chart')
       .option('--add <run>', 'append a run directory to the history')
       .option('--json', 'print JSON'),
+  stateRoot: 'read',
   run: historyCommand,
 });

@@ -78,5 +78,6 @@ export const cli = defineCommand({
       .option('--build-arg <k=v>', 'set a build ARG (repeatable)', collect, [])
       .option('--no-cache', 'do not use the build cache')
       .option('-q, --quiet', 'print only the image digest'),
+  stateRoot: 'write',
   run: imageBuildCommand,
 });

@@ -14,5 +14,6 @@ export async function imageExportCommand(ctx: CliContext, ref: string, file: str
 /** `isobench image export`: its arguments and options, declared once (name and summary: command-table.ts). */
 export const cli = defineCommand({
   define: (command) => command.argument('<image>').argument('<archive>', 'OCI archive to write'),
+  stateRoot: 'read',
   run: imageExportCommand,
 });

@@ -20,5 +20,6 @@ export async function imageInspectCommand(ctx: CliContext, ref: string): Promise
 /** `isobench image inspect`: its arguments and options, declared once (name and summary: command-table.ts). */
 export const cli = defineCommand({
   define: (command) => command.argument('<image>'),
+  stateRoot: 'read',
   run: imageInspectCommand,
 });

@@ -50,5 +50,6 @@ export async function imageLsCommand(ctx: CliContext, opts: { json?: boolean }):
 /** `isobench image ls`: its arguments and options, declared once (name and summary: command-table.ts). */
 export const cli = defineCommand({
   define: (command) => command.option('--json', 'print JSON'),
+  stateRoot: 'read',
   run: imageLsCommand,
 });

@@ -25,6 +25,7 @@ export async function imageRmCommand(
 /** `isobench image rm`: its arguments and options, declared once (name and summary: command-table.ts). */
 export const cli = defineCommand({
   define: (command) => command.argument('<images...>'),
+  stateRoot: 'write',
   run: async (ctx, refs: string[]) => {
     const runtime = await Runtime.open(ctx.root);
     return imageRmCommand(ctx, refs, { isInUse: (img) => runtime.isImageInUse(img) });

@@ -18,5 +18,6 @@ export async function inspectCommand(ctx: CliContext, name: string): Promise<num
 /** `isobench inspect`: its arguments and options, declared once (name and summary: command-table.ts). */
 export const cli = defineCommand({
   define: (command) => command.argument('<container>'),
+  stateRoot: 'read',
   run: inspectCommand,
 });

@@ -14,5 +14,6 @@ export async function killCommand(ctx: CliContext, names: string[], opts: { sign
 export const cli = defineCommand({
   define: (command) =>
     command.argument('<containers...>').option('-s, --signal <signal>', 'signal name or number', 'SIGKILL'),
+  stateRoot: 'write',
   run: killCommand,
 });

@@ -57,5 +57,6 @@ export async function logsCommand(ctx: CliContext, name: string, opts: { follow?
 export const cli = defineCommand({
   define: (command) =>
     command.argument('<container>').option('-f, --follow', 'keep printing until the container exits'),
+  stateRoot: 'read',
   run: logsCommand,
 });

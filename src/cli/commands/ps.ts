@@ -60,5 +60,6 @@ export async function psCommand(ctx: CliContext, opts: { all?: boolean; json?: b
 /** `isobench ps`: its arguments and options, declared once (name and summary: command-table.ts). */
 export const cli = defineCommand({
   define: (command) => command.option('-a, --all', 'show stopped containers too').option('--json', 'print JSON'),
+  stateRoot: 'read',
   run: psCommand,
 });

@@ -13,5 +13,6 @@ export async function rmCommand(ctx: CliContext, names: string[], opts: { force?
 export const cli = defineCommand({
   define: (command) =>
     command.argument('<containers...>').option('-f, --force', 'kill a running container before removing it'),
+  stateRoot: 'write',
   run: rmCommand,
 });

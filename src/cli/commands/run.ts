@@ -10,6 +10,7 @@ import { InputError } from '../../errors.js';
 import { parseSize } from '../../util/parse-size.js';
 import { collect, defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
+import { formatErrorLine } from '../error-exit.js';
 
 export interface RunCommandOptions {
   rm?: boolean;
@@ -122,7 +123,7 @@ export async function runCommand(
   } catch (error) {
     // Like a shell (and docker): a command that cannot be exec'd exits 127 (not found) or 126.
     if (error instanceof WorkloadExecError) {
-      ctx.stderr.write(`isobench: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`);
+      ctx.stderr.write(formatErrorLine(error));
       return error.exitCode;
     }
     throw error;
@@ -170,5 +171,6 @@ export const cli = defineCommand({
       .option('--pids-limit <n>', 'maximum number of processes')
       .addOption(new Option('--network <mode>', 'network: none (loopback only) or host').choices(['none', 'host']))
       .passThroughOptions(),
+  stateRoot: 'write',
   run: runCommand,
 });

@@ -32,5 +32,6 @@ export async function stopCommand(
 export const cli = defineCommand({
   define: (command) =>
     command.argument('<containers...>').option('-t, --time <seconds>', 'seconds to wait before SIGKILL', '10'),
+  stateRoot: 'write',
   run: stopCommand,
 });

@@ -3,14 +3,16 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../../errors.js';
+import { EXIT_STATUS, InputError } from '../../errors.js';
 import { collectFingerprint } from '../../host/fingerprint.js';
 import { packageDir } from '../../paths.js';
 import { findScenario, loadScenario } from '../../scenario/index.js';
 import { createProgress } from '../../suite/progress.js';
+import type { RunResult } from '../../suite/run-schema.js';
 import { createRunDir, newRunId, RUN_FILE } from '../../suite/run-store.js';
 import { runSuite, type SuiteScenario } from '../../suite/run-suite.js';
 import { createTarget } from '../../targets/index.js';
+import { checkOutputDir } from '../../util/atomic.js';
 import { TARGET_KINDS, type TargetKind } from '../../vocabulary.js';
 import { defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
@@ -28,6 +30,7 @@ function parseTargets(text: string | undefined): TargetKind[] | undefined {
     .split(',')
     .map((t) => t.trim())
     .filter(Boolean);
+  if (kinds.length === 0) throw new InputError(`expected --targets to name at least one of ${TARGET_KINDS.join(', ')}`);
   for (const kind of kinds) {
     if (!(TARGET_KINDS as readonly string[]).includes(kind)) {
       throw new InputError(
@@ -58,10 +61,32 @@ async function loadAll(names: string[]): Promise<SuiteScenario[]> {
   );
 }
 
+/**
+ * The exit status of a finished run, for CI: 130 when interrupted; EXIT_STATUS.WORKLOAD (8) when
+ * some case has no successful iteration on a target that was available (series status 'failed');
+ * else 0. A target the host lacks ('skipped') does not count, and a 'partial' series has samples.
+ */
+export function suiteRunExitStatus(run: Pick<RunResult, 'status' | 'series'>): number {
+  if (run.status === 'interrupted') return EXIT_STATUS.INTERRUPTED;
+  return run.series.some((s) => s.status === 'failed') ? EXIT_STATUS.WORKLOAD : 0;
+}
+
+/** What `suite run --help` says of its exit statuses (the README's table lists every command's). */
+export const SUITE_RUN_EXIT_HELP = `
+Exit status:
+  0    every case recorded at least one successful iteration on every target that was available
+       (targets this host lacks are skipped and do not count)
+  ${EXIT_STATUS.INPUT}    bad input (a flag, a scenario file); nothing was run
+  ${EXIT_STATUS.WORKLOAD}    a case recorded no successful iteration on a target that was available;
+       run.json, the history and the report are still written
+  ${EXIT_STATUS.INTERRUPTED}  interrupted (Ctrl-C or SIGTERM); what finished is kept
+`;
+
 export async function suiteRunCommand(ctx: CliContext, names: string[], opts: SuiteRunOptions): Promise<number> {
   // Validate everything the user typed before touching anything.
   const targets = parseTargets(opts.targets);
   const iterations = parseIterations(opts.iterations);
+  if (opts.out !== undefined) await checkOutputDir(opts.out);
   const scenarios = await loadAll(names.length > 0 ? names : ['default']);
   const environment = await collectFingerprint();
   const runId = newRunId(scenarios.map((s) => s.scenario.name));
@@ -118,7 +143,14 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
         `isobench: ${series.scenario}/${series.case} ${series.target}: ${series.status}${series.reason ? `: ${series.reason}` : ''}\n`,
       );
     }
-    return run.status === 'interrupted' ? 130 : 0;
+    const status = suiteRunExitStatus(run);
+    if (status === EXIT_STATUS.WORKLOAD) {
+      const failed = run.series.filter((s) => s.status === 'failed').length;
+      ctx.stderr.write(
+        `isobench: ${failed} of ${run.series.length} series recorded no successful iteration on an available target (exit ${status})\n`,
+      );
+    }
+    return status;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -133,6 +165,8 @@ export const cli = defineCommand({
       .option('--targets <list>', 'comma-separated targets: native,container,vm,runc,crun,podman')
       .option('--iterations <n>', 'recorded iterations per target and point (overrides the scenario)')
       .option('--out <dir>', 'run directory (default results/<run id>)')
-      .option('--no-report', 'do not write the report'),
+      .option('--no-report', 'do not write the report')
+      .addHelpText('after', SUITE_RUN_EXIT_HELP),
+  stateRoot: 'write',
   run: suiteRunCommand,
 });

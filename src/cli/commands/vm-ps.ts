@@ -36,5 +36,6 @@ export async function vmPsCommand(ctx: CliContext, opts: VmPsCommandOptions = {}
 /** `isobench vm ps`: its arguments and options, declared once (name and summary: command-table.ts). */
 export const cli = defineCommand({
   define: (command) => command.option('-a, --all', 'show stopped VMs too').option('--json', 'print JSON'),
+  stateRoot: 'read',
   run: vmPsCommand,
 });

@@ -19,5 +19,6 @@ export async function vmRmCommand(ctx: CliContext, names: string[], opts: VmRmCo
 /** `isobench vm rm`: its arguments and options, declared once (name and summary: command-table.ts). */
 export const cli = defineCommand({
   define: (command) => command.argument('<vms...>').option('-f, --force', 'stop a running VM first'),
+  stateRoot: 'write',
   run: vmRmCommand,
 });

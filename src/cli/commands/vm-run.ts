@@ -2,9 +2,11 @@
 // (streams the workload's output, exit code = the workload's) or detached (prints the VM id).
 import { Option } from 'commander';
 import { InputError, IsobenchError } from '../../errors.js';
+import { ImageStore } from '../../image/store.js';
 import { resolveAccel, type VmAccelRequest } from '../../vm/accel.js';
-import type { VmMachine } from '../../vm/definition.js';
+import { VM_KERNEL_VARIANTS, type VmKernelVariant, type VmMachine } from '../../vm/definition.js';
 import { runVm, startVm } from '../../vm/index.js';
+import { VM_CPUS, VM_MEMORY_MIB, validateLaunchOptions } from '../../vm/prepare.js';
 import type { VmNetwork } from '../../vm/qemu-args.js';
 import { collect, defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
@@ -22,22 +24,37 @@ export interface VmRunCommandOptions {
   accel?: string;
   machine?: string;
   network?: string;
+  /** stock (Debian's kernel, vm-images/default.yaml) or minimal (built from source, vm-images/minimal.yaml). */
+  kernel?: string;
 }
 
-/** Parses --memory ("256", "256m", "1g", "512MiB") into MiB. @throws InputError naming the flag. */
+const MEMORY_RANGE = `${VM_MEMORY_MIB.min}m to ${VM_MEMORY_MIB.max / 1024}g`;
+
+/**
+ * Parses --memory ("256", "256m", "1g", "512MiB") into MiB, within what a guest may have.
+ * @throws InputError naming the flag and the accepted range.
+ */
 export function parseMemoryMiB(value: string): number {
-  const match = /^(\d+)\s*(m|mb|mib|g|gb|gib)?$/i.exec(value.trim());
-  if (!match) throw new InputError(`expected --memory like 256m or 1g, got '${value}'`);
+  const match = /^(\d{1,9})\s*(m|mb|mib|g|gb|gib)?$/i.exec(value.trim());
+  if (!match)
+    throw new InputError(`expected --memory to be a size from ${MEMORY_RANGE} such as 256m or 1g, got '${value}'`);
   const amount = Number.parseInt(match[1]!, 10);
-  return (match[2] ?? 'm').toLowerCase().startsWith('g') ? amount * 1024 : amount;
+  const mib = (match[2] ?? 'm').toLowerCase().startsWith('g') ? amount * 1024 : amount;
+  if (mib < VM_MEMORY_MIB.min || mib > VM_MEMORY_MIB.max) {
+    throw new InputError(`expected --memory to be from ${MEMORY_RANGE}, got '${value}' (${mib} MiB)`);
+  }
+  return mib;
 }
 
-/** Parses --cpus (whole vCPUs). @throws InputError naming the flag. */
+/** Parses --cpus (whole vCPUs). @throws InputError naming the flag and the accepted range. */
 export function parseVcpus(value: string): number {
-  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
-    throw new InputError(`expected --cpus to be a whole number of vCPUs (1 or more), got '${value}'`);
+  const cpus = Number(value.trim());
+  if (!/^\d{1,3}$/.test(value.trim()) || cpus < VM_CPUS.min || cpus > VM_CPUS.max) {
+    throw new InputError(
+      `expected --cpus to be a whole number of vCPUs from ${VM_CPUS.min} to ${VM_CPUS.max}, got '${value}'`,
+    );
   }
-  return Number(value);
+  return cpus;
 }
 
 function pick<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
@@ -58,6 +75,7 @@ export async function vmRunCommand(
   const request = pick<VmAccelRequest>('--accel', opts.accel, ['auto', 'kvm', 'tcg']) ?? 'auto';
   const accel = await resolveAccel(request);
   const machine = pick<VmMachine>('--machine', opts.machine, ['microvm', 'q35']) ?? 'microvm';
+  const kernel = pick<VmKernelVariant>('--kernel', opts.kernel, ['stock', 'minimal']) ?? 'stock';
   const launch = {
     image,
     args,
@@ -69,8 +87,15 @@ export async function vmRunCommand(
     accel,
     machine,
     network: pick<VmNetwork>('--network', opts.network, ['none', 'user']),
+    definition: VM_KERNEL_VARIANTS[kernel],
+    log: (line: string) => ctx.stderr.write(`isobench: ${line}\n`),
   };
-  ctx.stderr.write(`isobench: vm ${image} accel=${accel} machine=${machine}\n`);
+  // Bad input is reported before the banner: the flags, then whether the image exists.
+  validateLaunchOptions(launch);
+  await (await ImageStore.open(ctx.root)).resolve(image);
+  ctx.stderr.write(
+    `isobench: vm ${image} accel=${accel} machine=${machine}${kernel === 'stock' ? '' : ` kernel=${kernel}`}\n`,
+  );
   if (opts.detach) {
     const state = await startVm(ctx.layout, { ...launch, autoRemove: opts.rm === true });
     ctx.stdout.write(`${state.id}\n`);
@@ -113,6 +138,8 @@ export const cli = defineCommand({
       .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
       .addOption(new Option('--machine <type>', 'machine type').choices(['microvm', 'q35']).default('microvm'))
       .addOption(new Option('--network <mode>', 'guest network').choices(['none', 'user']).default('none'))
+      .addOption(new Option('--kernel <variant>', 'guest kernel').choices(['stock', 'minimal']).default('stock'))
       .passThroughOptions(),
+  stateRoot: 'write',
   run: vmRunCommand,
 });

@@ -15,5 +15,6 @@ export async function vmStopCommand(ctx: CliContext, names: string[]): Promise<n
 /** `isobench vm stop`: its arguments and options, declared once (name and summary: command-table.ts). */
 export const cli = defineCommand({
   define: (command) => command.argument('<vms...>'),
+  stateRoot: 'write',
   run: vmStopCommand,
 });

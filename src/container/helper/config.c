@@ -1,4 +1,4 @@
-/* Parses the config the TS side writes (src/container/helper-config.ts): a flat list of
+/* Parses the config the TS side writes (src/container/launch/helper-protocol.ts): a flat list of
  * `key\0value\0` records, `version` first. List keys (arg, env, lower, ...) repeat; every other key
  * may appear once. An unknown key, a key of the other subcommand, a repeated key and a malformed
  * value are errors that name the key. NOTE: the input is hostile (the helper runs as root): no

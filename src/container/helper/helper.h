@@ -114,8 +114,7 @@ void monitor_cleanup(const struct config *cfg);
 int read_child_error(int fd);
 
 /* run.c / exec.c / marks.c: subcommands. */
-int cmd_run(const char *config_path);
-int cmd_run_fd(const char *hints);
+int cmd_run(const char *hints); /* MODE:NETWORK; the config comes on fd 4 */
 int cmd_exec(const char *config_path);
 int cmd_overlay_marks(const char *dir);
 int cmd_opaque_dirs(const char *dir);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 static int usage(void) {
-  fputs("usage: isobench-helper run CONFIG | run-fd MODE:NETWORK | exec CONFIG | overlay-marks DIR | opaque-dirs DIR\n", stderr);
+  fputs("usage: isobench-helper run MODE:NETWORK (config on fd 4) | exec CONFIG | overlay-marks DIR | opaque-dirs DIR\n", stderr);
   return 2;
 }
 
@@ -13,7 +13,6 @@ int main(int argc, char **argv) {
   if (argc != 3) return usage();
   status_init();
   if (strcmp(argv[1], "run") == 0) return cmd_run(argv[2]);
-  if (strcmp(argv[1], "run-fd") == 0) return cmd_run_fd(argv[2]);
   if (strcmp(argv[1], "exec") == 0) return cmd_exec(argv[2]);
   if (strcmp(argv[1], "overlay-marks") == 0) return cmd_overlay_marks(argv[2]);
   if (strcmp(argv[1], "opaque-dirs") == 0) return cmd_opaque_dirs(argv[2]);

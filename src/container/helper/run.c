@@ -1,5 +1,9 @@
-/* `run CONFIG`: clone the workload into new namespaces, set up its root, exec it, and stay as its
- * monitor (attached), or hand the monitor role to a detached session leader (detached). */
+/* `run MODE:NETWORK` (e.g. `attached:none`): start a container. The caller spawns us before the
+ * container's dir, record and cgroup exist; we clone the child into its namespaces (the costly part
+ * of the launch) while it makes them, and the config arrives on fd 4 once they exist. Attached, we
+ * stay as the workload's monitor; detached, a session leader takes that role and we exit once the
+ * workload runs. NOTE: nothing of the workload runs before the config is read and accepted: the
+ * child only brings lo up before it, and joins its cgroups before anything else after it. */
 #include "helper.h"
 
 #include <errno.h>
@@ -8,28 +12,27 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* The config comes on this fd, as `key\0value\0` records (config.c), ended by EOF. */
+#define CONFIG_FD 4
+
+/* What the arguments say, before the config: the clone's namespaces and who monitors. */
+struct launch_hints {
+  int detached, net_none;
+};
+
 static void require(const char *value, const char *key, const char *path) {
   if (!value) fail("config", EINVAL, "config `%s`: key `%s` is required", path, key);
 }
 
-/* Blocks until the monitor holds our mount namespace (EOF on `hold_fd`; -1: nothing to wait for). */
-static void await_ns_held(int hold_fd) {
-  if (hold_fd < 0) return;
-  char c;
-  ssize_t n;
-  do n = read(hold_fd, &c, 1);
-  while (n < 0 && errno == EINTR);
-  close(hold_fd);
-}
-
-/* Runs in the clone child, PID 1 of the new pid namespace; never returns. `hold_fd`: see await_ns_held. */
-static _Noreturn void setup_child(const struct config *cfg, int devnull, int log_out, int log_err, int lo_up,
-                                  int hold_fd) {
+/* Runs in the clone child, PID 1 of the new pid namespace, once the config is in; never returns.
+ * Detached, `devnull` and the log fds become its stdio; attached, -1. lo is already up. */
+static _Noreturn void setup_child(const struct config *cfg, int devnull, int log_out, int log_err) {
   /* "0" = the writer: only the workload joins the cgroups, the monitor stays outside. */
   for (size_t i = 0; i < cfg->cgroup_procs.len; i++) cgroup_join_self(cfg->cgroup_procs.items[i]);
   trace_mark("cgroups");
@@ -37,8 +40,7 @@ static _Noreturn void setup_child(const struct config *cfg, int devnull, int log
   if (unshare(CLONE_NEWCGROUP) < 0) fail("unshare", errno, "CLONE_NEWCGROUP");
   if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
     fail("sethostname", errno, "`%s`", cfg->hostname);
-  if (cfg->net_none && !lo_up) net_bring_lo_up();
-  trace_mark("cgroupns_uts_lo");
+  trace_mark("cgroupns_uts");
   rootfs_mount_overlay(cfg);
   trace_mark("overlay");
   rootfs_mount_specials(cfg);
@@ -52,9 +54,6 @@ static _Noreturn void setup_child(const struct config *cfg, int devnull, int log
     /* Detached: no terminal, output appended to the log files. */
     if (dup2(devnull, 0) < 0 || dup2(log_out, 1) < 0 || dup2(log_err, 2) < 0) fail("dup2", errno, "log files");
   }
-  /* From here on the child leaves only by exec (or a setup failure): its exit must not end the
-   * namespace before the monitor holds it. Long done by now: this read returns at once. */
-  await_ns_held(hold_fd);
   process_finish_and_exec(cfg, 1);
 }
 
@@ -102,7 +101,7 @@ static pid_t clone_namespaces(int net_none) {
  * milliseconds), all before we can reap the workload and report its exit. Held by this fd, the
  * namespace (and that sync) goes when we close it, after the `exit` line (setns(2), namespaces(7):
  * an open /proc/PID/ns file keeps the namespace alive). Precondition: the child cannot exit yet
- * (it waits for the config, or in await_ns_held). Returns -1 if it cannot be held (a warning).
+ * (it waits for the config). Returns -1 if it cannot be held (a warning).
  */
 static int hold_mount_ns(pid_t child) {
   char path[64];
@@ -118,6 +117,23 @@ static int hold_mount_ns(pid_t child) {
 static void release_mount_ns(int *ns_fd) {
   if (*ns_fd >= 0) close(*ns_fd);
   *ns_fd = -1;
+}
+
+/*
+ * Lets go of the workload's stdin, stdout and stderr (our fds 0-2 are the same pipes or files).
+ * Attached, this comes before the exit report, so the caller reads the end of the output with the
+ * exit, not after our teardown: the overlay's unmount syncs the whole upper filesystem, dirty data
+ * of other processes included, and must never hold the output open. The status fd stays (it is
+ * fd 2 when the caller passed no fd 3).
+ */
+static void release_stdio(void) {
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fd == g_status_fd) continue;
+    /* dup2 onto an open fd closes it first; without /dev/null, close it outright. */
+    if (null < 0 || dup2(null, fd) < 0) close(fd);
+  }
+  if (null > 2) close(null);
 }
 
 /* Closes every fd from 3 up except `*keep`, which moves to fd 3 (the monitor keeps 0-3 only). */
@@ -147,8 +163,7 @@ static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int 
     if (write(sync_fd, "k", 1) != 1) {
       /* The spawned helper is gone: nobody waits, but the workload runs; keep monitoring. */
     }
-    int null = open("/dev/null", O_RDWR);
-    if (null >= 0) dup2(null, 0), dup2(null, 1), dup2(null, 2);
+    release_stdio();
     close_fds_except(&ns_fd);
     g_status_fd = g_error_fd = -1;
   }
@@ -161,41 +176,16 @@ static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int 
     release_mount_ns(&ns_fd);
     monitor_cleanup(cfg);
   } else {
+    /* Every other writer of the workload's output died with it (PID 1 of its pid namespace is
+     * reaped only once every process in it has exited): after this, the output has ended. */
+    release_stdio();
+    /* The exit report precedes any teardown: it is the moment the caller learns the status. */
     status_line("exit %d %d", code, signo);
-    /* Untimed from here: the TS side has the exit; it awaits our exit (the unmount) in cleanup(). */
+    /* Teardown from here (the caller times it as such): unmount and sync, then our exit. */
     release_mount_ns(&ns_fd);
     trace_mark("ns_released");
   }
   return code;
-}
-
-/* `run CONFIG`: clone once the config is read. `sync_fd` >= 0 means detached. */
-static int start_and_monitor(const struct config *cfg, int sync_fd) {
-  int devnull = -1, log_out = -1, log_err = -1;
-  if (sync_fd >= 0) open_detached_stdio(cfg, &devnull, &log_out, &log_err);
-  int errp[2], holdp[2];
-  /* CLOEXEC error pipe: EOF means the child's execve succeeded. */
-  if (pipe2(errp, O_CLOEXEC) < 0) fail("pipe2", errno, "error pipe");
-  /* EOF on the hold pipe tells the child we hold its mount namespace (see hold_mount_ns). */
-  if (pipe2(holdp, O_CLOEXEC) < 0) fail("pipe2", errno, "hold pipe");
-  sigset_t saved;
-  monitor_block_signals(&saved);
-  pid_t child = clone_namespaces(cfg->net_none);
-  if (child == 0) {
-    close(errp[0]);
-    close(holdp[1]);
-    g_error_fd = errp[1];
-    trace_mark("child");
-    /* The helper (our parent) dies -> we die: no orphaned container. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_PDEATHSIG");
-    setup_child(cfg, devnull, log_out, log_err, 0, holdp[0]);
-  }
-  int ns_fd = hold_mount_ns(child);
-  close(holdp[0]);
-  close(holdp[1]);
-  close(errp[1]);
-  if (devnull >= 0) close(devnull), close(log_out), close(log_err);
-  return monitor_child(cfg, child, errp[0], sync_fd, ns_fd, &saved);
 }
 
 /* Ignores what the TS side orchestrates: Ctrl-C, and a vanished status reader must not kill the monitor. */
@@ -206,81 +196,43 @@ static void ignore_terminal_signals(void) {
   signal(SIGPIPE, SIG_IGN);
 }
 
-/* Detached: fork the long-lived monitor (a session leader) and exit once the workload started. */
-static int fork_monitor(int (*start)(const void *arg, int sync_fd), const void *arg) {
-  int sync[2];
-  if (pipe2(sync, O_CLOEXEC) < 0) fail("pipe2", errno, "sync pipe");
-  pid_t monitor = fork();
-  if (monitor < 0) fail("fork", errno, "monitor");
-  if (monitor == 0) {
-    close(sync[0]);
-    /* setsid: out of the caller's session, so a terminal's Ctrl-C or hangup cannot reach it. */
-    setsid();
-    _exit(start(arg, sync[1]));
-  }
-  close(sync[1]);
-  char ok;
-  ssize_t n;
-  do n = read(sync[0], &ok, 1);
-  while (n < 0 && errno == EINTR);
-  return n == 1 ? 0 : EXIT_SETUP_FAILED;
-}
-
-static int start_detached(const void *cfg, int sync_fd) {
-  return start_and_monitor(cfg, sync_fd);
-}
-
-int cmd_run(const char *config_path) {
-  struct config cfg;
-  config_load(&cfg, config_path, CONFIG_RUN);
-  trace_mark("config");
-  require_keys(&cfg, config_path);
-  ignore_terminal_signals();
-  if (!cfg.detached) {
-    /* Attached: if the node process dies (even SIGKILL), we die, and so does the container. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_PDEATHSIG");
-    if (cfg.parent_pid && getppid() != cfg.parent_pid) fail("getppid", ESRCH, "parent %d already gone", cfg.parent_pid);
-    return start_and_monitor(&cfg, -1);
-  }
-  return fork_monitor(start_detached, &cfg);
-}
-
-/*
- * `run-fd MODE:NETWORK` (e.g. `attached:none`): the pipelined launch. The TS side spawns us
- * before the container's dir, record and cgroup exist; we clone the child into its namespaces
- * (the costly part of clone) while it makes them, then both wait for the config, which arrives on
- * fd 4 once they exist. NOTE: nothing of the workload runs before the config: the child only
- * brings lo up before it, and joins its cgroups before anything else after it.
- */
-#define CONFIG_FD 4
-
-struct early_hints {
-  int detached, net_none;
-};
-
-/* The child's part before the config: lo, then the config's bytes from the monitor. */
-static _Noreturn void early_child(const struct early_hints *hints, int cfg_fd) {
+/* The child's part: lo up, then the config's bytes from the monitor (sent once it accepted them). */
+static _Noreturn void child_main(const struct launch_hints *hints, int cfg_fd) {
   trace_mark("child");
+  /* The helper (our parent) dies -> we die: no orphaned container. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_PDEATHSIG");
   if (hints->net_none) net_bring_lo_up();
   size_t size;
   char *buf = config_read_fd(cfg_fd, &size, "config pipe");
-  /* No config: the launch was abandoned before it started (the monitor says so, not us). */
+  /* No config: the launch was abandoned or the config refused (the monitor says why, not us). */
   if (size == 0) _exit(EXIT_SETUP_FAILED);
   close(cfg_fd);
   struct config cfg;
   config_parse(&cfg, buf, size, "config pipe", CONFIG_RUN);
   int devnull = -1, log_out = -1, log_err = -1;
   if (cfg.detached) open_detached_stdio(&cfg, &devnull, &log_out, &log_err);
-  setup_child(&cfg, devnull, log_out, log_err, 1, -1);
+  setup_child(&cfg, devnull, log_out, log_err);
 }
 
-static int start_early(const void *arg, int sync_fd) {
-  const struct early_hints *hints = arg;
+/* Writes the whole config to the child; a write error means it died (its error, if any, is on the
+ * error pipe). */
+static void send_config(int fd, const char *buf, size_t size) {
+  for (size_t off = 0; off < size;) {
+    ssize_t n = write(fd, buf + off, size - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    off += (size_t)n;
+  }
+  close(fd);
+}
+
+/* Clone first, then read, check and forward the config, then monitor. `sync_fd` >= 0: detached. */
+static int start(const void *arg, int sync_fd) {
+  const struct launch_hints *hints = arg;
   int errp[2], cfgp[2];
   /* CLOEXEC error pipe: EOF means the child's execve succeeded. */
   if (pipe2(errp, O_CLOEXEC) < 0) fail("pipe2", errno, "error pipe");
-  /* The config's bytes for the child: it reads them while we parse our copy. */
+  /* The config's bytes for the child, once we have accepted them. */
   if (pipe2(cfgp, O_CLOEXEC) < 0) fail("pipe2", errno, "config pipe");
   sigset_t saved;
   monitor_block_signals(&saved);
@@ -290,7 +242,7 @@ static int start_early(const void *arg, int sync_fd) {
     close(cfgp[1]);
     close(CONFIG_FD);
     g_error_fd = errp[1];
-    early_child(hints, cfgp[0]);
+    child_main(hints, cfgp[0]);
   }
   /* Before the config goes to the child: until then it cannot exit (but by failing). */
   int ns_fd = hold_mount_ns(child);
@@ -307,39 +259,59 @@ static int start_early(const void *arg, int sync_fd) {
     monitor_wait(child, &status);
     return EXIT_SETUP_FAILED;
   }
-  for (size_t off = 0; off < size;) {
-    ssize_t n = write(cfgp[1], buf + off, size - off);
-    if (n < 0 && errno == EINTR) continue;
-    /* The child died: its error (if any) arrives on the error pipe. */
-    if (n < 0) break;
-    off += (size_t)n;
-  }
-  close(cfgp[1]);
-  /* Our own copy: the child parsed from its copy, so values may point into this buffer. */
+  /* Checked in full before a byte reaches the child: a refused config has started nothing (the
+   * child sees EOF when we exit, and PR_SET_PDEATHSIG ends it in any case). The parser splits
+   * values in place: it gets a copy, and the child the bytes as they came. */
+  char *copy = malloc(size + 1);
+  if (!copy) fail("malloc", ENOMEM, "config `fd 4`");
+  memcpy(copy, buf, size + 1);
   struct config cfg;
-  config_parse(&cfg, buf, size, "fd 4", CONFIG_RUN);
+  config_parse(&cfg, copy, size, "fd 4", CONFIG_RUN);
   require_keys(&cfg, "fd 4");
   if (cfg.detached != hints->detached || cfg.net_none != hints->net_none)
-    fail("config", EINVAL, "config on fd 4: mode/network differ from the `run-fd` arguments");
+    fail("config", EINVAL, "config on fd 4: mode/network differ from the `run` argument");
   if (!cfg.detached && cfg.parent_pid && getppid() != cfg.parent_pid)
     fail("getppid", ESRCH, "parent %d already gone", cfg.parent_pid);
+  /* The child parses its own copy of the same bytes (it was cloned before they came). */
+  send_config(cfgp[1], buf, size);
+  free(buf);
   return monitor_child(&cfg, child, errp[0], sync_fd, ns_fd, &saved);
 }
 
-int cmd_run_fd(const char *hints_text) {
-  struct early_hints hints;
-  if (!strcmp(hints_text, "attached:none")) hints = (struct early_hints){0, 1};
-  else if (!strcmp(hints_text, "attached:host")) hints = (struct early_hints){0, 0};
-  else if (!strcmp(hints_text, "detached:none")) hints = (struct early_hints){1, 1};
-  else if (!strcmp(hints_text, "detached:host")) hints = (struct early_hints){1, 0};
-  else fail("run-fd", EINVAL, "expected attached|detached:none|host, got `%s`", hints_text);
+/* Detached: fork the long-lived monitor (a session leader) and exit once the workload started. */
+static int fork_monitor(const struct launch_hints *hints) {
+  int sync[2];
+  if (pipe2(sync, O_CLOEXEC) < 0) fail("pipe2", errno, "sync pipe");
+  pid_t monitor = fork();
+  if (monitor < 0) fail("fork", errno, "monitor");
+  if (monitor == 0) {
+    close(sync[0]);
+    /* setsid: out of the caller's session, so a terminal's Ctrl-C or hangup cannot reach it. */
+    setsid();
+    _exit(start(hints, sync[1]));
+  }
+  close(sync[1]);
+  char ok;
+  ssize_t n;
+  do n = read(sync[0], &ok, 1);
+  while (n < 0 && errno == EINTR);
+  return n == 1 ? 0 : EXIT_SETUP_FAILED;
+}
+
+int cmd_run(const char *hints_text) {
+  struct launch_hints hints;
+  if (!strcmp(hints_text, "attached:none")) hints = (struct launch_hints){0, 1};
+  else if (!strcmp(hints_text, "attached:host")) hints = (struct launch_hints){0, 0};
+  else if (!strcmp(hints_text, "detached:none")) hints = (struct launch_hints){1, 1};
+  else if (!strcmp(hints_text, "detached:host")) hints = (struct launch_hints){1, 0};
+  else fail("run", EINVAL, "expected attached|detached:none|host, got `%s`", hints_text);
   /* fd 4 must be there: it is the only way the config comes. */
   if (fcntl(CONFIG_FD, F_SETFD, FD_CLOEXEC) < 0) fail("fcntl", errno, "config fd %d", CONFIG_FD);
   ignore_terminal_signals();
   if (!hints.detached) {
     /* Attached: if the node process dies (even SIGKILL), we die, and so does the container. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_PDEATHSIG");
-    return start_early(&hints, -1);
+    return start(&hints, -1);
   }
-  return fork_monitor(start_early, &hints);
+  return fork_monitor(&hints);
 }

@@ -60,16 +60,17 @@ export async function runEphemeral(layout: RootLayout, req: EphemeralRequest): P
     const launched = await launchContainer(spec, {
       mode: { kind: 'attached', stdio: req.stdio },
       cgroupProcsFiles: [],
-      configFile: path.join(dir, 'helper.conf'),
     });
     const output = req.stdio === 'pipe' ? Promise.all([collect(launched.stdout), collect(launched.stderr)]) : undefined;
     const ended = await launched.exited!;
     const result: RunStepResult = { exitCode: ended.exitCode };
     if (ended.signal) result.signal = ended.signal;
     if (output) [result.stdout, result.stderr] = await output;
+    // The overlay lives in the workload's mount namespace, which the helper holds until it exits:
+    // the work and rootfs dirs may go only then.
+    await launched.released;
     return result;
   } finally {
-    // The overlay lived in the workload's mount namespace: it is gone with the workload.
     await fs.rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,11 +1,13 @@
-// Starts a container: writes the helper config, spawns the C helper (`run`) and follows its
-// status lines on fd 3 until the workload has exec'd. This is the measured hot path: plain
-// child_process.spawn, no extra processes, no polling.
+// Starts a container: spawns the C helper (`run MODE:NETWORK`), hands it the config on fd 4 and
+// follows its status lines on fd 3 until the workload has exec'd, then until it reports the exit.
+// One protocol for every caller (the runtime, RUN steps, tests). This is the measured hot path:
+// plain child_process.spawn, no extra processes, no polling.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { EnvironmentError, HelperError, InternalError, type IsobenchError } from '../../errors.js';
+import { monotonicNs } from '../../measure/clock.js';
 import { helperBinary } from '../../paths.js';
 import type { ContainerSpec, LaunchedContainer, LaunchMode, LaunchOptions, NetworkMode } from '../types.js';
 import {
@@ -27,13 +29,18 @@ export interface HelperEnd {
   signal?: string;
   /** True when this came from the helper's `exit` line (the workload's real status). */
   reported: boolean;
+  /**
+   * Host monotonic ns (process.hrtime.bigint()) at which this became known: the read of the `exit`
+   * line, else the helper's own end.
+   */
+  atNs: bigint;
 }
 
 /** What a helper's `pid` line tells: the workload has exec'd. */
 export interface HelperStarted {
   pid: number;
   monitorPid: number;
-  /** `run`/`run-fd` only (absent from `exec` and older helpers): absolute monotonic ns, see HelperPhasesNs. */
+  /** `run` only (absent from `exec`): absolute monotonic ns, see HelperPhasesNs. */
   phasesNs?: HelperPhasesNs;
 }
 
@@ -44,8 +51,8 @@ export interface HelperRun {
   started: Promise<HelperStarted>;
   /**
    * Resolves on the helper's `exit` line (the workload has been reaped), or like `finished` when
-   * the helper ends without one. Never rejects. For `run` the helper still holds the container's
-   * mount namespace at that moment: its mounts go before `finished`.
+   * the helper ends without one. Never rejects. For `run` the helper has let go of the workload's
+   * stdio by then, but still holds the container's mount namespace: its mounts go before `finished`.
    */
   reported: Promise<HelperEnd>;
   /** Resolves when the helper has exited and closed fd 3. Never rejects. */
@@ -60,16 +67,17 @@ export interface LaunchedHelper extends LaunchedContainer {
    */
   phasesNs?: HelperPhasesNs;
   /**
-   * Resolves once the spawned helper has exited (never rejects). Attached: after the workload's
-   * exit, once the container's mount namespace, with its overlay and every mount in it, is gone
-   * (the overlay's unmount syncs the upper fs: milliseconds). Detached: right after the start (the
-   * long-lived monitor is another process).
+   * Resolves once the spawned helper has exited (never rejects). Attached: after the exit report,
+   * once the container's mount namespace, with its overlay and every mount in it, is gone (the
+   * overlay's unmount syncs the whole upper filesystem: it grows with the host's dirty data). Await
+   * it before deleting the container's dirs. Detached: right after the start (the long-lived
+   * monitor is another process).
    */
   released: Promise<void>;
 }
 
 /**
- * Writes the config file (mode 0600: it names paths and ids); a failure names the file.
+ * Writes an `exec` config file (mode 0600: it names paths and ids); a failure names the file.
  * Synchronous inside: open+write+close of a few hundred bytes costs tens of microseconds, while
  * fs.promises makes each of them a libuv thread-pool round trip (~0.5 ms on the launch path).
  */
@@ -94,18 +102,18 @@ function missingHelper(binary: string, error: NodeJS.ErrnoException): IsobenchEr
 
 /**
  * Spawns `isobench-helper <subcommand> <argument>` with fd 3 as the status pipe and follows it.
- * `run`/`exec` take a config file; `run-fd` takes MODE:NETWORK and reads its config from fd 4
- * (a pipe, child.stdio[4]).
+ * `exec` takes a config file; `run` takes MODE:NETWORK and reads its config from fd 4 (a pipe,
+ * child.stdio[4]).
  */
 export function startHelper(
-  subcommand: 'run' | 'exec' | 'run-fd',
+  subcommand: 'run' | 'exec',
   argument: string,
   stdio: [StdioSlot, StdioSlot, StdioSlot],
   onWarning?: (message: string) => void,
 ): HelperRun {
   const binary = helperBinary();
   const child = spawn(binary, [subcommand, argument], {
-    stdio: subcommand === 'run-fd' ? [...stdio, 'pipe', 'pipe'] : [...stdio, 'pipe'],
+    stdio: subcommand === 'run' ? [...stdio, 'pipe', 'pipe'] : [...stdio, 'pipe'],
   });
   let pid: number | undefined;
   let monitorPid: number | undefined;
@@ -125,7 +133,7 @@ export function startHelper(
   // A caller that only awaits `finished` must not trip an unhandled rejection.
   started.catch(() => {});
 
-  const onLine = (line: string): void => {
+  const onLine = (line: string, readAtNs: bigint): void => {
     const status = parseStatusLine(line);
     if (!status) return;
     if (status.kind === 'monitor') monitorPid = status.pid;
@@ -135,7 +143,12 @@ export function startHelper(
     else if (status.kind === 'exit') {
       exitLine = status;
       // The workload is reaped: its exit is known now, before the helper's teardown and exit.
-      resolveReported({ exitCode: status.exitCode, signal: signalName(status.signal), reported: true });
+      resolveReported({
+        exitCode: status.exitCode,
+        signal: signalName(status.signal),
+        reported: true,
+        atNs: readAtNs,
+      });
     } else if (status.kind === 'pid' && pid === undefined) {
       pid = status.pid;
       const started: HelperStarted = { pid, monitorPid: monitorPid ?? child.pid ?? 0 };
@@ -150,10 +163,12 @@ export function startHelper(
     let pending = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
+      // Stamped first thing: the `exit` line's arrival is the moment the host learns the status.
+      const readAtNs = monotonicNs();
       pending += chunk;
       let newline = pending.indexOf('\n');
       while (newline >= 0) {
-        onLine(pending.slice(0, newline));
+        onLine(pending.slice(0, newline), readAtNs);
         pending = pending.slice(newline + 1);
         newline = pending.indexOf('\n');
       }
@@ -162,16 +177,16 @@ export function startHelper(
     stream.on('close', resolve);
     stream.on('error', resolve);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; atNs: bigint }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal, atNs: monotonicNs() }));
     child.on('error', (error: NodeJS.ErrnoException) => {
       // spawn failed (ENOENT, EACCES): no process, no 'exit' event.
       failure ??= missingHelper(binary, error);
-      resolve({ code: null, signal: null });
+      resolve({ code: null, signal: null, atNs: monotonicNs() });
     });
   });
 
-  const finished = Promise.all([exited, statusEnded]).then(([{ code, signal }]): HelperEnd => {
+  const finished = Promise.all([exited, statusEnded]).then(([{ code, signal, atNs }]): HelperEnd => {
     if (pid === undefined) {
       rejectStarted(
         failure ??
@@ -181,10 +196,10 @@ export function startHelper(
           ),
       );
     }
-    if (exitLine) return { exitCode: exitLine.exitCode, signal: signalName(exitLine.signal), reported: true };
+    if (exitLine) return { exitCode: exitLine.exitCode, signal: signalName(exitLine.signal), reported: true, atNs };
     // Killed without reporting (e.g. SIGKILL): PDEATHSIG took the workload down with it.
-    if (signal) return { exitCode: 128 + (osConstants.signals[signal] ?? 0), signal, reported: false };
-    return { exitCode: code ?? 125, reported: false };
+    if (signal) return { exitCode: 128 + (osConstants.signals[signal] ?? 0), signal, reported: false, atNs };
+    return { exitCode: code ?? 125, reported: false, atNs };
   });
   // No `exit` line (killed, setup failure): the helper's own end is all there is.
   finished.then(resolveReported);
@@ -198,11 +213,8 @@ function stdioFor(mode: LaunchMode): [StdioSlot, StdioSlot, StdioSlot] {
   return [stdin, mode.stdio, mode.stdio];
 }
 
-/**
- * What a helper run's handles become once the workload has exec'd. Attached, `exited` resolves on
- * the helper's `exit` line with `exitedOn` 'report', or once the helper is gone with 'release'.
- */
-async function followLaunch(run: HelperRun, mode: LaunchMode, exitedOn: 'report' | 'release'): Promise<LaunchedHelper> {
+/** What a helper run's handles become once the workload has exec'd; attached, `exited` is the exit report. */
+async function followLaunch(run: HelperRun, mode: LaunchMode): Promise<LaunchedHelper> {
   const { pid, monitorPid, phasesNs } = await run.started;
   const released = run.finished.then(() => undefined);
   const stamps = phasesNs ? { phasesNs } : {};
@@ -210,11 +222,12 @@ async function followLaunch(run: HelperRun, mode: LaunchMode, exitedOn: 'report'
     await run.finished;
     return { pid, monitorPid, released, ...stamps };
   }
-  const ended = exitedOn === 'report' ? run.reported : run.finished;
   const launched: LaunchedHelper = {
     pid,
     monitorPid,
-    exited: ended.then(({ exitCode, signal }) => (signal ? { exitCode, signal } : { exitCode })),
+    exited: run.reported.then(({ exitCode, signal, atNs }) =>
+      signal ? { exitCode, signal, atNs } : { exitCode, atNs },
+    ),
     released,
     ...stamps,
   };
@@ -225,13 +238,11 @@ async function followLaunch(run: HelperRun, mode: LaunchMode, exitedOn: 'report'
   return launched;
 }
 
-/** A helper spawned before its container is ready (`run-fd`); see spawnLaunch. */
+/** A helper spawned before its container is ready; see spawnLaunch. */
 export interface PendingLaunch {
   /**
-   * Hands the helper its config and follows it like launchContainer (same errors), except that an
-   * attached `exited` resolves as soon as the helper reports the workload's exit, while the
-   * container's mounts may still be going: await `released` before deleting its dirs.
-   * Precondition: options.mode has the kind given to spawnLaunch; options.configFile is unused.
+   * Hands the helper its config and follows it like launchContainer (same errors).
+   * Precondition: options.mode matches what was given to spawnLaunch (kind, and stdio for attached).
    */
   launch(spec: ContainerSpec, options: LaunchOptions): Promise<LaunchedHelper>;
   /** Ends a helper that will not launch (the config never comes); resolves once it has exited. */
@@ -243,17 +254,17 @@ export interface PendingLaunch {
  * into its namespaces while the caller makes the container's dirs, record and cgroup, so that
  * work overlaps instead of adding up. NOTE: the workload cannot start before launch(): the child
  * waits for the config, then joins its cgroups first. Exactly one of launch() or abandon() must
- * follow (a helper whose caller dies gets EOF on fd 4 and exits).
+ * follow (a helper whose caller dies gets EOF on fd 4 and exits). `mode` needs only its kind and,
+ * attached, its stdio; the rest comes with launch().
  */
 export function spawnLaunch(
-  kind: LaunchMode['kind'],
+  mode: Pick<Extract<LaunchMode, { kind: 'attached' }>, 'kind' | 'stdio' | 'stdin'> | { kind: 'detached' },
   network: NetworkMode,
-  stdio: StdioSlot,
   onWarning?: (message: string) => void,
 ): PendingLaunch {
   const slots: [StdioSlot, StdioSlot, StdioSlot] =
-    kind === 'detached' ? ['ignore', 'ignore', 'ignore'] : ['ignore', stdio, stdio];
-  const run = startHelper('run-fd', `${kind}:${network}`, slots, onWarning);
+    mode.kind === 'detached' ? ['ignore', 'ignore', 'ignore'] : [mode.stdin ?? 'ignore', mode.stdio, mode.stdio];
+  const run = startHelper('run', `${mode.kind}:${network}`, slots, onWarning);
   const config = run.child.stdio[4] as Writable;
   // EPIPE when the helper died early: its exit (and error line) reports why.
   config.on('error', () => undefined);
@@ -265,12 +276,13 @@ export function spawnLaunch(
   return {
     launch(spec, options) {
       use();
-      if (options.mode.kind !== kind) {
+      const given = stdioFor(options.mode);
+      if (options.mode.kind !== mode.kind || given.some((slot, i) => slot !== slots[i])) {
         config.end();
-        throw new InternalError(`spawnLaunch(${kind}) launched with mode ${options.mode.kind}`);
+        throw new InternalError(`spawnLaunch(${mode.kind}) launched with another mode or stdio`);
       }
       config.end(serializeHelperConfig(spec, options, { parentPid: process.pid }));
-      return followLaunch(run, options.mode, 'report');
+      return followLaunch(run, options.mode);
     },
     async abandon() {
       use();
@@ -281,16 +293,16 @@ export function spawnLaunch(
 }
 
 /**
- * Launches a container whose spec has been validated. Resolves once the workload has exec'd
- * (attached) or once it has exec'd and the spawned helper has exited, leaving the monitor
- * (detached). Attached, `exited` resolves once the helper is gone, i.e. the container's mounts
- * too, so a caller may delete its dirs right away (runEphemeral does); `released` resolves with it.
+ * Launches a container whose spec has been validated, in one go (spawnLaunch, then its launch).
+ * Resolves once the workload has exec'd (attached) or once it has exec'd and the spawned helper
+ * has exited, leaving the monitor (detached). Attached, `exited` resolves on the exit report and
+ * `released` once the helper is gone with the container's mounts: a caller deletes the
+ * container's dirs only after `released` (runEphemeral does).
  * Rejects with WorkloadExecError (exitCode 127/126) when the command cannot be exec'd,
  * HelperError (syscall, errno) for any other setup failure, EnvironmentError when the helper is
- * missing. Precondition: running as root; options.configFile's dir exists.
+ * missing. Precondition: running as root.
  */
-export async function launchContainer(spec: ContainerSpec, options: LaunchOptions): Promise<LaunchedHelper> {
-  await writeHelperConfig(options.configFile, serializeHelperConfig(spec, options, { parentPid: process.pid }));
-  const run = startHelper('run', options.configFile, stdioFor(options.mode), options.onWarning);
-  return followLaunch(run, options.mode, 'release');
+export function launchContainer(spec: ContainerSpec, options: LaunchOptions): Promise<LaunchedHelper> {
+  const mode = options.mode;
+  return spawnLaunch(mode, spec.network, options.onWarning).launch(spec, options);
 }

@@ -58,9 +58,8 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
   // launch) overlap with making the container below; it waits for its config before anything
   // of the workload runs.
   const pending = spawnLaunch(
-    req.detach ? 'detached' : 'attached',
+    req.detach ? { kind: 'detached' } : { kind: 'attached', stdio: req.stdio ?? 'inherit' },
     plan.network,
-    req.stdio ?? 'inherit',
     req.onWarning,
   );
   let pendingUsed = false;
@@ -122,7 +121,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
         }
       : { kind: 'attached', stdio: req.stdio ?? 'inherit' };
     pendingUsed = true;
-    launched = await pending.launch(spec, { mode, cgroupProcsFiles: cgroup.procsFiles, configFile: paths.helperConf });
+    launched = await pending.launch(spec, { mode, cgroupProcsFiles: cgroup.procsFiles });
     record.status = 'running';
     record.startedAt = new Date().toISOString();
     record.pid = launched.pid;

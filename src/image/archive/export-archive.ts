@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { IntegrityError } from '../../errors.js';
-import { fsyncDir } from '../../util/atomic.js';
+import { checkOutputFile, fsyncDir, outputFileError } from '../../util/atomic.js';
 import { DigestStream, digestHex } from '../digest.js';
 import { MEDIA_TYPE } from '../media-types.js';
 import { parseManifest } from '../store/manifest.js';
@@ -50,8 +50,10 @@ function addEntry(pack: tar.Pack, entry: Entry): Promise<void> {
  * Writes image `ref` to `file` as an OCI archive whose index.json names it with
  * org.opencontainers.image.ref.name = "name:tag" (and io.containerd.image.name, read by docker load).
  * The file appears complete or not at all (temp file beside it, fsync, rename).
+ * @throws InputError when `file` cannot be written (no such directory, a directory), before any work.
  */
 export async function exportArchive(store: ImageStore, ref: string, file: string): Promise<void> {
+  await checkOutputFile(file);
   const image = await store.resolve(ref);
   const refName = image.refs.includes(ref) ? ref : (image.refs.find((r) => r === `${ref}:latest`) ?? image.refs[0]);
   const manifestBytes = await store.readBlob(image.digest);
@@ -93,7 +95,9 @@ export async function exportArchive(store: ImageStore, ref: string, file: string
     } finally {
       await handle.close();
     }
-    await fs.rename(temp, target);
+    await fs.rename(temp, target).catch((error: unknown) => {
+      throw outputFileError(file, error);
+    });
     await fsyncDir(path.dirname(target));
   } catch (error) {
     pack.destroy(error as Error);

@@ -1,7 +1,7 @@
 // Imports images from an OCI archive (skopeo oci-archive:, a tarred umoci layout) or a `docker save`
 // tar (legacy manifest.json; an OCI index is preferred when both are present). Every blob is
 // verified and every layer passes the safety rules before ONE index update commits the images.
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -169,6 +169,28 @@ async function planDockerSave(archive: TarIndex): Promise<PlannedImage[]> {
   return plans;
 }
 
+const ARCHIVE_HINT = 'give the path of an OCI archive or a `docker save` tar';
+
+/** Refuses what cannot be an archive file (missing, a directory, empty) before anything is written. */
+async function checkArchiveFile(file: string): Promise<void> {
+  let stat: Awaited<ReturnType<typeof fs.stat>>;
+  try {
+    stat = await fs.stat(file);
+    await fs.access(file, fsConstants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : `cannot read it (${code})`;
+    throw new InputError(`cannot import ${file}: ${why}`, { hint: ARCHIVE_HINT, cause: error });
+  }
+  if (stat.isDirectory()) {
+    throw new InputError(`cannot import ${file}: it is a directory, not an archive file`, {
+      hint: `${ARCHIVE_HINT}; an OCI layout directory can be tarred first: tar -cf layout.tar -C ${file} .`,
+    });
+  }
+  if (!stat.isFile()) throw new InputError(`cannot import ${file}: it is not a regular file`, { hint: ARCHIVE_HINT });
+  if (stat.size === 0) throw new InputError(`cannot import ${file}: the file is empty`, { hint: ARCHIVE_HINT });
+}
+
 /** A plain tar to index: the file itself, or a gunzipped copy under the store's tmp dir. */
 async function plainTar(file: string, work: string): Promise<string> {
   const handle = await fs.open(file, 'r');
@@ -180,7 +202,17 @@ async function plainTar(file: string, work: string): Promise<string> {
   }
   if (head[0] !== 0x1f || head[1] !== 0x8b) return file;
   const plain = path.join(work, 'archive.tar');
-  await pipeline(createReadStream(file), createGunzip(), createWriteStream(plain));
+  try {
+    await pipeline(createReadStream(file), createGunzip(), createWriteStream(plain));
+  } catch (error) {
+    // zlib's own errors (Z_BUF_ERROR "unexpected end of file", Z_DATA_ERROR) say what is wrong.
+    if (!String((error as NodeJS.ErrnoException).code ?? '').startsWith('Z_')) throw error;
+    const ended = (error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR';
+    throw new InputError(
+      `${file} is ${ended ? 'truncated: its gzip stream ends early' : `not valid gzip: ${(error as Error).message}`}`,
+      { hint: 'export or download it again', cause: error },
+    );
+  }
   return plain;
 }
 
@@ -217,11 +249,7 @@ export async function importArchive(
   file: string,
   options: ImportOptions = {},
 ): Promise<StoredImage[]> {
-  try {
-    await fs.access(file);
-  } catch {
-    throw new InputError(`cannot read ${file}`, { hint: 'give the path of an OCI archive or a `docker save` tar' });
-  }
+  await checkArchiveFile(file);
   await fs.mkdir(store.layout.tmp, { recursive: true });
   const work = await fs.mkdtemp(path.join(store.layout.tmp, 'import-'));
   try {

@@ -6,10 +6,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
-import { InputError, IntegrityError, UnsafeArchiveError } from '../../errors.js';
+import { InputError, IntegrityError, IsobenchError, UnsafeArchiveError } from '../../errors.js';
 import { normalizeEntryPath } from '../layer/entry-path.js';
 
 const HINT = 'the archive is hostile or corrupt; export or download it again';
+/** A tar header and the unit member data is padded to, in bytes. */
+const BLOCK_BYTES = 512;
 /** Largest JSON member (index.json, manifest, config) read into memory, in bytes. */
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
@@ -38,12 +40,46 @@ function refuse(entry: string, why: string): never {
   throw new UnsafeArchiveError(entry, why, { hint: HINT });
 }
 
+const NOT_AN_ARCHIVE_HINT = 'give an OCI archive (`isobench image export`, skopeo oci-archive:) or a `docker save` tar';
+
+/**
+ * What is wrong with a file tar-stream could not read, as an InputError: not a tar at all (no
+ * valid first header), or a tar that ends early or turns to garbage after `last`, with the byte.
+ */
+async function tarFormatError(
+  file: string,
+  failure: unknown,
+  last: { name: string; offset: number; sizeBytes: number } | undefined,
+): Promise<InputError> {
+  const message = failure instanceof Error ? failure.message : String(failure);
+  if (last === undefined) {
+    return new InputError(`${file} is not a tar archive`, { hint: NOT_AN_ARCHIVE_HINT, cause: failure });
+  }
+  const sizeBytes = (await fs.stat(file)).size;
+  if (/Unexpected end of data/.test(message)) {
+    return new InputError(
+      `${file} is truncated: the archive ends early at byte ${sizeBytes}, in or after '${last.name}'`,
+      {
+        hint: 'export or download it again',
+        cause: failure,
+      },
+    );
+  }
+  const next = last.offset + Math.ceil(last.sizeBytes / BLOCK_BYTES) * BLOCK_BYTES;
+  return new InputError(`${file} is corrupt: no valid tar header at byte ${next}, after '${last.name}'`, {
+    hint: 'export or download it again',
+    cause: failure,
+  });
+}
+
 /**
  * Indexes an uncompressed tar file. Refuses members whose path escapes ('..'), device nodes and
  * FIFOs; symlinks and hardlinks are kept as aliases resolved within the archive on lookup.
  */
 export async function indexTarFile(file: string): Promise<TarIndex> {
   const members = new Map<string, Member>();
+  // The last member seen, to say where a truncated or corrupt archive stops making sense.
+  let last: { name: string; offset: number; sizeBytes: number } | undefined;
   const extractor = tar.extract();
   const consume = async () => {
     for await (const entry of extractor) {
@@ -52,6 +88,7 @@ export async function indexTarFile(file: string): Promise<TarIndex> {
       const rel = normalizeEntryPath(header.name);
       const offset = (header as { byteOffset?: number }).byteOffset;
       if (typeof offset !== 'number') throw new Error('tar-stream did not report byteOffset');
+      last = { name: header.name, offset, sizeBytes: header.size ?? 0 };
       switch (header.type) {
         case 'file':
         case 'contiguous-file':
@@ -75,13 +112,9 @@ export async function indexTarFile(file: string): Promise<TarIndex> {
     pipeline(createReadStream(file), extractor as unknown as NodeJS.WritableStream),
     consume(),
   ]);
-  if (consumed.status === 'rejected') throw consumed.reason;
-  if (fed.status === 'rejected') {
-    throw new InputError(`${file} is not a readable tar archive: ${(fed.reason as Error).message}`, {
-      hint: 'expected an OCI archive (skopeo oci-archive:, umoci layout tarred) or a `docker save` tar',
-      cause: fed.reason,
-    });
-  }
+  if (consumed.status === 'rejected' && consumed.reason instanceof IsobenchError) throw consumed.reason;
+  const failure = fed.status === 'rejected' ? fed.reason : consumed.status === 'rejected' ? consumed.reason : undefined;
+  if (failure !== undefined) throw await tarFormatError(file, failure, last);
 
   const resolve = (name: string): Member => {
     let rel = normalizeEntryPath(name);

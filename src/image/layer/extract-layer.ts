@@ -289,6 +289,13 @@ function asNodeStream(source: tar.Extract extends AsyncIterable<infer S> ? S : n
   return source as unknown as NodeJS.ReadableStream;
 }
 
+/** True when the feeding pipeline did not fail, or failed only because the consumer stopped reading. */
+function feedStoppedByConsumer(fed: PromiseSettledResult<unknown>): boolean {
+  if (fed.status !== 'rejected') return true;
+  const error = fed.reason as { code?: string; message?: string };
+  return error?.code === 'ERR_STREAM_PREMATURE_CLOSE' || error?.message === 'Premature close';
+}
+
 function isTarFormatError(error: unknown): boolean {
   return (
     error instanceof Error &&
@@ -341,8 +348,10 @@ export async function extractLayer(tarStream: NodeJS.ReadableStream, destDir: st
     pipeline(tarStream, extractor as unknown as NodeJS.WritableStream),
     consume(),
   ]);
+  // The consumer's own error explains a failure better than the "Premature close" the feeding
+  // pipeline reports when the consumer stops reading (an EPERM from chown, say).
   const failure =
-    consumed.status === 'rejected' && consumed.reason instanceof IsobenchError
+    consumed.status === 'rejected' && (consumed.reason instanceof IsobenchError || feedStoppedByConsumer(fed))
       ? consumed.reason
       : fed.status === 'rejected'
         ? fed.reason

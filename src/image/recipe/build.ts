@@ -100,7 +100,7 @@ interface BuildState {
  * cache (they are reused by the next build).
  */
 export async function buildImage(layout: RootLayout, options: BuildOptions): Promise<BuildResult> {
-  requireRoot('image build');
+  // Bad input first, then the privilege: a typo is reported as such to anyone.
   parseImageRef(options.tag);
   const { recipe, contextDir } = await loadRecipe(options);
   const sourceDateEpochS = resolveSourceDateEpoch(options.buildArgs ?? {});
@@ -111,6 +111,7 @@ export async function buildImage(layout: RootLayout, options: BuildOptions): Pro
   // A step's time: the epoch when given (every build the same), else when the step first ran.
   const epochTime = sourceDateEpochS === undefined ? undefined : new Date(sourceDateEpochS * 1000).toISOString();
   const baseRef = resolveBaseRef(recipe, buildArgs);
+  requireRoot('image build');
 
   const store = await ImageStore.open(layout.root);
   await sweepStaleTempDirs(layout);
@@ -385,8 +386,11 @@ async function loadRecipe(options: BuildOptions): Promise<{ recipe: ParsedRecipe
     }
     return { recipe: parseRecipe(name, await fs.readFile(file, 'utf8')), contextDir };
   }
+  const given = options.file ? await fs.stat(candidates[0]!).catch(() => undefined) : undefined;
   throw new InputError(
-    options.file ? `recipe file ${candidates[0]} does not exist` : `no Containerfile or Dockerfile in ${contextDir}`,
+    options.file
+      ? `recipe file ${candidates[0]} ${given ? 'is not a regular file' : 'does not exist'}`
+      : `no Containerfile or Dockerfile in ${contextDir}`,
     { hint: 'name the recipe with -f FILE, or put a Containerfile in the context directory' },
   );
 }

@@ -3,7 +3,7 @@
 import { WorkloadError } from '../../errors.js';
 import type { Instance, InstanceExit } from '../../targets/types.js';
 import { within } from '../timeouts.js';
-import type { IterationContext } from './types.js';
+import type { InstanceContext } from './types.js';
 
 /** Rejects when the instance exits before printing its ready marker. */
 export function readyOrExit(instance: Instance): Promise<bigint> {
@@ -34,7 +34,7 @@ function lastLinesHint(instance: Instance): string {
  * (for writable bytes or probe reports) before disposing it on every path.
  */
 export async function runToExit<T>(
-  context: IterationContext,
+  context: InstanceContext,
   inspect: (instance: Instance, readyNs: bigint, exit: InstanceExit) => Promise<T>,
 ): Promise<T> {
   const { target, workload, timeoutMs, signal } = context;

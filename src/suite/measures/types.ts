@@ -13,6 +13,9 @@ export interface IterationContext {
   signal: AbortSignal;
 }
 
+/** The part of an iteration's context that a one-instance measure reads (startup needs no case). */
+export type InstanceContext = Pick<IterationContext, 'target' | 'workload' | 'timeoutMs' | 'signal'>;
+
 /** Values keyed by metric name in base units; phases and timeline are optional extras. */
 export interface IterationOutcome {
   values: Record<string, number>;

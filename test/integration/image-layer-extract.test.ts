@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnsafeArchiveError } from '../../src/errors.js';
 import { extractLayer, packLayerFromDir } from '../../src/image/layer-tar.js';
 import { packToStream, useOverlayMarksHelper } from '../fixtures/overlay-marks-helper.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 type Spec = {
   name: string;

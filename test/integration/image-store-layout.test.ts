@@ -7,6 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, IntegrityError, NotFoundError, UnsafeArchiveError } from '../../src/errors.js';
 import { ImageStore } from '../../src/image/store.js';
 import type { OciImageConfig } from '../../src/image/types.js';
+import { requireHost } from '../support/host.js';
+
+await requireHost('root');
 
 async function tarOf(files: Record<string, string>): Promise<Readable> {
   const pack = tar.pack();

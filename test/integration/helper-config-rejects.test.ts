@@ -24,6 +24,7 @@ import { ensureHelperBuilt } from '../fixtures/rootfs.js';
 import { hostLacks } from '../support/host.js';
 
 /** Larger than any pid_max (2^22): never the helper's parent, never a live process. */
+const lacksRoot = await hostLacks('root');
 const NO_SUCH_PID = 2147483647;
 const CONFIG_MAX_BYTES = 1 << 20;
 
@@ -178,7 +179,7 @@ const replaced = (records: ConfigRecord[], key: string, value: string): ConfigRe
   records.map(([k, v]) => [k, k === key ? value : v]);
 
 describe('baselines written by the TypeScript side pass the parser', () => {
-  it.skipIf(!isRoot)('an attached run config stops only at the parent check (needs root)', async () => {
+  it.skipIf(lacksRoot)('an attached run config stops only at the parent check (needs root)', async () => {
     const outcome = await runWithFd(toBuffer(runRecords()));
     const error = rejection(outcome);
     expect([error.syscall, error.errno, error.message]).toEqual([
@@ -206,7 +207,7 @@ describe('baselines written by the TypeScript side pass the parser', () => {
   });
 });
 
-describe.skipIf(!isRoot)(
+describe.skipIf(lacksRoot)(
   'rejections of a run config: each names the key, exits 125 and does nothing (needs root)',
   () => {
     it.each([
@@ -376,7 +377,7 @@ async function runWatchingClone(config: Buffer): Promise<HelperOutcome & { child
   return { ...result, childGone };
 }
 
-describe.skipIf(await hostLacks('root'))('the clone made before the config (needs root)', () => {
+describe.skipIf(lacksRoot)('the clone made before the config (needs root)', () => {
   it('a refused config never reaches the clone, which dies with the helper', async () => {
     const outcome = await runWatchingClone(toBuffer(with_(runRecords(), ['mode', 'detached'])));
     const error = rejection(outcome);

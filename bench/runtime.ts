@@ -6,7 +6,9 @@
 // runc and crun targets (bundle and overlay mount inside the clock, as isobench's own; their
 // runtime alone is the phase from the mount to the exit). Plus the host memory of an idle detached
 // container's monitor, the debian recipe's build time and layer unpack throughput next to
-// `tar -xzf`. Records figures; asserts nothing. Usage:
+// `tar -xzf`; and what the default seccomp filter costs: the container target with seccomp
+// unconfined as a contender of its own, and ns per getppid(2) inside a container either way.
+// Records figures; asserts nothing. Usage:
 //   npm run bench:runtime -- [--runs 30] [--warmup 3] [--skip-debian] [--json]
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, promises as fs } from 'node:fs';
@@ -19,7 +21,7 @@ import { extractLayer } from '../src/image/layer-tar.js';
 import { buildImage } from '../src/image/recipe/build.js';
 import { ImageStore } from '../src/image/store.js';
 import { readProcessMemory } from '../src/measure/process-memory.js';
-import { packageDir, rootLayout } from '../src/paths.js';
+import { packageDir, probeBinary, rootLayout } from '../src/paths.js';
 import { median } from '../src/stats/index.js';
 import { measureStartup } from '../src/suite/measures/startup.js';
 import { ContainerTarget } from '../src/targets/container.js';
@@ -77,6 +79,43 @@ async function busyboxContext(tmp: string): Promise<string> {
   await fs.cp(path.join(packageDir(), 'scenarios', 'images', 'busybox'), dir, { recursive: true });
   await fs.copyFile('/bin/busybox', path.join(dir, 'busybox'));
   return dir;
+}
+
+/** A context for a busybox image with the probe in /usr/bin (for the in-container syscall loop). */
+async function probeContext(tmp: string): Promise<string> {
+  const dir = path.join(tmp, 'probe-context');
+  await fs.mkdir(dir);
+  await fs.copyFile('/bin/busybox', path.join(dir, 'busybox'));
+  await fs.copyFile(probeBinary(), path.join(dir, 'isobench-probe'));
+  await fs.writeFile(
+    path.join(dir, 'Containerfile'),
+    'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCOPY isobench-probe /usr/bin/isobench-probe\n',
+  );
+  return dir;
+}
+
+/** Calls of the in-container getppid loop (10^6: ~0.1-4 s per run on the machines we use). */
+const SYSCALL_LOOP_CALLS = 1_000_000;
+
+/** ns per getppid(2) inside a container, from the probe's own report; undefined seccomp: the default. */
+async function syscallCostNs(runtime: Runtime, seccomp: 'default' | 'unconfined'): Promise<number> {
+  const handle = await runtime.run({
+    image: 'probe',
+    args: ['isobench-probe', `syscalls=${SYSCALL_LOOP_CALLS}`],
+    remove: true,
+    stdio: 'pipe',
+    network: 'none',
+    seccomp: { kind: seccomp },
+  });
+  let out = '';
+  handle.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const exit = await handle.wait();
+  await handle.cleanup();
+  const match = / ns_per_call=([\d.]+)/.exec(out);
+  if (exit.exitCode !== 0 || !match) throw new Error(`probe syscalls exited ${exit.exitCode}: ${out.trim()}`);
+  return Number(match[1]);
 }
 
 async function findInLayers(lowerDirs: string[], rel: string): Promise<string> {
@@ -222,11 +261,15 @@ async function main(): Promise<void> {
       exitNs: await timeProcess(file, args),
     });
     const container = new ContainerTarget({ root });
-    targets.push(container);
+    // The same target without the seccomp filter: the difference is the filter's cost at start.
+    const unconfined = new ContainerTarget({ root, seccomp: { kind: 'unconfined' } });
+    targets.push(container, unconfined);
     await container.prepare(workload);
+    await unconfined.prepare(workload);
     const contenders: Record<string, () => Promise<Sample>> = {
       floor: () => process_('unshare', ['--pid', '--mount', '--net', '--uts', '--ipc', '--fork', busybox, 'true']),
       isobench: () => timeTarget(container, workload),
+      isobench_unconfined: () => timeTarget(unconfined, workload),
       cli: () =>
         process_(path.join(packageDir(), 'bin', 'isobench'), ['--root', root, 'run', '--rm', 'busybox', '/bin/true']),
     };
@@ -273,12 +316,39 @@ async function main(): Promise<void> {
         runtimeAlone: summarizeMs(span('overlayNs', 'exitNs')),
       };
     }
-    const ratios: Record<string, unknown> = { isobenchOverFloor: ratio(samples.isobench!, samples.floor!) };
+    const ratios: Record<string, unknown> = {
+      isobenchOverFloor: ratio(samples.isobench!, samples.floor!),
+      seccompOverUnconfined: ratio(samples.isobench!, samples.isobench_unconfined!),
+    };
     // crun's figure includes an nsenter exec into its namespace holder on hybrid hosts: state its cost.
     const holder = targets.find((p): p is CrunTarget => p instanceof CrunTarget)?.namespaceHolder();
     const crunNsenterCostMs = holder ? round(ms(await measureNsenterCostNs(holder))) : undefined;
     for (const peer of ['runc', 'crun'])
       if (samples[peer]) ratios[`isobenchOver_${peer}`] = ratio(samples.isobench!, samples[peer]!);
+    log(
+      `bench: ${SYSCALL_LOOP_CALLS} getppid calls in a container, default filter and unconfined, ${options.runs} rounds`,
+    );
+    await buildImage(layout, {
+      contextDir: await probeContext(tmp),
+      tag: 'probe',
+      log: () => {},
+      runStep: runEphemeral,
+    });
+    const perCall: Record<'default' | 'unconfined', number[]> = { default: [], unconfined: [] };
+    for (let round = 0; round < options.runs; round++) {
+      // Alternating, so that load on the machine falls on both alike.
+      for (const kind of round % 2 ? (['unconfined', 'default'] as const) : (['default', 'unconfined'] as const)) {
+        perCall[kind].push(await syscallCostNs(rt, kind));
+      }
+    }
+    const syscallCost = {
+      calls: SYSCALL_LOOP_CALLS,
+      rounds: options.runs,
+      medianNsPerCallDefault: round(median(perCall.default)),
+      medianNsPerCallUnconfined: round(median(perCall.unconfined)),
+      minNsPerCallDefault: round(Math.min(...perCall.default)),
+      minNsPerCallUnconfined: round(Math.min(...perCall.unconfined)),
+    };
     log('bench: monitor memory of 5 idle detached containers');
     const monitor = await monitorMemory(rt, 5);
     let debian: Record<string, number> | { skipped: string } = { skipped: '--skip-debian' };
@@ -298,6 +368,7 @@ async function main(): Promise<void> {
       ratios,
       skipped,
       crunNsenterCostMs,
+      syscallCost,
       monitorMemory: monitor,
       debianBuild: debian,
       layerUnpack: unpack,
@@ -329,7 +400,7 @@ function printTable(
     );
   }
   process.stdout.write(
-    `${lines.join('\n')}\n\n${JSON.stringify({ peerPhases: result.peerPhases, ratios: result.ratios, crunNsenterCostMs: result.crunNsenterCostMs, monitorMemory: result.monitorMemory, debianBuild: result.debianBuild, layerUnpack: result.layerUnpack, host: result.host }, null, 2)}\n`,
+    `${lines.join('\n')}\n\n${JSON.stringify({ peerPhases: result.peerPhases, ratios: result.ratios, crunNsenterCostMs: result.crunNsenterCostMs, syscallCost: result.syscallCost, monitorMemory: result.monitorMemory, debianBuild: result.debianBuild, layerUnpack: result.layerUnpack, host: result.host }, null, 2)}\n`,
   );
 }
 

@@ -63,6 +63,8 @@ export interface ContainerPaths {
   stdoutLog: string;
   stderrLog: string;
   exitFile: string;
+  /** The container's compiled seccomp filter (absent when unconfined): `exec` loads the same one. */
+  seccompFilter: string;
 }
 
 export function containerPaths(containersDir: string, id: string): ContainerPaths {
@@ -76,6 +78,7 @@ export function containerPaths(containersDir: string, id: string): ContainerPath
     stdoutLog: path.join(dir, 'stdout.log'),
     stderrLog: path.join(dir, 'stderr.log'),
     exitFile: path.join(dir, 'exit'),
+    seccompFilter: path.join(dir, 'seccomp.json'),
   };
 }
 

@@ -36,6 +36,16 @@ export interface ContainerSpec {
   limits: ResourceLimits;
   /** Extra bind mounts (e.g. a build context), source on the host, target inside the rootfs. */
   binds?: Array<{ source: string; target: string; readonly: boolean }>;
+  /** The seccomp filter the helper loads last before execve; absent: none (unconfined). */
+  seccomp?: SeccompFilterBytes;
+}
+
+/** A compiled seccomp filter as the helper takes it (src/container/seccomp compiles it). */
+export interface SeccompFilterBytes {
+  /** struct sock_filter[] (8 bytes per instruction, little-endian). */
+  bytes: Buffer;
+  /** seccomp(2) SECCOMP_FILTER_FLAG_* bits (LOG, SPEC_ALLOW). */
+  flags: number;
 }
 
 /** How a container's process ended. */

@@ -142,9 +142,13 @@ export class ImageStore {
     const digest = matchDigest(index, ref);
     if (digest !== undefined) return this.loadImage(index, digest);
     const wanted = normalizeImageRef(ref);
-    const entry = index.manifests.find((e) => refOf(e) !== undefined && normalizeRefLenient(refOf(e)!) === wanted);
+    const candidates = shortNameCandidates(wanted);
+    const byRef = (candidate: string) =>
+      index.manifests.find((e) => refOf(e) !== undefined && normalizeRefLenient(refOf(e)!) === candidate);
+    const entry = candidates.map(byRef).find((e) => e !== undefined);
     if (entry === undefined) {
-      throw new NotFoundError(`no image ${wanted}`, {
+      const tried = candidates.length > 1 ? ` (tried ${candidates.join(', ')})` : '';
+      throw new NotFoundError(`no image ${wanted}${tried}`, {
         hint: `list images with \`isobench image ls\`, or build one with \`isobench image build -t ${parseImageRef(ref).name} scenarios/images/${parseImageRef(ref).name.split('/').pop()}\``,
       });
     }
@@ -455,6 +459,15 @@ function matchDigest(index: ImageIndex, ref: string): string | undefined {
 }
 
 /** Refs stored by others (a bare name without tag) still compare equal to "name:latest". */
+/**
+ * The names a reference may be stored under, in the order they are tried: the exact name first,
+ * then, for a short name (no registry or namespace), podman's `localhost/NAME`, which is how
+ * `podman save` names an image built locally.
+ */
+export function shortNameCandidates(normalizedRef: string): string[] {
+  return normalizedRef.includes('/') ? [normalizedRef] : [normalizedRef, `localhost/${normalizedRef}`];
+}
+
 function normalizeRefLenient(ref: string): string {
   try {
     return normalizeImageRef(ref);

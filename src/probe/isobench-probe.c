@@ -7,6 +7,8 @@
  *   write=MIB[:PATH]   write MIB MiB to PATH (default ./isobench-probe.dat), fsync, report MB/s
  *   randwrite=MIB[:PATH] 4 KiB writes at random offsets in a MIB MiB file, fsync each 256
  *   compute=N          N rounds of a fixed integer workload (xorshift + sum), report result
+ *   syscalls=N         N getppid(2) calls (raw, never cached by libc), report ns per call: the
+ *                      cost every syscall pays for a seccomp filter
  *   idle               pause() until a signal
  *   exit=N             exit with status N
  * Every report is one line: `isobench-probe <step> key=value ...`. */
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,11 +100,19 @@ static void step_compute(long rounds) {
          (unsigned long long)sum);
 }
 
+static void step_syscalls(long calls) {
+  uint64_t t0 = now_ns();
+  for (long i = 0; i < calls; i++) syscall(SYS_getppid);
+  uint64_t ns = now_ns() - t0;
+  printf("isobench-probe syscalls calls=%ld ns=%llu ns_per_call=%.1f\n", calls, (unsigned long long)ns,
+         calls ? (double)ns / (double)calls : 0.0);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2) {
     fprintf(stderr, "usage: isobench-probe STEP...  (ready[=M] sleep=MS alloc=MIB write=MIB[:PATH] "
-                    "randwrite=MIB[:PATH] compute=N idle exit=N)\n");
+                    "randwrite=MIB[:PATH] compute=N syscalls=N idle exit=N)\n");
     return 64;
   }
   for (int i = 1; i < argc; i++) {
@@ -121,6 +132,8 @@ int main(int argc, char **argv) {
       step_write(val, 1);
     } else if (!strncmp(a, "compute=", 8)) {
       step_compute(parse_num(val, "compute"));
+    } else if (!strncmp(a, "syscalls=", 9)) {
+      step_syscalls(parse_num(val, "syscalls"));
     } else if (!strcmp(a, "idle")) {
       pause();
     } else if (!strncmp(a, "exit=", 5)) {

@@ -6,6 +6,7 @@ import { parseIntegerFile, readMemoryStatFigures } from '../container/cgroups/pa
 import type { CgroupStatFiles } from '../container/cgroups/types.js';
 import type { ContainerHandle, ExitInfo } from '../container/index.js';
 import { Runtime } from '../container/index.js';
+import type { SeccompChoice } from '../container/seccomp/index.js';
 import { containerPaths } from '../container/state.js';
 import { EnvironmentError, WorkloadError } from '../errors.js';
 import { monotonicNs } from '../measure/clock.js';
@@ -28,6 +29,8 @@ export interface ContainerTargetOptions {
   cgroupParent?: string;
   /** Progress lines of prepare() (image builds); default nowhere. */
   log?: (line: string) => void;
+  /** The containers' seccomp filter; default the runtime's default profile (bench:runtime compares with unconfined). */
+  seccomp?: SeccompChoice;
 }
 
 /** Why this host cannot run containers, or undefined when it can (root, helper, overlayfs). */
@@ -106,6 +109,7 @@ export class ContainerTarget implements Target {
       limits: workload.limits,
       network: 'none',
       stdio: 'pipe',
+      ...(this.options.seccomp ? { seccomp: this.options.seccomp } : {}),
     });
     return new ContainerInstance(handle, workload, containerPaths(this.layout.containers, handle.id), launchedAtNs);
   }

@@ -1,28 +1,14 @@
 // Image config + workload -> an OCI runtime config.json (runtime-spec 1.0), the one runc and crun
 // are handed. Pure: the rootfs mount and the bundle dir live in peer-rootfs.ts.
+import { DOCKER_DEFAULT_CAPS } from '../container/capabilities.js';
+
+export { DOCKER_DEFAULT_CAPS };
+
 import type { ImageRuntimeConfig } from '../image/types.js';
 import type { WorkloadSpec } from './types.js';
 
 /** PATH when the image sets none (Docker's default). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-/** Docker's default capability set (moby oci/caps/defaults.go), so peers run with the rights Docker grants. */
-export const DOCKER_DEFAULT_CAPS = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-] as const;
 
 /** CFS period the cpu limit is expressed in (µs), as Docker uses. */
 export const CPU_PERIOD_US = 100_000;

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCKER_DEFAULT_CAPS } from '../../src/container/capabilities.js';
 import {
   errorFromStatus,
   type HelperStatus,
@@ -17,6 +18,7 @@ import {
   serializeExecConfig,
   serializeHelperConfig,
 } from '../../src/container/launch/helper-protocol.js';
+import { seccompFilterFor } from '../../src/container/seccomp/index.js';
 import type { ContainerSpec, LaunchMode } from '../../src/container/types.js';
 import { HelperError } from '../../src/errors.js';
 import { isSameProcessAlive, readProcessStartTicks } from '../../src/util/process.js';
@@ -24,9 +26,10 @@ import { ensureHelperBuilt } from '../fixtures/rootfs.js';
 import { hostLacks } from '../support/host.js';
 
 /** Larger than any pid_max (2^22): never the helper's parent, never a live process. */
-const lacksRoot = await hostLacks('root');
 const NO_SUCH_PID = 2147483647;
 const CONFIG_MAX_BYTES = 1 << 20;
+/** Root-only cases skip with the reason, and fail in CI (ISOBENCH_TESTS_STRICT): see test/support/host.ts. */
+const lacksRoot = await hostLacks('root');
 
 let helper: string;
 let tmp: string;
@@ -197,6 +200,22 @@ describe('baselines written by the TypeScript side pass the parser', () => {
       `\`/proc/${NO_SUCH_PID}/ns/ipc\`: No such file or directory`,
     ]);
   });
+
+  it.skipIf(lacksRoot)(
+    'the default seccomp filter, as the runtime writes it, passes run and exec configs',
+    async () => {
+      const filter = seccompFilterFor({ kind: 'default' }, DOCKER_DEFAULT_CAPS)!;
+      const seccomp = { bytes: filter.bytes, flags: 6 };
+      const run = serializeHelperConfig(
+        { ...spec(), seccomp },
+        { mode: { kind: 'attached', stdio: 'ignore' }, cgroupProcsFiles: [] },
+        { parentPid: NO_SUCH_PID },
+      );
+      expect(rejection(await runWithFd(run)).syscall).toBe('getppid');
+      const exec = serializeExecConfig({ pid: NO_SUCH_PID, cgroupProcsFiles: [] }, { ...spec(), seccomp });
+      expect(rejection(await runWithFile('exec', exec)).syscall).toBe('open');
+    },
+  );
 
   it('an exec config of exactly 1 MiB is accepted', async () => {
     const base = toBuffer(execRecords());
@@ -377,7 +396,7 @@ async function runWatchingClone(config: Buffer): Promise<HelperOutcome & { child
   return { ...result, childGone };
 }
 
-describe.skipIf(lacksRoot)('the clone made before the config (needs root)', () => {
+describe.skipIf(await hostLacks('root'))('the clone made before the config (needs root)', () => {
   it('a refused config never reaches the clone, which dies with the helper', async () => {
     const outcome = await runWatchingClone(toBuffer(with_(runRecords(), ['mode', 'detached'])));
     const error = rejection(outcome);
@@ -402,5 +421,32 @@ describe.skipIf(lacksRoot)('the clone made before the config (needs root)', () =
       `config \`fd 4\`: over ${CONFIG_MAX_BYTES} bytes: File too large`,
     ]);
     expect(await rejected.childGone).toBe(true);
+  });
+});
+
+describe('rejections of the seccomp records: run configs on fd 4 (needs root), exec configs from a file', () => {
+  const subs = !lacksRoot ? (['run', 'exec'] as const) : (['exec'] as const);
+  const records = (sub: 'run' | 'exec') => (sub === 'run' ? runRecords() : execRecords());
+
+  it.each([
+    ['empty', '', 'expected whole BPF instructions (16 hex digits each)'],
+    ['of 15 digits', '061234567890abc', 'expected whole BPF instructions (16 hex digits each)'],
+    ['in upper case', '060000000000FF7F', 'expected lower-case hex digits'],
+    ['with a non-hex byte', '060000000000fg7f', 'expected lower-case hex digits'],
+    ['of 4097 instructions', '060000000000ff7f'.repeat(4097), 'expected at most 4096 BPF instructions'],
+  ])('a seccomp program %s', async (_label, value, what) => {
+    for (const sub of subs) await expectRejected(sub, with_(records(sub), ['seccomp', value]), 'seccomp', what);
+  });
+
+  it('seccomp twice, flags without a program, and flags seccomp(2) may not get here', async () => {
+    const allow = ['seccomp', '060000000000ff7f'] as ConfigRecord;
+    for (const sub of subs) {
+      await expectRejected(sub, with_(records(sub), allow, allow), 'seccomp', 'given twice');
+      await expectRejected(sub, with_(records(sub), ['seccomp_flags', '2']), 'seccomp_flags', 'given without seccomp');
+      const tsync = with_(records(sub), allow, ['seccomp_flags', '1']);
+      await expectRejected(sub, tsync, 'seccomp_flags', 'expected a sum of 2 (LOG) and 4 (SPEC_ALLOW)');
+      const over = with_(records(sub), allow, ['seccomp_flags', '8']);
+      await expectRejected(sub, over, 'seccomp_flags', 'expected a decimal number in range');
+    }
   });
 });

@@ -178,10 +178,22 @@ describe('ImageStore remove and disk usage', () => {
     expect(existsSync(store.blobPath(b.layers[0]!.digest))).toBe(true);
   });
 
+  it('finds a short name as podman does: the exact name first, then localhost/NAME', async () => {
+    const saved = await buildTwoLayerImage('localhost/busybox');
+    expect((await store.resolve('busybox')).digest).toBe(saved.digest);
+    expect((await store.resolve('busybox:latest')).digest).toBe(saved.digest);
+    // An exact match wins over localhost/.
+    const exact = await buildTwoLayerImage('busybox', 'exact top');
+    expect((await store.resolve('busybox')).digest).toBe(exact.digest);
+    expect((await store.resolve('localhost/busybox')).digest).toBe(saved.digest);
+    // A name with a namespace is never rewritten.
+    await expect(store.resolve('other/busybox')).rejects.toThrow('no image other/busybox:latest');
+  });
+
   it('names the fix when an image is missing', async () => {
     const error = await store.resolve('busybox').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotFoundError);
-    expect((error as Error).message).toBe('no image busybox:latest');
+    expect((error as Error).message).toBe('no image busybox:latest (tried busybox:latest, localhost/busybox:latest)');
     expect((error as NotFoundError).hint).toBe(
       'list images with `isobench image ls`, or build one with `isobench image build -t busybox scenarios/images/busybox`',
     );

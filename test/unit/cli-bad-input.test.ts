@@ -112,7 +112,7 @@ const USAGE: Array<[string, Case]> = [
     'a group without its command',
     {
       args: () => ['vm'],
-      stderr: 'isobench: vm: expected a command: run, ps, stop, rm; see `isobench vm --help`\n',
+      stderr: 'isobench: vm: expected a command: run, kernel, ps, stop, rm; see `isobench vm --help`\n',
       status: 2,
     },
   ],
@@ -339,7 +339,8 @@ const FLAGS: Array<[string, Case]> = [
     'vm run of a missing image (before any banner)',
     {
       args: () => ['vm', 'run', 'nosuch', 'true'],
-      stderr: /^isobench: no image nosuch:latest; list images with `isobench image ls`/,
+      stderr:
+        /^isobench: no image nosuch:latest \(tried nosuch:latest, localhost\/nosuch:latest\); list images with `isobench image ls`/,
       status: 3,
     },
   ],

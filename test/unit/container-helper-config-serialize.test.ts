@@ -120,4 +120,13 @@ describe('serializeExecConfig', () => {
       'version\x001\x00target_pid\x00777\x00cgroup_procs\x00/cg/pids/x/cgroup.procs\x00cwd\x00/\x00uid\x000\x00gid\x000\x00env\x00PATH=/bin\x00arg\x00id\x00',
     );
   });
+
+  it('passes a seccomp filter as hex (a BPF program holds NUL bytes), flags only when set', () => {
+    const proc = { args: ['id'], env: [], cwd: '/', uid: 0, gid: 0, additionalGids: [] };
+    const bytes = Buffer.from([0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]);
+    const plain = serializeExecConfig({ pid: 7, cgroupProcsFiles: [] }, { ...proc, seccomp: { bytes, flags: 0 } });
+    expect(plain.toString('latin1')).toMatch(/arg\x00id\x00seccomp\x00060000000000ff7f\x00$/);
+    const logged = serializeExecConfig({ pid: 7, cgroupProcsFiles: [] }, { ...proc, seccomp: { bytes, flags: 2 } });
+    expect(logged.toString('latin1')).toMatch(/seccomp\x00060000000000ff7f\x00seccomp_flags\x002\x00$/);
+  });
 });

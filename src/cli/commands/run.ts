@@ -11,6 +11,7 @@ import { parseSize } from '../../util/parse-size.js';
 import { collect, defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 import { formatErrorLine } from '../error-exit.js';
+import { parseSecurityOpts } from '../security-opts.js';
 
 export interface RunCommandOptions {
   rm?: boolean;
@@ -27,6 +28,8 @@ export interface RunCommandOptions {
   pidsLimit?: string;
   /** none | host */
   network?: string;
+  /** Docker's `--security-opt` values, e.g. "seccomp=unconfined". */
+  securityOpt?: string[];
 }
 
 /** Grace between the forwarded SIGTERM and the SIGKILL after Ctrl-C, in ms. */
@@ -100,6 +103,7 @@ export async function runCommand(
 ): Promise<number> {
   const limits = parseLimitFlags(opts);
   const network = parseNetworkMode(opts.network ?? 'none');
+  const security = parseSecurityOpts(opts.securityOpt ?? []);
   const runtime = await Runtime.open(ctx.root);
   // Straight to our terminal when the context is the process's; through pipes otherwise (tests).
   const inherit = ctx.stdout === process.stdout && ctx.stderr === process.stderr;
@@ -115,6 +119,7 @@ export async function runCommand(
       ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
       limits,
       network,
+      ...(security.seccomp ? { seccomp: security.seccomp } : {}),
       detach: opts.detach === true,
       remove: opts.rm === true,
       stdio: inherit ? 'inherit' : 'pipe',
@@ -170,6 +175,12 @@ export const cli = defineCommand({
       .option('--cpus <n>', 'CPU quota in cores, e.g. 1.5')
       .option('--pids-limit <n>', 'maximum number of processes')
       .addOption(new Option('--network <mode>', 'network: none (loopback only) or host').choices(['none', 'host']))
+      .option(
+        '--security-opt <opt>',
+        'seccomp=unconfined or seccomp=PROFILE.json (Docker format); repeatable',
+        collect,
+        [],
+      )
       .passThroughOptions(),
   stateRoot: 'write',
   run: runCommand,

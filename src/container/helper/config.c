@@ -19,6 +19,10 @@
 #define EXTRA_GIDS_MAX 65536
 /* An unknown key is shown at most this long, non-printable bytes as '?': it comes from the input. */
 #define KEY_SHOWN_MAX 64
+/* The kernel takes at most BPF_MAXINSNS (4096) instructions; each is 16 hex digits here. */
+#define SECCOMP_MAX_INSNS 4096
+/* seccomp(2) flags a config may ask for: LOG (2) and SPEC_ALLOW (4); TSYNC is meaningless here. */
+#define SECCOMP_FLAGS_ALLOWED 6u
 
 enum key {
   K_VERSION,
@@ -47,6 +51,8 @@ enum key {
   K_RM_CGROUP,
   K_PARENT_PID,
   K_TARGET_PID,
+  K_SECCOMP,
+  K_SECCOMP_FLAGS,
   N_KEYS
 };
 
@@ -85,6 +91,8 @@ static const struct {
     [K_RM_CGROUP] = {"rm_cgroup", RUN, 1},
     [K_PARENT_PID] = {"parent_pid", RUN | EXEC, 0},
     [K_TARGET_PID] = {"target_pid", EXEC, 0},
+    [K_SECCOMP] = {"seccomp", RUN | EXEC, 0},
+    [K_SECCOMP_FLAGS] = {"seccomp_flags", RUN | EXEC, 0},
 };
 
 static const char *const KIND_NAMES[] = {[CONFIG_RUN] = "a run", [CONFIG_EXEC] = "an exec"};
@@ -189,6 +197,44 @@ static void add_extra_gid(struct config *cfg, const char *v) {
   cfg->gids[cfg->n_gids++] = (gid_t)parse_u64("gid_extra", v, 0, 0xfffffffe);
 }
 
+static int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+/* `seccomp` value: the struct sock_filter[] bytes (little-endian, as the kernel takes them) in
+ * lower-case hex, 16 digits per instruction. Only the encoding is checked here: the kernel
+ * verifies the program itself when it is loaded. */
+static void parse_seccomp(struct config *cfg, const char *v) {
+  size_t len = strlen(v);
+  if (len == 0 || len % 16) bad("seccomp", "expected whole BPF instructions (16 hex digits each)");
+  if (len / 16 > SECCOMP_MAX_INSNS) bad("seccomp", "expected at most 4096 BPF instructions");
+  unsigned char *bytes = malloc(len / 2);
+  if (!bytes) fail("malloc", ENOMEM, "config `%s`", g_path);
+  for (size_t i = 0; i < len / 2; i++) {
+    int hi = hex_digit(v[2 * i]), lo = hex_digit(v[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      free(bytes);
+      bad("seccomp", "expected lower-case hex digits");
+    }
+    bytes[i] = (unsigned char)(hi << 4 | lo);
+  }
+  cfg->seccomp_len = (unsigned short)(len / 16);
+  cfg->seccomp = malloc(cfg->seccomp_len * sizeof *cfg->seccomp);
+  if (!cfg->seccomp) fail("malloc", ENOMEM, "config `%s`", g_path);
+  for (size_t i = 0; i < cfg->seccomp_len; i++) {
+    const unsigned char *b = bytes + 8 * i;
+    cfg->seccomp[i] = (struct sock_filter){
+        .code = (unsigned short)(b[0] | b[1] << 8),
+        .jt = b[2],
+        .jf = b[3],
+        .k = (unsigned)b[4] | (unsigned)b[5] << 8 | (unsigned)b[6] << 16 | (unsigned)b[7] << 24,
+    };
+  }
+  free(bytes);
+}
+
 /* Stores one record's value; `id` is known, valid for this kind and not a forbidden repeat. */
 static void apply(struct config *cfg, enum key id, char *v) {
   const char *k = KEYS[id].name;
@@ -231,6 +277,11 @@ static void apply(struct config *cfg, enum key id, char *v) {
   case K_RM_CGROUP: push(&cfg->rm_cgroups, require_abs(k, v)); break;
   case K_PARENT_PID: cfg->parent_pid = (pid_t)parse_u64(k, v, 1, 0x7fffffff); break;
   case K_TARGET_PID: cfg->target_pid = (pid_t)parse_u64(k, v, 1, 0x7fffffff); break;
+  case K_SECCOMP: parse_seccomp(cfg, v); break;
+  case K_SECCOMP_FLAGS:
+    cfg->seccomp_flags = (unsigned)parse_u64(k, v, 0, SECCOMP_FLAGS_ALLOWED);
+    if (cfg->seccomp_flags & ~SECCOMP_FLAGS_ALLOWED) bad(k, "expected a sum of 2 (LOG) and 4 (SPEC_ALLOW)");
+    break;
   case N_KEYS: break;
   }
 }
@@ -274,6 +325,7 @@ void config_parse(struct config *cfg, char *buf, size_t size, const char *label,
   for (size_t i = 0; i < cfg->n_binds; i++)
     if (!cfg->binds[i].target) bad("bind_to", "missing after bind_ro/bind_rw");
   if (cfg->args.len == 0) bad("arg", "at least one required");
+  if (seen[K_SECCOMP_FLAGS] && !cfg->seccomp) bad("seccomp_flags", "given without seccomp");
   if (!cfg->cwd) cfg->cwd = "/";
 }
 
@@ -289,6 +341,7 @@ void config_free(struct config *cfg) {
   free(cfg->gids);
   free(cfg->binds);
   free(cfg->rlimits);
+  free(cfg->seccomp);
   memset(cfg, 0, sizeof *cfg);
 }
 

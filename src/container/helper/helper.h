@@ -3,6 +3,7 @@
 #define ISOBENCH_HELPER_H
 
 #define _GNU_SOURCE
+#include <linux/filter.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/resource.h>
@@ -50,6 +51,10 @@ struct config {
   const char *stdout_log, *stderr_log, *exit_file;
   pid_t parent_pid; /* the node process that spawned us (0: unknown) */
   pid_t target_pid; /* exec: the container's init */
+  /* The seccomp filter the workload gets (NULL: none), loaded last before execve. */
+  struct sock_filter *seccomp;
+  unsigned short seccomp_len;
+  unsigned seccomp_flags; /* SECCOMP_FILTER_FLAG_LOG / _SPEC_ALLOW */
 };
 
 /* status.c: the line protocol on fd 3 and error reporting. */
@@ -103,6 +108,9 @@ void caps_apply_after_setuid(uid_t uid);
 /* process.c: the last steps before execve, shared by run and exec. */
 void process_apply_rlimits(const struct config *cfg);
 _Noreturn void process_finish_and_exec(const struct config *cfg, int ensure_cwd);
+
+/* seccomp.c */
+void seccomp_install(const struct config *cfg);
 
 /* monitor.c */
 void monitor_block_signals(sigset_t *saved);

@@ -107,6 +107,8 @@ _Noreturn void process_finish_and_exec(const struct config *cfg, int ensure_cwd)
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_PDEATHSIG");
   /* Whatever fd we might have missed, the workload must not inherit it. */
   syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  /* Last: after caps, ids and no_new_privs, so nothing above runs under the workload's filter. */
+  seccomp_install(cfg);
   stamp_mark(STAMP_EXEC);
   trace_mark("exec");
   exec_workload(cfg);

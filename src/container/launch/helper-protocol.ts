@@ -43,7 +43,7 @@ export interface HelperConfigExtra {
 }
 
 /** The process `exec` starts inside a running container: the process fields of a spec (cwd must exist inside it). */
-export type ExecProcess = Pick<ContainerSpec, 'args' | 'env' | 'cwd' | 'uid' | 'gid' | 'additionalGids'>;
+export type ExecProcess = Pick<ContainerSpec, 'args' | 'env' | 'cwd' | 'uid' | 'gid' | 'additionalGids' | 'seccomp'>;
 
 /** Appends `key\0value\0` records; a NUL inside a value would end it early, so it is refused. */
 class RecordWriter {
@@ -66,6 +66,11 @@ class RecordWriter {
 function addProcess(w: RecordWriter, proc: ExecProcess): void {
   w.add('cwd', proc.cwd).add('uid', proc.uid).add('gid', proc.gid).addAll('gid_extra', proc.additionalGids);
   w.addAll('env', proc.env).addAll('arg', proc.args);
+  // Hex: the records are NUL-terminated strings, and a BPF program holds NUL bytes.
+  if (proc.seccomp) {
+    w.add('seccomp', proc.seccomp.bytes.toString('hex'));
+    if (proc.seccomp.flags !== 0) w.add('seccomp_flags', proc.seccomp.flags);
+  }
 }
 
 /** Serializes a `run` config. Record order is fixed (version first), so the bytes are deterministic. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { requireRoot } from '../../errors.js';
 import type { RuntimeContext } from '../context.js';
 import { execInContainer } from '../launch/exec-process.js';
+import { readStoredFilter } from '../seccomp/index.js';
 import { containerPaths, toExitInfo } from '../state.js';
 import type { ExitInfo } from '../types.js';
 import { resolveUser } from '../user.js';
@@ -48,6 +49,8 @@ export async function execContainer(
   const paths = containerPaths(ctx.layout.containers, record.id);
   // The container may have added users since it started: its upper dir is searched first.
   const user = await resolveUser(options.user ?? record.user, record.lowerDirs, paths.upperDir);
+  // The exec'd process runs under the container's own filter, as in Docker.
+  const seccomp = readStoredFilter(paths.seccompFilter);
   const cgroup = ctx.cgroups.open(record.id);
   const configFile = path.join(paths.dir, `exec-${randomBytes(6).toString('hex')}.conf`);
   try {
@@ -60,6 +63,7 @@ export async function execContainer(
         uid: user.uid,
         gid: user.gid,
         additionalGids: user.additionalGids,
+        ...(seccomp ? { seccomp } : {}),
       },
       options.stdio ?? 'inherit',
       configFile,

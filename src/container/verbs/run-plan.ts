@@ -3,8 +3,10 @@
 import path from 'node:path';
 import type { StoredImage } from '../../image/types.js';
 import { readProcessStartTicks } from '../../util/process.js';
+import { DOCKER_DEFAULT_CAPS } from '../capabilities.js';
 import { validateLimits } from '../cgroups/index.js';
 import type { RuntimeContext } from '../context.js';
+import { type CompiledFilter, type SeccompChoice, seccompFilterFor } from '../seccomp/index.js';
 import {
   type ContainerRecord,
   generateContainerId,
@@ -50,6 +52,8 @@ export interface RunRequest {
   remove?: boolean;
   /** Attached runs only; default 'inherit'. */
   stdio?: 'inherit' | 'pipe' | 'ignore';
+  /** Default: isobench's default profile (Docker's policy). */
+  seccomp?: SeccompChoice;
   onWarning?: (message: string) => void;
 }
 
@@ -70,6 +74,8 @@ export interface RunPlan {
   network: NetworkMode;
   limits: ResourceLimits;
   stopSignal: string;
+  /** Undefined: unconfined. */
+  seccomp: CompiledFilter | undefined;
 }
 
 let creatorStartTime: number | null | undefined;
@@ -89,6 +95,7 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
   const network = parseNetworkMode(req.network ?? 'none');
   const limits = req.limits ?? {};
   validateLimits(limits, ctx.hostCpuCount);
+  const seccomp = seccompFilterFor(req.seccomp ?? { kind: 'default' }, DOCKER_DEFAULT_CAPS);
 
   const image = await ctx.store.resolve(req.image);
   const config = image.config.config ?? {};
@@ -131,6 +138,7 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
     network,
     limits,
     stopSignal,
+    seccomp,
   };
 }
 

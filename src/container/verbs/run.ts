@@ -5,7 +5,7 @@
 // NOTE: this is the path the harness times (start-to-exit); keep it free of extra processes and
 // of redundant fs calls. state.json is written when the name is reserved, once the workload
 // runs (its pid) and once it exits.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireRoot } from '../../errors.js';
 import { readProcessStartTicks } from '../../util/process.js';
@@ -13,6 +13,7 @@ import type { CgroupHandle } from '../cgroups/types.js';
 import type { RuntimeContext } from '../context.js';
 import { type ContainerHandle, makeHandle } from '../handle.js';
 import { type LaunchedHelper, spawnLaunch } from '../launch/helper-process.js';
+import { serializeStoredFilter } from '../seccomp/index.js';
 import { type ContainerPaths, containerPaths, writeRecord } from '../state.js';
 import type { ContainerSpec, LaunchMode } from '../types.js';
 import { deleteContainerDir } from './remove.js';
@@ -82,6 +83,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
       mkdirSync(paths.upperDir, { mode: 0o755 });
       mkdirSync(paths.workDir, { mode: 0o700 });
       mkdirSync(paths.rootfsDir, { mode: 0o755 });
+      if (plan.seccomp) writeFileSync(paths.seccompFilter, serializeStoredFilter(plan.seccomp), { mode: 0o600 });
       await reserveName(ctx, record, paths, plan.nameGiven);
     })();
     // Both settle before we go on: a failure of either is reported (the name conflict first), and
@@ -107,6 +109,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
       hostname: plan.hostname,
       network: plan.network,
       limits: plan.limits,
+      ...(plan.seccomp ? { seccomp: { bytes: plan.seccomp.bytes, flags: plan.seccomp.flags } } : {}),
     };
     const mode: LaunchMode = req.detach
       ? {

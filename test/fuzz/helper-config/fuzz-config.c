@@ -89,6 +89,8 @@ static void check_accepted(const struct config *cfg, enum config_kind kind) {
     for (size_t j = 0; j < i; j++) CHECK(cfg->rlimits[i].resource != cfg->rlimits[j].resource);
   }
   CHECK(cfg->n_gids <= 65536);
+  CHECK(cfg->seccomp ? cfg->seccomp_len >= 1 && cfg->seccomp_len <= 4096 : cfg->seccomp_len == 0);
+  CHECK((cfg->seccomp_flags & ~6u) == 0 && (cfg->seccomp || cfg->seccomp_flags == 0));
   CHECK(cfg->uid != (uid_t)-1 && cfg->gid != (gid_t)-1);
   CHECK(cfg->parent_pid >= 0 && cfg->target_pid >= 0);
   if (kind == CONFIG_EXEC) CHECK(!cfg->detached && !cfg->net_none && cfg->n_binds == 0 && cfg->lowers.len == 0);

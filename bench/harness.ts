@@ -11,26 +11,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Bench } from 'tinybench';
-import { resolveUser } from '../src/container/user.js';
-import { ImageStore } from '../src/image/store.js';
 import { monotonicNs } from '../src/measure/clock.js';
 import { measureSelfCpu, startSampler } from '../src/measure/sampler.js';
 import { rootLayout } from '../src/paths.js';
 import { median } from '../src/stats/index.js';
 import { ContainerTarget } from '../src/targets/container.js';
 import { ensureImage } from '../src/targets/image-prep.js';
-import { buildOciConfig } from '../src/targets/oci-bundle.js';
 import { runTool } from '../src/targets/peer-exec.js';
-import { newInstanceId, PEER_CGROUP_PARENT } from '../src/targets/peer-oci-target.js';
 import { PeerInstance } from '../src/targets/peer-process.js';
-import {
-  bundlePaths,
-  createPeerBundle,
-  type PeerBundlePaths,
-  removeCgroupEverywhere,
-  removePeerBundle,
-} from '../src/targets/peer-rootfs.js';
+import type { PeerBundlePaths } from '../src/targets/peer-rootfs.js';
 import type { Instance, WorkloadSpec } from '../src/targets/types.js';
+import { type Cleanups, createCleanups, logLine } from './lib/cleanups.js';
+import { HYPERFINE_MISSING, timeHyperfineBlock } from './lib/hyperfine.js';
+import { prepareRuncBundle } from './lib/runc-bundle.js';
 import { formatCi, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
 
 /** The issue's goals: sampler at most 1 % of a core; harness startup within 5 % of an external timer. */
@@ -90,7 +83,7 @@ function parseOptions(argv: string[]): Options {
   return options;
 }
 
-const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const log = logLine('bench');
 
 async function readLoadavg(): Promise<string> {
   return (await fs.readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
@@ -108,30 +101,6 @@ function probeWorkload(args: string[], readyMarker?: string): WorkloadSpec {
   if (readyMarker !== undefined) workload.readyMarker = readyMarker;
   return workload;
 }
-
-/** Cleanup steps run last-in first-out, once, from the normal end or a signal. */
-function createCleanups() {
-  const steps: Array<{ label: string; run: () => Promise<unknown> }> = [];
-  let running: Promise<void> | undefined;
-  return {
-    add(label: string, run: () => Promise<unknown>) {
-      steps.push({ label, run });
-      return () => {
-        const index = steps.findIndex((step) => step.run === run);
-        if (index >= 0) steps.splice(index, 1);
-      };
-    },
-    runAll(): Promise<void> {
-      running ??= (async () => {
-        for (let step = steps.pop(); step; step = steps.pop()) {
-          await step.run().catch((error: unknown) => log(`cleanup of ${step!.label} failed: ${String(error)}`));
-        }
-      })();
-      return running;
-    },
-  };
-}
-type Cleanups = ReturnType<typeof createCleanups>;
 
 // ---- (1) sampler CPU -------------------------------------------------------------------------
 
@@ -238,33 +207,6 @@ async function measureSamplerCost(target: ContainerTarget, cleanups: Cleanups, s
 
 // ---- (2) runc startup: harness clock vs hyperfine ----------------------------------------------
 
-/** One shared runc bundle (probe image, overlay mounted once), reused by every run of both timers. */
-async function prepareRuncBundle(root: string, cleanups: Cleanups, workload: WorkloadSpec) {
-  const store = await ImageStore.open(root);
-  const image = await store.resolve(workload.image);
-  const lowerDirs = await store.lowerDirs(image);
-  const user = await resolveUser(image.config.config.User, lowerDirs);
-  const id = newInstanceId('runc');
-  const cgroupsPath = `${PEER_CGROUP_PARENT}/${id}`;
-  const config = buildOciConfig({
-    image: image.config.config,
-    workload,
-    rootfsPath: bundlePaths(root, id).rootfs,
-    hostname: id.slice(0, 63),
-    cgroupsPath,
-    user,
-  });
-  // Registered before mounting: createPeerBundle removes its own partial work on failure.
-  cleanups.add('the runc bundle', async () => {
-    await runTool('runc', ['delete', '-f', id]).catch(() => undefined);
-    await removePeerBundle(bundlePaths(root, id));
-    await removeCgroupEverywhere(cgroupsPath);
-    await removeCgroupEverywhere(PEER_CGROUP_PARENT);
-  });
-  const paths = await createPeerBundle({ root, id, runtime: 'runc', lowerDirs, cgroupsPath, config });
-  return { id, paths };
-}
-
 /** The harness's timing, as OciPeerTarget.launch does it: stamp, spawn, PeerInstance's exit stamp. */
 async function timeHarnessRun(workload: WorkloadSpec, id: string, paths: PeerBundlePaths): Promise<number> {
   const launchedAtNs = monotonicNs();
@@ -296,47 +238,10 @@ async function timeHarnessRun(workload: WorkloadSpec, id: string, paths: PeerBun
   }
 }
 
-/** Runs hyperfine (no shell) on the command; returns its per-run wall times in ns. */
-async function timeHyperfineBlock(
-  command: string,
-  runs: number,
-  warmup: number,
-  jsonFile: string,
-  track: (child: ChildProcess | undefined) => void,
-): Promise<number[]> {
-  const args = ['-N', '--style', 'none', '--runs', String(runs), '--warmup', String(warmup)];
-  const child = spawn('hyperfine', [...args, '--export-json', jsonFile, command], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  track(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => {
-    stderr += String(chunk);
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'ENOENT'
-          ? new Error('hyperfine not found: install the Debian package hyperfine (bash scripts/setup.sh)')
-          : error,
-      ),
-    );
-    child.once('exit', (exitCode) => resolve(exitCode));
-  }).finally(() => track(undefined));
-  if (code !== 0) throw new Error(`hyperfine exited ${code}: ${stderr.trim()}`);
-  const report = JSON.parse(await fs.readFile(jsonFile, 'utf8')) as {
-    results: Array<{ times: number[]; exit_codes?: number[] }>;
-  };
-  const times = report.results[0]?.times ?? [];
-  if (times.length !== runs) throw new Error(`hyperfine reported ${times.length} times, expected ${runs}`);
-  return times.map((seconds) => seconds * 1e9);
-}
-
 async function measureRuncAgreement(root: string, tmp: string, cleanups: Cleanups, options: Options) {
   const version = (await runTool('runc', ['--version'])).stdout.split('\n')[0]?.trim();
   const hyperfineVersion = (await runTool('hyperfine', ['--version']).catch(() => undefined))?.stdout.trim();
-  if (hyperfineVersion === undefined)
-    throw new Error('hyperfine not found: install the Debian package hyperfine (bash scripts/setup.sh)');
+  if (hyperfineVersion === undefined) throw new Error(HYPERFINE_MISSING);
   const workload = probeWorkload(['exit=0']);
   const { id, paths } = await prepareRuncBundle(root, cleanups, workload);
   const command = `runc run --bundle ${paths.dir} ${id}`;
@@ -390,7 +295,7 @@ async function measureRuncAgreement(root: string, tmp: string, cleanups: Cleanup
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const cleanups = createCleanups();
+  const cleanups = createCleanups(log);
   const onSignal = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
     void cleanups.runAll().finally(() => process.exit(128 + (os.constants.signals[signal] ?? 0)));

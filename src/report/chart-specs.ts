@@ -122,16 +122,19 @@ function bucket(groups: readonly SeriesGroup[], keyOf: (group: SeriesGroup) => s
 
 const byPoint = (group: SeriesGroup) => JSON.stringify([group.scenario, group.case, group.pointKey]);
 
-function targetKey(series: Pick<SeriesView, 'target' | 'accel'>): string {
-  return `${series.target}|${series.accel ?? ''}`;
+type TargetOf = Pick<SeriesView, 'target' | 'accel'> & { variant?: string | null };
+
+function targetKey(series: TargetOf): string {
+  return `${series.target}|${series.accel ?? ''}|${series.variant ?? ''}`;
 }
 
-/** Distinct (target, accel) of the series, in TARGET_KINDS order then accel. */
-function listTargets(
-  series: ReadonlyArray<Pick<SeriesView, 'target' | 'accel'>>,
-): Array<{ key: string; target: TargetKind; accel: Accel | null }> {
-  const seen = new Map<string, { key: string; target: TargetKind; accel: Accel | null }>();
-  for (const s of series) seen.set(targetKey(s), { key: targetKey(s), target: s.target, accel: s.accel });
+type TargetEntry = { key: string; target: TargetKind; accel: Accel | null; variant: string | null };
+
+/** Distinct (target, accel, vm kernel variant) of the series, in TARGET_KINDS order then accel. */
+function listTargets(series: readonly TargetOf[]): TargetEntry[] {
+  const seen = new Map<string, TargetEntry>();
+  for (const s of series)
+    seen.set(targetKey(s), { key: targetKey(s), target: s.target, accel: s.accel, variant: s.variant ?? null });
   return [...seen.values()].sort(
     (a, b) =>
       TARGET_KINDS.indexOf(a.target) - TARGET_KINDS.indexOf(b.target) || (a.accel ?? '').localeCompare(b.accel ?? ''),
@@ -151,6 +154,8 @@ interface BarValue {
 export interface BarEntry {
   target: TargetKind;
   accel: Accel | null;
+  /** vm: the kernel variant, when recorded (a bar of its own per variant). */
+  variant?: string | null;
   /** Index into the chart's categories. */
   category: number;
   bar: BarValue;
@@ -199,7 +204,7 @@ function buildBarChart(options: {
     spread > LOG_SCALE_SPREAD ? Math.min(...positive) : Math.max(...entries.map((entry) => entry.bar.value)),
   );
   const scaled = (value: number | null) => (value === null ? null : value / scale.divisor);
-  const datasets: ChartDataset[] = listTargets(entries).map(({ key, target, accel }) => {
+  const datasets: ChartDataset[] = listTargets(entries).map(({ key, target, accel, variant }) => {
     const data = new Array<number | null>(options.categories.length).fill(null);
     const ciLow = new Array<number | null>(options.categories.length).fill(null);
     const ciHigh = new Array<number | null>(options.categories.length).fill(null);
@@ -210,7 +215,7 @@ function buildBarChart(options: {
       ciHigh[entry.category] = scaled(entry.bar.high);
     }
     return {
-      label: formatTargetLabel(target, accel),
+      label: formatTargetLabel(target, accel, variant),
       data,
       backgroundColor: TARGET_COLOURS[target],
       borderColor: TARGET_COLOURS[target],
@@ -254,7 +259,7 @@ function seriesBars(
   return series.flatMap((view) => {
     const category = categoryOf(view);
     const bar = category >= 0 ? barOf(view) : null;
-    return bar === null ? [] : [{ target: view.target, accel: view.accel, category, bar }];
+    return bar === null ? [] : [{ target: view.target, accel: view.accel, variant: view.variant, category, bar }];
   });
 }
 

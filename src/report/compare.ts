@@ -306,7 +306,11 @@ function rowBase(
     scenario: series.scenario,
     case: series.case,
     point: series.point,
-    target: series.target,
+    // A non-stock vm kernel is its own row; its name says which (the stock one keeps plain "vm").
+    target:
+      series.target === 'vm' && series.variant !== undefined && series.variant !== 'stock'
+        ? `vm, ${series.variant} kernel`
+        : series.target,
     metric,
     unit: info?.unit ?? 'ns',
     higherIsWorse: info?.higherIsWorse ?? true,
@@ -358,12 +362,15 @@ function checkOptions(thresholdRatio: number, alpha: number, metric?: string): v
   }
 }
 
-/** Same key = same scenario, case, sweep point (key order ignored) and target. */
-export function seriesKey(series: Pick<Series, 'scenario' | 'case' | 'point' | 'target'>): string {
+/** Same key = same scenario, case, sweep point (key order ignored), target and vm kernel variant. */
+export function seriesKey(series: Pick<Series, 'scenario' | 'case' | 'point' | 'target' | 'variant'>): string {
   const point = Object.keys(series.point)
     .sort()
     .map((k) => [k, series.point[k]]);
-  return JSON.stringify([series.scenario, series.case, point, series.target]);
+  // A stock vm recorded before variants existed compares with a stock one recorded after.
+  const variant =
+    series.target === 'vm' && series.variant !== undefined && series.variant !== 'stock' ? series.variant : '';
+  return JSON.stringify([series.scenario, series.case, point, series.target, ...(variant ? [variant] : [])]);
 }
 
 function metricNames(series: Series[]): string[] {

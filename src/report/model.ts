@@ -113,7 +113,9 @@ export interface SeriesPlace {
 export interface SeriesView extends SeriesPlace {
   target: TargetKind;
   accel: Accel | null;
-  /** "vm (TCG)", "vm (KVM)", "native", ... */
+  /** vm: the guest kernel variant as recorded ('stock', 'minimal'); null when not recorded. */
+  variant: string | null;
+  /** "vm (TCG)", "vm, minimal kernel (TCG)", "native", ... */
   targetLabel: string;
   status: Series['status'];
   reason: string | null;
@@ -249,10 +251,18 @@ export function formatPointLabel(point: Series['point']): string {
     .join(', ');
 }
 
-/** "vm (TCG)" for the vm target (accel upper-cased, "accel unknown" when not recorded); the kind otherwise. */
-export function formatTargetLabel(target: TargetKind, accel: Accel | null): string {
+/**
+ * "vm (TCG)" for the vm target (accel upper-cased, "accel unknown" when not recorded), with the
+ * kernel variant when recorded: "vm, minimal kernel (TCG)"; the kind otherwise.
+ */
+export function formatTargetLabel(target: TargetKind, accel: Accel | null, variant: string | null = null): string {
   if (target !== 'vm') return target;
-  return `vm (${accel ? accel.toUpperCase() : 'accel unknown'})`;
+  return `vm${variant ? `, ${variant} kernel` : ''} (${accel ? accel.toUpperCase() : 'accel unknown'})`;
+}
+
+/** The answer table holds one vm per cell: the stock kernel (or an unrecorded one); other variants show in the tables per case. */
+function inAnswer(series: SeriesView): boolean {
+  return series.target !== 'vm' || series.variant === null || series.variant === 'stock';
 }
 
 function labelRun(run: RunResult, environment: HostEnvironment): Omit<RunInfo, 'index'> {
@@ -361,7 +371,8 @@ function viewSeries(series: Series, runIndex: number): SeriesView {
     pointLabel: formatPointLabel(series.point),
     target: series.target,
     accel,
-    targetLabel: formatTargetLabel(series.target, accel),
+    variant: series.variant ?? null,
+    targetLabel: formatTargetLabel(series.target, accel, series.variant ?? null),
     status: series.status,
     reason: series.reason ?? null,
     recordedIterations: recorded.length,
@@ -441,8 +452,9 @@ function findMetric(series: SeriesView | undefined, metric: string): MetricFigur
 
 function buildAnswerCell(group: SeriesGroup, metric: MetricName): AnswerCell | null {
   const cell: AnswerCell = { medians: {}, ratios: {} };
-  const byTarget = new Map(group.series.map((series) => [series.target, series]));
-  for (const series of group.series) {
+  const answered = group.series.filter(inAnswer);
+  const byTarget = new Map(answered.map((series) => [series.target, series]));
+  for (const series of answered) {
     const figures = findMetric(series, metric);
     if (!figures?.summary) continue;
     const { median: mid, n, ci } = figures.summary;

@@ -138,6 +138,7 @@ const seriesView = z.strictObject({
   ...place,
   target,
   accel,
+  variant: z.string().nullable(),
   targetLabel: z.string(),
   status: z.enum(['ok', 'skipped', 'failed', 'partial']),
   reason: z.string().nullable(),

@@ -4,7 +4,7 @@
 import type { ResourceLimits } from '../container/types.js';
 import { formatSize } from '../util/parse-size.js';
 import type { TargetKind } from '../vocabulary.js';
-import type { CaseSweep, ScenarioCase, VmSettings } from './schema.js';
+import type { CaseSweep, ScenarioCase, VmKernel, VmSettings } from './schema.js';
 
 /** One point of a sweep; a key is present only when the case sweeps it. */
 export interface SweepPoint {
@@ -22,6 +22,8 @@ export interface TargetRun {
   warmup: number;
   iterations: number;
   timeoutSeconds: number;
+  /** vm: the guest kernel when the scenario names one; absent means the stock kernel. */
+  kernel?: VmKernel;
 }
 
 /** Everything needed to run one case at one sweep point. */
@@ -89,7 +91,13 @@ export function expandCase(caseSpec: ScenarioCase): CasePoint[] {
   for (const point of expandSweep(caseSpec.sweep)) {
     const runs = caseSpec.plans
       .filter((plan) => includesPoint(plan.sweep, point))
-      .map(({ target, warmup, iterations, timeoutSeconds }) => ({ target, warmup, iterations, timeoutSeconds }));
+      .map(({ target, warmup, iterations, timeoutSeconds, kernel }) => ({
+        target,
+        warmup,
+        iterations,
+        timeoutSeconds,
+        ...(kernel === undefined ? {} : { kernel }),
+      }));
     if (runs.length === 0) continue;
     const limits: ResourceLimits = { ...caseSpec.limits };
     const vm: VmSettings = { ...caseSpec.vm };

@@ -12,8 +12,9 @@ export type {
   SweepKey,
   TargetPlan,
   Thresholds,
+  VmKernel,
   VmMachine,
   VmSettings,
 } from './schema.js';
-export { BUILTIN_DEFAULTS, SWEEP_KEYS, VM_MACHINES } from './schema.js';
+export { BUILTIN_DEFAULTS, SWEEP_KEYS, VM_KERNELS, VM_MACHINES } from './schema.js';
 export { MAX_SCENARIO_BYTES } from './yaml-source.js';

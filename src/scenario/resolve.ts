@@ -17,6 +17,7 @@ import {
   type SweepFile,
   type TargetPlan,
   type Thresholds,
+  type VmKernel,
   type VmSettings,
 } from './schema.js';
 import type { YamlSource } from './yaml-source.js';
@@ -87,7 +88,11 @@ function resolveCase(raw: CaseFile, file: ScenarioFile, at: Path, line: number, 
         fail([...at, 'sweep', 'cpus', index], `expected cpus to be a whole number when vm runs (vCPUs); got ${cpus}`);
     });
   }
-  const plans = targets.map((target) => resolvePlan(target, raw, file, sweep, at, fail));
+  const kernels = resolveKernels(raw.vm?.kernel ?? defaults.vm?.kernel, vmAt, fail);
+  const plans = targets.flatMap((target) => {
+    const plan = resolvePlan(target, raw, file, sweep, at, fail);
+    return target === 'vm' && kernels ? kernels.map((kernel) => ({ ...plan, kernel })) : [plan];
+  });
   for (const target of Object.keys(raw.perTarget ?? {}) as TargetKind[]) {
     if (!targets.includes(target)) {
       fail(
@@ -201,8 +206,18 @@ function checkReady(raw: CaseFile, command: string[], marker: string | undefined
   }
 }
 
+/** vm.kernel as a list without repeats; undefined when the scenario does not name a kernel. */
+function resolveKernels(raw: VmKernel | VmKernel[] | undefined, at: Path, fail: Fail): VmKernel[] | undefined {
+  if (raw === undefined) return undefined;
+  const kernels = Array.isArray(raw) ? raw : [raw];
+  kernels.forEach((kernel, index) => {
+    if (kernels.indexOf(kernel) !== index) fail([...at, 'kernel', index], `duplicate kernel "${kernel}" in kernel`);
+  });
+  return kernels;
+}
+
 function resolveVm(
-  raw: { memory: string; cpus: number; machine: VmSettings['machine'] },
+  raw: { memory: string; cpus: number; machine: VmSettings['machine']; kernel?: unknown },
   at: Path,
   fail: Fail,
 ): VmSettings {

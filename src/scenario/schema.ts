@@ -2,6 +2,7 @@
 // YAML file as written, and the resolved types the runner consumes (defaults applied, sizes in bytes).
 import { z } from 'zod';
 import type { ResourceLimits } from '../container/types.js';
+import { VM_KERNEL_VARIANTS, type VmKernelVariant } from '../vm/definition.js';
 import {
   MEASURE_KINDS,
   METRIC_NAMES,
@@ -14,6 +15,10 @@ import {
 /** QEMU machine types a case may ask for (same words as vm-images/*.yaml). */
 export const VM_MACHINES = ['microvm', 'q35'] as const;
 export type VmMachine = (typeof VM_MACHINES)[number];
+
+/** Guest kernels a case may boot on the vm target (the words of `vm run --kernel`); stock is the default. */
+export const VM_KERNELS = Object.keys(VM_KERNEL_VARIANTS) as [VmKernelVariant, ...VmKernelVariant[]];
+export type VmKernel = VmKernelVariant;
 
 /** Sweep keys, in the order expandCase nests them (first = outermost). */
 export const SWEEP_KEYS = ['instances', 'memory', 'cpus', 'param'] as const;
@@ -66,6 +71,8 @@ const vmSchema = z.strictObject({
   memory: sizeText.optional(),
   cpus: count(1, 64).optional(),
   machine: z.enum(VM_MACHINES).optional(),
+  /** One kernel, or several: the vm target then runs once per kernel, each its own series. */
+  kernel: z.union([z.enum(VM_KERNELS), z.array(z.enum(VM_KERNELS)).min(1).max(VM_KERNELS.length)]).optional(),
 });
 
 const sweepSchema = z.strictObject({
@@ -182,6 +189,8 @@ export interface TargetPlan {
   timeoutSeconds: number;
   /** The case's sweep, narrowed for this target (every value is one of the case's). */
   sweep: CaseSweep;
+  /** vm: the guest kernel, when the scenario names one (vm.kernel); absent means the stock kernel. */
+  kernel?: VmKernel;
 }
 
 export interface ScenarioCase {

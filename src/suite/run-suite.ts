@@ -9,7 +9,7 @@ import { IsobenchError } from '../errors.js';
 import type { EnvironmentFingerprint } from '../host/fingerprint-schema.js';
 import { dropPageCache } from '../host/page-cache.js';
 import { readHostMemoryState, readMemInfo } from '../measure/host-memory.js';
-import { type CasePoint, expandCase, type Scenario, type ScenarioCase } from '../scenario/index.js';
+import { type CasePoint, expandCase, type Scenario, type ScenarioCase, type VmKernel } from '../scenario/index.js';
 import { planRoundOrders } from '../stats/index.js';
 import type { Availability, Target, WorkloadSpec } from '../targets/types.js';
 import type { TargetKind } from '../vocabulary.js';
@@ -40,7 +40,8 @@ export interface SuiteOptions {
   targets?: TargetKind[];
   /** Overrides every plan's recorded iterations. */
   iterations?: number;
-  createTarget: (kind: TargetKind) => Target;
+  /** A fresh target of `kind`; for vm, booting `kernel` when given (else the stock kernel). */
+  createTarget: (kind: TargetKind, kernel?: VmKernel) => Target;
   progress: Progress;
   signal: AbortSignal;
   environment: EnvironmentFingerprint;
@@ -86,7 +87,7 @@ export async function runSuite(options: SuiteOptions): Promise<RunResult> {
   };
   await mkdir(options.runDir, { recursive: true });
   await writeRun(options.runDir, run);
-  const slots = new Map<TargetKind, TargetSlot>();
+  const slots = new Map<string, TargetSlot>();
   const plan = planPoints(options);
   const nextPointSeed = createPointSeeds(seed);
   options.progress.start(plan.reduce((sum, p) => sum + p.runs.reduce((s, r) => s + r.warmup + r.iterations, 0), 0));
@@ -131,17 +132,24 @@ function planPoints(options: SuiteOptions): PlannedPoint[] {
   return plan;
 }
 
-async function slotFor(kind: TargetKind, slots: Map<TargetKind, TargetSlot>, options: SuiteOptions) {
-  let slot = slots.get(kind);
+/** "vm" or "vm, minimal kernel": the slot key and the name in progress lines. */
+function runName(run: CasePoint['runs'][number]): string {
+  return run.kernel === undefined ? run.target : `${run.target}, ${run.kernel} kernel`;
+}
+
+/** One target per kind and kernel, shared by every point of the run. */
+async function slotFor(run: CasePoint['runs'][number], slots: Map<string, TargetSlot>, options: SuiteOptions) {
+  const kind = run.target;
+  let slot = slots.get(runName(run));
   if (!slot) {
-    const target = options.createTarget(kind);
+    const target = options.createTarget(kind, run.kernel);
     const availability = await target
       .probe()
       .catch((error: unknown): Availability => ({ available: false, reason: messageOf(error) }));
     slot = { target, availability, prepared: new Map() };
-    slots.set(kind, slot);
-    if (!availability.available) options.progress.note(`isobench: ${kind} skipped: ${availability.reason}`);
-    else if (availability.detail) options.progress.note(`isobench: ${kind}: ${availability.detail}`);
+    slots.set(runName(run), slot);
+    if (!availability.available) options.progress.note(`isobench: ${runName(run)} skipped: ${availability.reason}`);
+    else if (availability.detail) options.progress.note(`isobench: ${runName(run)}: ${availability.detail}`);
   }
   return slot;
 }
@@ -174,7 +182,7 @@ function newSeries(item: PlannedPoint, target: TargetKind): Series {
 
 async function runPoint(
   item: PlannedPoint,
-  slots: Map<TargetKind, TargetSlot>,
+  slots: Map<string, TargetSlot>,
   options: SuiteOptions,
   pointSeed: number,
 ): Promise<Series[]> {
@@ -189,7 +197,7 @@ async function runPoint(
   for (const run of item.runs) {
     const series = newSeries(item, run.target);
     all.push(series);
-    const slot = await slotFor(run.target, slots, options);
+    const slot = await slotFor(run, slots, options);
     if (!slot.availability.available) {
       series.status = 'skipped';
       series.reason = slot.availability.reason;
@@ -211,7 +219,7 @@ async function runPoint(
     if (prepareError) {
       series.status = 'failed';
       series.reason = `prepare failed: ${messageOf(prepareError)}`;
-      options.progress.note(`isobench: ${run.target}: ${series.reason}`);
+      options.progress.note(`isobench: ${runName(run)}: ${series.reason}`);
       options.progress.skip(run.warmup + run.iterations);
       continue;
     }
@@ -239,7 +247,7 @@ async function runPoint(
       const { run, slot, series } = entry;
       if (round >= run.warmup + run.iterations || entry.failuresInRow >= MAX_CONSECUTIVE_FAILURES) continue;
       const warmup = round < run.warmup;
-      const label = `${item.scenario.name}/${scenarioCase.name}${point.label ? `[${point.label}]` : ''} ${run.target}${warmup ? ' (warmup)' : ` #${round - run.warmup + 1}`}`;
+      const label = `${item.scenario.name}/${scenarioCase.name}${point.label ? `[${point.label}]` : ''} ${runName(run)}${warmup ? ' (warmup)' : ` #${round - run.warmup + 1}`}`;
       // The settle pause: after-effects of the previous instance (freeing, writeback) fade first.
       if (iterationsRun++ > 0 && scenarioCase.settleMs > 0) await pause(scenarioCase.settleMs, options.signal);
       if (options.signal.aborted) break;
@@ -265,7 +273,7 @@ async function runPoint(
         options.progress.tick({ label, ok: false, detail: messageOf(error) });
         if (entry.failuresInRow >= MAX_CONSECUTIVE_FAILURES && okCount(series.iterations) === 0) {
           options.progress.note(
-            `isobench: ${run.target}: ${MAX_CONSECUTIVE_FAILURES} failures in a row; giving up on this point`,
+            `isobench: ${runName(run)}: ${MAX_CONSECUTIVE_FAILURES} failures in a row; giving up on this point`,
           );
         }
       }

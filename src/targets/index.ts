@@ -1,5 +1,6 @@
 // Target kind -> a fresh Target over one state root. NOTE: every kind in TARGET_KINDS has an entry.
 import type { RootLayout } from '../paths.js';
+import { VM_KERNEL_VARIANTS, type VmKernelVariant } from '../vm/definition.js';
 import type { TargetKind } from '../vocabulary.js';
 import { ContainerTarget } from './container.js';
 import { CrunTarget } from './crun.js';
@@ -18,8 +19,10 @@ const FACTORIES: Record<TargetKind, (root: string) => Target> = {
   podman: (root) => new PodmanTarget({ root }),
 };
 
-/** Creates the target of `kind` over the state root of `layout`. */
-export function createTarget(kind: TargetKind, layout: RootLayout): Target {
+/** Creates the target of `kind` over the state root of `layout`; a vm boots `kernel` (default stock). */
+export function createTarget(kind: TargetKind, layout: RootLayout, kernel?: VmKernelVariant): Target {
+  if (kind === 'vm' && kernel !== undefined)
+    return new VmTarget({ root: layout.root, definition: VM_KERNEL_VARIANTS[kernel] });
   return FACTORIES[kind](layout.root);
 }
 

@@ -1,6 +1,7 @@
 // The VM target's public surface: run a VM attached, or start/list/stop/remove detached ones,
 // and collect what dead owners left behind.
 export type { VmAccelRequest } from './accel.js';
+export { type BareQemuCommand, prepareBareQemuCommand } from './bare-command.js';
 export type { VmMachine } from './definition.js';
 export { listVms, removeVm, type StartVmOptions, startVm, stopVm } from './detached.js';
 export { gcVms, type VmGcReport } from './gc.js';

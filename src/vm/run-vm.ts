@@ -26,6 +26,8 @@ export interface RunVmOptions extends VmLaunchOptions {
   keep?: boolean;
   /** Called once QEMU runs, with its pid and the VM id (the harness samples QEMU's memory while it runs). */
   onQemuStarted?: (pid: number, vmId: string) => void;
+  /** Called when the ready marker (printed right before the workload is exec'd) reaches the host. */
+  onReady?: () => void;
   /** Called while the VM runs with the guest's MemTotal/MemAvailable, read by /init just before ready. */
   onGuestMemory?: (memory: GuestMemoryInfo) => void;
 }
@@ -128,6 +130,7 @@ async function superviseAttached(
       } else if (phase.name === 'ready') {
         readyNs = since(t0);
         uptimeAtReadyMs = phase.guestUptimeMs;
+        options.onReady?.();
       }
     },
     onGuestMemory: (memory) => {

@@ -14,7 +14,7 @@ import { type RootLayout, rootLayout } from '../../src/paths.js';
 import type { Instance } from '../../src/targets/types.js';
 import { VmTarget } from '../../src/targets/vm.js';
 import { isBuiltKernel, loadVmDefinition } from '../../src/vm/definition.js';
-import { runVm } from '../../src/vm/index.js';
+import { prepareBareQemuCommand, runVm } from '../../src/vm/index.js';
 import {
   type BuiltKernel,
   ensureDefinitionKernel,
@@ -252,6 +252,47 @@ describe('minimal guest kernel (built from source)', () => {
     });
     expect(result.exitCode).toBe(0);
     expect(out).toBe(`${process.version} 42 pong 4\n`);
+  });
+
+  it('hands out its exact QEMU command: run bare, it boots the same guest to ready and exit', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-vm-bare-'));
+    try {
+      const launch = { image: 'vmtest:busybox', args: ['sh', '-c', 'echo bare; exit 5'], definition: 'minimal' };
+      const command = await prepareBareQemuCommand(layout, launch, dir);
+      expect(path.basename(command.argv[0]!)).toBe('qemu-system-x86_64');
+      expect(command.argv).toContain(kernel.vmlinuxPath);
+      expect(command.argv.some((arg) => arg.includes(command.overlayPath))).toBe(true);
+      await fs.access(command.overlayPath);
+      const child = spawn(command.argv[0]!, command.argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+      let serial = '';
+      child.stdout!.on('data', (chunk: Buffer) => (serial += chunk.toString()));
+      child.stderr!.resume();
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      expect(code).toBe(0);
+      const lines = serial.replace(/\r/g, '').split('\n');
+      const ready = lines.findIndex((line) => line.startsWith(command.readyMarker));
+      expect(ready).toBeGreaterThan(-1);
+      expect(lines.slice(ready + 1, ready + 3)).toEqual(['bare', `${command.exitMarkerPrefix}5`]);
+      // A second command is a fresh launch: its own nonce (markers) and overlay.
+      const again = await prepareBareQemuCommand(layout, launch, await fs.mkdtemp(path.join(dir, 'again-')));
+      expect(again.readyMarker).not.toBe(command.readyMarker);
+      expect(again.overlayPath).not.toBe(command.overlayPath);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('tells the caller when the guest is ready, before the workload output', async () => {
+    const events: string[] = [];
+    const result = await runVm(layout, {
+      image: 'vmtest:busybox',
+      args: ['echo', 'after'],
+      definition: 'minimal',
+      onReady: () => events.push('ready'),
+      stdout: (chunk) => events.push(chunk),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(events).toEqual(['ready', 'after\n']);
   });
 
   it('leaves no qemu process or VM dir behind', async () => {

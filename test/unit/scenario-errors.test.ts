@@ -20,6 +20,31 @@ async function scenarioError(load: () => unknown): Promise<ScenarioError> {
   throw new Error('expected a ScenarioError');
 }
 
+describe('vm.kernel', () => {
+  const scenario = (vm: string) =>
+    [
+      'schemaVersion: 1',
+      'name: t',
+      'description: d',
+      'cases:',
+      '  - name: c',
+      '    measure: startup',
+      '    command: [isobench-probe, ready, exit=0]',
+      `    vm: ${vm}`,
+    ].join('\n');
+
+  it('names the allowed kernels for an unknown one', async () => {
+    const error = await scenarioError(() => parseScenario('t.yaml', scenario('{ kernel: tiny }')));
+    expect(error.message).toMatch(/^t\.yaml:8: expected .*kernel.* to be /);
+    expect(error.message).toContain('"tiny"');
+  });
+
+  it('rejects a kernel named twice', async () => {
+    const error = await scenarioError(() => parseScenario('t.yaml', scenario('{ kernel: [minimal, minimal] }')));
+    expect(error.message).toContain('duplicate kernel "minimal"');
+  });
+});
+
 describe('bad fixture files give ScenarioError at the exact line with the expected form', () => {
   const cases: Array<[string, number, string]> = [
     [

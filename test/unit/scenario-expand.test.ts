@@ -117,4 +117,28 @@ describe('expandCase', () => {
       [4, 4],
     ]);
   });
+
+  it('runs the vm target once per kernel named in vm.kernel, stock-only plans unchanged without it', () => {
+    const both = parseCase([
+      'measure: startup',
+      'command: [isobench-probe, ready, exit=0]',
+      'targets: [native, vm]',
+      'vm: { kernel: [stock, minimal] }',
+      'perTarget: { vm: { iterations: 2 } }',
+    ]);
+    expect(expandCase(both)[0]!.runs.map((run) => [run.target, run.kernel, run.iterations])).toEqual([
+      ['native', undefined, 10],
+      ['vm', 'stock', 2],
+      ['vm', 'minimal', 2],
+    ]);
+    const one = parseCase([
+      'measure: startup',
+      'command: [isobench-probe, ready, exit=0]',
+      'targets: [vm]',
+      'vm: { kernel: minimal }',
+    ]);
+    expect(expandCase(one)[0]!.runs.map((run) => run.kernel)).toEqual(['minimal']);
+    const none = parseCase(['measure: startup', 'command: [isobench-probe, ready, exit=0]', 'targets: [vm]']);
+    expect(expandCase(none)[0]!.runs[0]).not.toHaveProperty('kernel');
+  });
 });

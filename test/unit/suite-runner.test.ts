@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildReportModel } from '../../src/report/model.js';
 import { readRun } from '../../src/results/read-run.js';
 import { parseScenario } from '../../src/scenario/index.js';
 import { planRoundOrders } from '../../src/stats/index.js';
@@ -108,6 +109,54 @@ describe('runSuite with fake targets', () => {
       ...options,
     });
   }
+
+  it('runs one vm target per kernel of vm.kernel, each its own series, labelled apart in the report', async () => {
+    const launches: string[] = [];
+    const created: Array<string | undefined> = [];
+    const scenario = parseScenario(
+      'kernels.yaml',
+      [
+        'schemaVersion: 1',
+        'name: kernels',
+        'description: d',
+        'defaults: { targets: [native, vm], warmup: 0, iterations: 2, vm: { kernel: [stock, minimal] } }',
+        'cases:',
+        '  - name: hello',
+        '    measure: startup',
+        '    command: [isobench-probe, ready, exit=0]',
+      ].join('\n'),
+    );
+    const result = await runSuite({
+      runId: 'test-run',
+      runDir: dir,
+      scenarios: [{ scenario, sha256: 'x' }],
+      createTarget: (kind, kernel) => {
+        created.push(kernel);
+        const target = new FakeTarget(kind, kernel === 'minimal' ? 1 : 4, {}, launches);
+        return Object.assign(target, { variant: () => kernel, accel: () => 'tcg' as const });
+      },
+      progress: quietProgress,
+      signal: new AbortController().signal,
+      environment: {} as never,
+      isobench: { version: '0', commit: null, dirty: null },
+      overrides: {},
+    });
+    expect(created).toEqual([undefined, 'stock', 'minimal']);
+    expect(result.series.map((s) => [s.target, s.variant, s.metrics['startup.ready']!.samples])).toEqual([
+      ['native', undefined, [4e6, 4e6]],
+      ['vm', 'stock', [4e6, 4e6]],
+      ['vm', 'minimal', [1e6, 1e6]],
+    ]);
+    const model = buildReportModel([result]);
+    expect(model.groups[0]!.series.map((s) => s.targetLabel)).toEqual([
+      'native',
+      'vm, stock kernel (TCG)',
+      'vm, minimal kernel (TCG)',
+    ]);
+    // The answer keeps one vm per cell: the stock kernel's.
+    const ready = model.answer.find((row) => row.metric === 'startup.ready')!;
+    expect(ready.cells[0]!.medians.vm!.median).toBe(4e6);
+  });
 
   it('interleaves targets, records failures and skips, and derives cpu relative to native', async () => {
     const launches: string[] = [];

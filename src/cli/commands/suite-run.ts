@@ -149,7 +149,7 @@ export async function suiteRunCommand(ctx: CliContext, names: string[], opts: Su
       iterations,
       ...(seed === undefined ? {} : { seed }),
       cold: opts.cold === true,
-      createTarget: (kind) => createTarget(kind, ctx.layout),
+      createTarget: (kind, kernel) => createTarget(kind, ctx.layout, kernel),
       progress: createProgress(process.stderr, ctx.isTty),
       signal: controller.signal,
       environment,

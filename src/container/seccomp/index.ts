@@ -54,7 +54,7 @@ export function readSeccompProfile(file: string): SeccompProfile {
 export function seccompFilterFor(choice: SeccompChoice, capabilities: readonly string[]): CompiledFilter | undefined {
   if (choice.kind === 'unconfined') return undefined;
   if (process.arch !== 'x64') {
-    throw new EnvironmentError(`isobench compiles seccomp filters for x86_64 hosts only, not ${process.arch}`, {
+    throw new EnvironmentError(`seccomp filters are compiled for x86_64 hosts only, not ${process.arch}`, {
       hint: 'run with --security-opt seccomp=unconfined on this host',
     });
   }

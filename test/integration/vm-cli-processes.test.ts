@@ -110,7 +110,7 @@ describe('VM names under concurrency', () => {
     for (const loser of losers) {
       expect(loser.code).toBe(4); // EXIT_STATUS.CONFLICT
       expect(loser.stderr).toMatch(
-        /^isobench: the VM name 'vrace' is already used by VM [0-9a-f]{12} \((created|running)\)$/m,
+        /^isobench: the VM name 'vrace' is already used by VM [0-9a-f]{12} \((created|running)\); remove it with `isobench vm rm -f vrace`, or choose another --name$/m,
       );
     }
     const id = winners[0]!.stdout.trim();

@@ -21,6 +21,23 @@ export interface CompareOptions {
   higherIsWorse?: boolean;
 }
 
+/**
+ * The options with their defaults, checked. Shared by compareSamples and compareWithHistory.
+ * @throws InputError naming the option and an example value.
+ */
+export function checkCompareOptions(options: CompareOptions): Required<CompareOptions> {
+  const { thresholdRatio = 0.05, alpha = 0.05, higherIsWorse = true } = options;
+  if (!(thresholdRatio >= 0 && Number.isFinite(thresholdRatio))) {
+    throw new InputError(`expected thresholdRatio to be a finite number >= 0, got ${thresholdRatio}`, {
+      hint: 'e.g. 0.05 for 5 %',
+    });
+  }
+  if (!(alpha > 0 && alpha < 1)) {
+    throw new InputError(`expected alpha to be in (0, 1), got ${alpha}`, { hint: 'e.g. 0.05' });
+  }
+  return { thresholdRatio, alpha, higherIsWorse };
+}
+
 export interface Comparison {
   /** In the samples' unit. */
   baselineMedian: number;
@@ -61,15 +78,7 @@ export function compareSamples(
 ): Comparison {
   requireSamples(baseline, 'baseline samples');
   requireSamples(candidate, 'candidate samples');
-  const { thresholdRatio = 0.05, alpha = 0.05, higherIsWorse = true } = options;
-  if (!(thresholdRatio >= 0 && Number.isFinite(thresholdRatio))) {
-    throw new InputError(`expected thresholdRatio to be a finite number >= 0, got ${thresholdRatio}`, {
-      hint: 'e.g. 0.05 for 5 %',
-    });
-  }
-  if (!(alpha > 0 && alpha < 1)) {
-    throw new InputError(`expected alpha to be in (0, 1), got ${alpha}`, { hint: 'e.g. 0.05' });
-  }
+  const { thresholdRatio, alpha, higherIsWorse } = checkCompareOptions(options);
   const baselineMedian = median(baseline);
   const candidateMedian = median(candidate);
   const { pValue } = mannWhitneyU(candidate, baseline);

@@ -19,7 +19,7 @@
 // a one-sided 5 % level, more history than most projects keep per metric.
 
 import { InputError } from '../errors.js';
-import type { Verdict } from './compare.js';
+import { checkCompareOptions, type Verdict } from './compare.js';
 import type { ConfidenceInterval } from './interval.js';
 import { median } from './quantile.js';
 import { requireSamples } from './samples.js';
@@ -58,19 +58,6 @@ export interface HistoryComparison {
   reason: string;
 }
 
-function checkOptions(options: HistoryCompareOptions): Required<HistoryCompareOptions> {
-  const { thresholdRatio = 0.05, alpha = 0.05, higherIsWorse = true } = options;
-  if (!(thresholdRatio >= 0 && Number.isFinite(thresholdRatio))) {
-    throw new InputError(`expected thresholdRatio to be a finite number >= 0, got ${thresholdRatio}`, {
-      hint: 'e.g. 0.05 for 5 %',
-    });
-  }
-  if (!(alpha > 0 && alpha < 1)) {
-    throw new InputError(`expected alpha to be in (0, 1), got ${alpha}`, { hint: 'e.g. 0.05' });
-  }
-  return { thresholdRatio, alpha, higherIsWorse };
-}
-
 function formatPercent(ratio: number): string {
   return `${ratio < 0 ? '-' : '+'}${Math.abs(ratio * 100).toFixed(1)}%`;
 }
@@ -95,7 +82,7 @@ export function compareWithHistory(
   candidateRun: readonly number[],
   options: HistoryCompareOptions = {},
 ): HistoryComparison {
-  const { thresholdRatio, alpha, higherIsWorse } = checkOptions(options);
+  const { thresholdRatio, alpha, higherIsWorse } = checkCompareOptions(options);
   if (!Array.isArray(baselineRuns)) {
     throw new InputError(`expected baseline runs to be an array of sample arrays, got ${typeof baselineRuns}`);
   }

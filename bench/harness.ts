@@ -21,7 +21,7 @@ import { runTool } from '../src/targets/peer-exec.js';
 import { PeerInstance } from '../src/targets/peer-process.js';
 import type { PeerBundlePaths } from '../src/targets/peer-rootfs.js';
 import type { Instance, WorkloadSpec } from '../src/targets/types.js';
-import { type Cleanups, createCleanups, logLine } from './lib/cleanups.js';
+import { type Cleanups, logLine, openBenchRun } from './lib/cleanups.js';
 import { HYPERFINE_MISSING, timeHyperfineBlock } from './lib/hyperfine.js';
 import { prepareRuncBundle } from './lib/runc-bundle.js';
 import { formatCi, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
@@ -295,17 +295,7 @@ async function measureRuncAgreement(root: string, tmp: string, cleanups: Cleanup
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const cleanups = createCleanups(log);
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: cleaning up`);
-    void cleanups.runAll().finally(() => process.exit(128 + (os.constants.signals[signal] ?? 0)));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  // A closed stdout (`| head`) must not crash us before the cleanups ran.
-  process.stdout.on('error', () => undefined);
-  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-bench-harness-'));
-  cleanups.add('the temp state root', () => fs.rm(tmp, { recursive: true, force: true }));
+  const { cleanups, tmp } = await openBenchRun('harness', log);
   const root = path.join(tmp, 'root');
   try {
     const cpus = os.cpus();

@@ -29,7 +29,7 @@ import { RuncTarget } from '../src/targets/runc.js';
 import type { Instance, MemorySample, Target, WorkloadSpec } from '../src/targets/types.js';
 import { VmTarget } from '../src/targets/vm.js';
 import { runVm } from '../src/vm/index.js';
-import { type Cleanups, createCleanups, logLine } from './lib/cleanups.js';
+import { type Cleanups, logLine, openBenchRun } from './lib/cleanups.js';
 import { HYPERFINE_MISSING, timeHyperfineBlock } from './lib/hyperfine.js';
 import { prepareRuncBundle } from './lib/runc-bundle.js';
 import { formatCi, type RoundedCi, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
@@ -566,16 +566,7 @@ const ratioOf = (part: unknown): number | null =>
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const cleanups = createCleanups(log);
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: cleaning up`);
-    void cleanups.runAll().finally(() => process.exit(128 + (os.constants.signals[signal] ?? 0)));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.stdout.on('error', () => undefined);
-  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-bench-truth-'));
-  cleanups.add('the temp dir', () => fs.rm(tmp, { recursive: true, force: true }));
+  const { cleanups, tmp } = await openBenchRun('truth', log);
   const root = options.root ?? process.env.ISOBENCH_ROOT ?? path.join(tmp, 'root');
   try {
     const host: Record<string, unknown> = { ...(await hostFacts()), root };

@@ -1,5 +1,8 @@
 // Shared by the benchmarks: cleanup steps run last-in first-out, once, from the normal end or a
 // signal, so a Ctrl-C mid-run leaves no bundle, mount, cgroup or temp dir behind.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /** Logs one progress line on stderr (stdout is kept for the figures and the --json line). */
 export const logLine = (prefix: string) => (line: string) => process.stderr.write(`${prefix}: ${line}\n`);
@@ -32,4 +35,26 @@ export function createCleanups(log: (line: string) => void): Cleanups {
       return running;
     },
   };
+}
+
+/**
+ * The start of a benchmark's main(): a cleanup list that SIGINT/SIGTERM run before exiting with
+ * 128 + the signal, a stdout whose closing (`| head`) cannot crash the run before its cleanups,
+ * and a temp dir `isobench-bench-<name>-*` removed last.
+ */
+export async function openBenchRun(
+  name: string,
+  log: (line: string) => void,
+): Promise<{ cleanups: Cleanups; tmp: string }> {
+  const cleanups = createCleanups(log);
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: cleaning up`);
+    void cleanups.runAll().finally(() => process.exit(128 + (os.constants.signals[signal] ?? 0)));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.stdout.on('error', () => undefined);
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), `isobench-bench-${name}-`));
+  cleanups.add('the temp dir', () => fs.rm(tmp, { recursive: true, force: true }));
+  return { cleanups, tmp };
 }

@@ -1,5 +1,6 @@
-// Reading a schema-version-1 run.json (results/example/run.json was written by isobench with
-// version 1 and its bootstrap summaries) migrates it to the current version, losing nothing.
+// Reading a schema-version-1 run.json (test/fixtures/runs/v1-example/run.json, the old example
+// run, written by isobench with version 1 and its bootstrap summaries) migrates it to the current
+// version, losing nothing.
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,10 +11,10 @@ import { readRun } from '../../src/results/read-run.js';
 import { summarize } from '../../src/stats/index.js';
 import { RESULT_SCHEMA_VERSION, runResultSchema } from '../../src/suite/run-schema.js';
 
-const EXAMPLE = path.join(import.meta.dirname, '../../results/example/run.json');
+const EXAMPLE = path.join(import.meta.dirname, '../fixtures/runs/v1-example/run.json');
 
 describe('reading a schema-version-1 run', () => {
-  it('migrates results/example/run.json: same samples and iterations, summaries recomputed', async () => {
+  it('migrates the old example run.json: same samples and iterations, summaries recomputed', async () => {
     const v1 = JSON.parse(await fs.readFile(EXAMPLE, 'utf8'));
     expect(v1.schemaVersion).toBe(1);
     // The old summaries: a bootstrap [low, high] without a state, outliers as an array.

@@ -33,6 +33,11 @@ export interface RunRequest {
   image: string;
   /** Replaces the image's Cmd (the Entrypoint stays in front). */
   args?: string[];
+  /**
+   * Replaces the image's Entrypoint, as Docker's --entrypoint does: the image's Cmd is then
+   * dropped too, so the command is this entrypoint followed by `args` only.
+   */
+  entrypoint?: string[];
   /** Unique container name; generated when absent. */
   name?: string;
   /** KEY=VALUE entries overriding the image's Env. */
@@ -99,7 +104,10 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
 
   const image = await ctx.store.resolve(req.image);
   const config = image.config.config ?? {};
-  const args = [...(config.Entrypoint ?? []), ...(req.args?.length ? req.args : (config.Cmd ?? []))];
+  const args =
+    req.entrypoint !== undefined
+      ? [...req.entrypoint, ...(req.args ?? [])]
+      : [...(config.Entrypoint ?? []), ...(req.args?.length ? req.args : (config.Cmd ?? []))];
   validateArgs(args, req.image);
   const lowerDirs = await ctx.store.lowerDirs(image);
   const id = generateContainerId();

@@ -13,6 +13,10 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-runCli(process.argv).then((status) => {
+// bin/isobench (and the tests) put `--` before the arguments so that Node 20, which looks for its
+// own --env-file anywhere on the command line, leaves `run --env-file` to us; it is not ours.
+const argv = process.argv[2] === '--' ? [...process.argv.slice(0, 2), ...process.argv.slice(3)] : process.argv;
+
+runCli(argv).then((status) => {
   process.exitCode = status;
 });

@@ -10,6 +10,7 @@ import { InputError } from '../../errors.js';
 import { parseSize } from '../../util/parse-size.js';
 import { collect, defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
+import { readEnvFiles } from '../env-file.js';
 import { formatErrorLine } from '../error-exit.js';
 import { parseSecurityOpts } from '../security-opts.js';
 
@@ -18,6 +19,10 @@ export interface RunCommandOptions {
   detach?: boolean;
   name?: string;
   env?: string[];
+  /** Docker-format env files, read before -e (which wins). */
+  envFile?: string[];
+  /** Replaces the image's Entrypoint (and drops its Cmd); '' clears it. */
+  entrypoint?: string;
   workdir?: string;
   user?: string;
   hostname?: string;
@@ -104,6 +109,7 @@ export async function runCommand(
   const limits = parseLimitFlags(opts);
   const network = parseNetworkMode(opts.network ?? 'none');
   const security = parseSecurityOpts(opts.securityOpt ?? []);
+  const env = [...(await readEnvFiles(opts.envFile ?? [])), ...(opts.env ?? [])];
   const runtime = await Runtime.open(ctx.root);
   // Straight to our terminal when the context is the process's; through pipes otherwise (tests).
   const inherit = ctx.stdout === process.stdout && ctx.stderr === process.stderr;
@@ -113,7 +119,8 @@ export async function runCommand(
       image,
       args,
       ...(opts.name !== undefined ? { name: opts.name } : {}),
-      ...(opts.env ? { env: opts.env } : {}),
+      ...(env.length > 0 ? { env } : {}),
+      ...(opts.entrypoint !== undefined ? { entrypoint: opts.entrypoint === '' ? [] : [opts.entrypoint] } : {}),
       ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),
       ...(opts.user !== undefined ? { user: opts.user } : {}),
       ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
@@ -168,6 +175,8 @@ export const cli = defineCommand({
       .option('-d, --detach', 'run in the background and print its id')
       .option('--name <name>', 'container name')
       .option('-e, --env <k=v>', 'set an environment variable (repeatable)', collect, [])
+      .option('--env-file <file>', 'read VAR=VALUE lines from a file, before -e (repeatable)', collect, [])
+      .option('--entrypoint <cmd>', "replace the image's Entrypoint (and its Cmd); '' clears it")
       .option('-w, --workdir <dir>', 'working directory inside the container')
       .option('-u, --user <user[:group]>', 'user to run as (name or uid)')
       .option('--hostname <name>', 'hostname inside the container')

@@ -69,6 +69,7 @@ describe('run --env-file', () => {
         'sh',
         'ep:1',
         '-c',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not a template
         'echo "$A|$B|$FROM_IMAGE|$HOST_ONLY|${UNSET_HERE-unset}|$C"',
       ],
       { HOST_ONLY: 'from-host' },

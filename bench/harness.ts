@@ -6,7 +6,6 @@
 //   npm run bench:harness -- [--sampler-seconds 10] [--sampler-pairs 3] [--runs 30] [--block 5] [--warmup 3]
 //                            [--skip-sampler] [--skip-runc] [--json]
 import { type ChildProcess, spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +22,7 @@ import type { PeerBundlePaths } from '../src/targets/peer-rootfs.js';
 import type { Instance, WorkloadSpec } from '../src/targets/types.js';
 import { type Cleanups, logLine, openBenchRun } from './lib/cleanups.js';
 import { HYPERFINE_MISSING, timeHyperfineBlock } from './lib/hyperfine.js';
+import { probeWorkload, readLoadavg } from './lib/probe-workload.js';
 import { prepareRuncBundle } from './lib/runc-bundle.js';
 import { formatCi, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
 
@@ -84,23 +84,6 @@ function parseOptions(argv: string[]): Options {
 }
 
 const log = logLine('bench');
-
-async function readLoadavg(): Promise<string> {
-  return (await fs.readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
-}
-
-/** The probe workload (image built from scenarios/images/probe), as the targets tests use it. */
-function probeWorkload(args: string[], readyMarker?: string): WorkloadSpec {
-  const workload: WorkloadSpec = {
-    image: 'probe',
-    args: ['isobench-probe', ...args],
-    env: {},
-    limits: {},
-    vm: { memoryBytes: 256 << 20, cpus: 1, machine: 'microvm' },
-  };
-  if (readyMarker !== undefined) workload.readyMarker = readyMarker;
-  return workload;
-}
 
 // ---- (1) sampler CPU -------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ import { ContainerTarget } from '../src/targets/container.js';
 import { CrunTarget, measureNsenterCostNs } from '../src/targets/crun.js';
 import { RuncTarget } from '../src/targets/runc.js';
 import type { Target, WorkloadSpec } from '../src/targets/types.js';
+import { readLoadavg } from './lib/probe-workload.js';
 import { formatCi, ms, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
 
 interface Options {
@@ -358,7 +359,7 @@ async function main(): Promise<void> {
     }
     log('bench: layer unpack throughput');
     const unpack = await unpackThroughput(root, tmp, options.skipDebian ? 'busybox' : 'debian');
-    const load = (await fs.readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+    const load = await readLoadavg();
     const result = {
       host: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, kernel: os.release(), loadavg: load },
       runs: options.runs,

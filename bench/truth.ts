@@ -31,6 +31,7 @@ import { VmTarget } from '../src/targets/vm.js';
 import { runVm } from '../src/vm/index.js';
 import { type Cleanups, logLine, openBenchRun } from './lib/cleanups.js';
 import { HYPERFINE_MISSING, timeHyperfineBlock } from './lib/hyperfine.js';
+import { probeWorkload, readLoadavg } from './lib/probe-workload.js';
 import { prepareRuncBundle } from './lib/runc-bundle.js';
 import { formatCi, type RoundedCi, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
 import {
@@ -113,23 +114,6 @@ function parseOptions(argv: string[]): Options {
 }
 
 class UsageError extends Error {}
-
-async function readLoadavg(): Promise<string> {
-  return (await fs.readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
-}
-
-/** The probe workload (image built from scenarios/images/probe), as the suite's scenarios use it. */
-function probeWorkload(args: string[], readyMarker?: string): WorkloadSpec {
-  const workload: WorkloadSpec = {
-    image: 'probe',
-    args: ['isobench-probe', ...args],
-    env: {},
-    limits: {},
-    vm: { memoryBytes: 256 * MIB, cpus: 1, machine: 'microvm' },
-  };
-  if (readyMarker !== undefined) workload.readyMarker = readyMarker;
-  return workload;
-}
 
 /** A part's figure that could not be taken on this host, with the reason. */
 interface Absent {

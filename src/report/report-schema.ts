@@ -104,11 +104,20 @@ const runInfo = z.strictObject({
   pageCache: z.string(),
 });
 
-const targetFigure = z.strictObject({ median: z.number(), n: z.number().int(), ci: medianCi, accel });
+/** A target of the answer; the vm's kernel variant ('stock', 'minimal') makes it a target of its own. */
+const answerTarget = { target, variant: z.string().nullable() };
+
+const targetFigure = z.strictObject({ ...answerTarget, median: z.number(), n: z.number().int(), ci: medianCi, accel });
 
 const answerCell = z.strictObject({
-  medians: z.partialRecord(target, targetFigure),
-  ratios: z.partialRecord(z.enum(['container/native', 'vm/native', 'vm/container']), ratioFigure),
+  figures: z.array(targetFigure),
+  ratios: z.array(
+    ratioFigure.extend({
+      key: z.enum(['container/native', 'vm/native', 'vm/container']),
+      /** Kernel variant of the vm side; null for container / native. */
+      variant: z.string().nullable(),
+    }),
+  ),
 });
 
 const answerRowShape = {
@@ -120,7 +129,7 @@ const answerRowShape = {
   case: z.string(),
   pointKey: z.string(),
   pointLabel: z.string(),
-  targets: z.array(target),
+  targets: z.array(z.strictObject(answerTarget)),
   cells: z.array(answerCell.nullable()),
 };
 

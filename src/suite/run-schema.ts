@@ -138,7 +138,7 @@ export const seriesSchema = z.object({
   /** vm: 'kvm' or 'tcg' — a TCG figure must never pass for a KVM one. */
   accel: z.enum(ACCELS).optional(),
   machine: z.string().optional(),
-  /** vm: the kernel variant, 'stock' (Debian's) or 'minimal' (built from source); reports show "VM, <variant> kernel". */
+  /** vm: the kernel variant, 'stock' (Debian's) or 'minimal' (built from source); reports show "vm (TCG, <variant> kernel)". */
   variant: z.string().optional(),
   iterations: z.array(iterationSchema),
   metrics: z.record(z.string(), metricSeriesSchema),

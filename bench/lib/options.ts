@@ -58,6 +58,26 @@ export function integerListOf(min: number, max: number): (value: string) => numb
   };
 }
 
+/** An option value parser: a number strictly between low and high. */
+export function numberBetween(low: number, high: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !(number > low && number < high)) {
+      throw new InvalidArgumentError(`expected a number between ${low} and ${high}`);
+    }
+    return number;
+  };
+}
+
+/** An option value parser: a comma-separated list of at least `min` paths, made absolute. */
+export function pathListOf(min: number): (value: string) => string[] {
+  return (value) => {
+    const paths = value.split(',').filter((part) => part !== '');
+    if (paths.length < min) throw new InvalidArgumentError(`expected at least ${min} comma-separated paths`);
+    return paths.map((part) => path.resolve(part));
+  };
+}
+
 /** An option value parser: a directory or file path, made absolute. */
 export function absolutePath(value: string): string {
   if (value === '') throw new InvalidArgumentError('expected a path');

@@ -15,6 +15,7 @@ const CASES: Array<{ script: string; malformed: string[]; option: string }> = [
   { script: 'truth', malformed: ['--only', 'startup,disk'], option: '--only' },
   { script: 'vm', malformed: ['--machine', 'pc'], option: '--machine' },
   { script: 'profile-launch', malformed: ['--n', '1.5'], option: '--n' },
+  { script: 'repeat', malformed: ['--goal', '2'], option: '--goal' },
 ];
 
 async function runBench(script: string, args: string[]) {
@@ -30,14 +31,15 @@ async function runBench(script: string, args: string[]) {
   );
 }
 
-describe('bench scripts given a bad option', () => {
+// Each case is its own node process: they run side by side.
+describe.concurrent('bench scripts given a bad option', () => {
   for (const { script, malformed, option } of CASES) {
     for (const [kind, args, names] of [
       ['an unknown option', ['--bogus'], '--bogus'],
       ['a malformed value', malformed, option],
       ['a missing value', [malformed[0]!], option],
     ] as const) {
-      it(`bench:${script} answers ${kind} with one line and exit 2, before doing anything`, async () => {
+      it(`bench:${script} answers ${kind} with one line and exit 2, before doing anything`, async ({ expect }) => {
         const result = await runBench(script, [...args]);
         expect(result.code).toBe(2);
         expect(result.stdout).toBe('');
@@ -45,12 +47,13 @@ describe('bench scripts given a bad option', () => {
         expect(lines, result.stderr).toHaveLength(1);
         expect(lines[0]).toMatch(new RegExp(`^bench:${script}: `));
         expect(lines[0]).toContain(names);
+        if (kind === 'a malformed value') expect(lines[0]).toContain(`got '${args[1]}'`);
         expect(lines[0]).toContain(`npm run bench:${script} -- --help`);
       });
     }
   }
 
-  it('bench:truth names a bad pair of valid options the same way', async () => {
+  it('bench:truth names a bad pair of valid options the same way', async ({ expect }) => {
     const result = await runBench('truth', ['--vm-small', '300', '--vm-large', '50']);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
@@ -58,7 +61,7 @@ describe('bench scripts given a bad option', () => {
     );
   });
 
-  it('prints the usage on --help and exits 0', async () => {
+  it('prints the usage on --help and exits 0', async ({ expect }) => {
     const result = await runBench('harness', ['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: npm run bench:harness -- [options]');

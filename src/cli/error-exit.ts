@@ -45,6 +45,9 @@ function usageMessage(command: Command, error: CommanderError): string {
   const text = error.message.replace(/^error: /, '').trim();
   const choice = /^option '(.+?)' argument '(.*)' is invalid\. Allowed choices are (.*)\.$/s.exec(text);
   if (choice) return `expected ${longFlag(choice[1]!)} to be one of ${choice[3]}, got '${choice[2]}'`;
+  // A value parser's InvalidArgumentError ('expected an integer >= 1'), as "expected X, got Y".
+  const invalid = /^option '(.+?)' argument '(.*)' is invalid\. (expected .*)$/s.exec(text);
+  if (invalid) return `${longFlag(invalid[1]!)}: ${invalid[3]!.replace(/\.$/, '')}, got '${invalid[2]}'`;
   const excess = /^too many arguments(?: for '.*?')?\. Expected (\d+) arguments? but got (\d+)\.?$/.exec(text);
   if (excess) return `too many arguments: expected at most ${excess[1]}, got ${excess[2]}`;
   return text

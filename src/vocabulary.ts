@@ -103,7 +103,8 @@ export const METRICS = {
     unit: 'bytes',
     higherIsWorse: true,
     measures: ['memory', 'density'],
-    description: 'memory the VM guest itself reports in use at ready (MemTotal - MemAvailable); vm only',
+    description:
+      'memory the VM guest itself reports in use once the workload is ready (MemTotal - MemAvailable, read by the probe in the guest as it idles); vm only',
   },
   'memory.host_available_drop': {
     unit: 'bytes',

@@ -40,7 +40,7 @@ export type Availability = { available: true; detail?: string } | { available: f
 export interface MemorySample extends ProcessMemoryFigures {
   /** Container targets: the cgroup's usage, anon/file split and peak. */
   cgroup?: { currentBytes?: number; peakBytes?: number; anonBytes?: number; fileBytes?: number };
-  /** VM target: the guest's own view at ready (MemTotal - MemAvailable, and MemTotal; the configured size until it reports). */
+  /** VM target: the guest's own view once the probe is ready (MemTotal - MemAvailable, and MemTotal; the configured size until it reports). */
   guest?: { usedBytes?: number; totalBytes?: number };
 }
 

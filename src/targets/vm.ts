@@ -18,6 +18,7 @@ import { SETUP_HINT } from '../vm/tools.js';
 import { listVmIds, readVmState, vmPaths } from '../vm/vm-state.js';
 import type { Accel } from '../vocabulary.js';
 import { ensureImage } from './image-prep.js';
+import { readProbeReport } from './probe-output.js';
 import { createReadyMarkerReader, type ReadyMarkerReader } from './ready-marker.js';
 import type {
   Availability,
@@ -147,9 +148,6 @@ export class VmTarget implements Target {
         started.pid = pid;
         started.vmId = vmId;
       },
-      onGuestMemory: (memory) => {
-        started.guestMemory = memory;
-      },
       ...(this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs }),
     };
     const launchedAtNs = monotonicNs();
@@ -184,13 +182,19 @@ export class VmTarget implements Target {
   }
 }
 
-/** MemorySample.guest from the guest's report at ready, or the configured size while there is none. */
+/**
+ * MemorySample.guest from the probe's `meminfo` report (the guest's MemTotal and MemAvailable in
+ * kB, read once the probe idles after its ready line), or the configured size while there is none.
+ */
 export function guestMemorySample(
-  memory: VmRunResult['guestMemoryAtReady'],
+  report: Record<string, number> | undefined,
   configuredBytes: number,
 ): NonNullable<MemorySample['guest']> {
-  if (memory === undefined) return { totalBytes: configuredBytes };
-  return { usedBytes: Math.max(0, memory.totalBytes - memory.availableBytes), totalBytes: memory.totalBytes };
+  const totalKb = report?.total_kb;
+  const availableKb = report?.available_kb;
+  if (totalKb === undefined || availableKb === undefined || totalKb <= 0) return { totalBytes: configuredBytes };
+  // /proc/meminfo's "kB" is KiB.
+  return { usedBytes: Math.max(0, totalKb - availableKb) * 1024, totalBytes: totalKb * 1024 };
 }
 
 function preparedKey(workload: WorkloadSpec): string {
@@ -202,8 +206,6 @@ interface VmStarted {
   pid?: number;
   vmId?: string;
   atNs?: bigint;
-  /** The guest's MemTotal/MemAvailable at ready (runVm's onGuestMemory). */
-  guestMemory?: VmRunResult['guestMemoryAtReady'];
 }
 
 interface VmInstanceInit {
@@ -237,7 +239,6 @@ class VmInstance implements Instance {
         this.result = result;
         this.init.started.pid ??= result.qemuPid;
         this.init.started.vmId ??= result.id;
-        this.init.started.guestMemory ??= result.guestMemoryAtReady;
         // runVm's phases count from its own t0 (just before QEMU is spawned): find t0 on our clock.
         const { started } = this.init;
         const t0 =
@@ -294,13 +295,15 @@ class VmInstance implements Instance {
 
   /**
    * QEMU's PSS/USS/RSS (the whole guest as the host pays for it; pssSplit puts the mapped vmlinux
-   * under file, guest RAM under anon, or shmem when memfd-backed) and the guest's own view at ready:
-   * usedBytes = MemTotal - MemAvailable, totalBytes = MemTotal (both read by /init just before the
-   * workload is exec'd, not live). Before the guest reports, totalBytes is the configured size.
+   * under file, guest RAM under anon, or shmem when memfd-backed) and the guest's own view:
+   * usedBytes = MemTotal - MemAvailable, totalBytes = MemTotal, as the probe read them in the guest
+   * once it idled after its ready line (so with everything it allocated; not live). Before the
+   * probe reports (or for another workload), totalBytes is the configured size.
    */
   async sampleMemory(): Promise<MemorySample> {
     const { pid } = await this.findVm();
-    const guest = guestMemorySample(this.init.started.guestMemory, this.init.workload.vm.memoryBytes);
+    const report = readProbeReport(this.init.reader.lines(), 'meminfo');
+    const guest = guestMemorySample(report, this.init.workload.vm.memoryBytes);
     if (this.settled) {
       return { pssBytes: 0, ussBytes: 0, rssBytes: 0, pssSplit: { anonBytes: 0, fileBytes: 0, shmemBytes: 0 }, guest };
     }

@@ -11,7 +11,7 @@ import { spawnAttachedQemu } from './launch-qemu.js';
 import { createOverlayDisk } from './overlay-disk.js';
 import { type PreparedVm, prepareVm, type VmLaunchOptions } from './prepare.js';
 import { buildPreparedQemuArgs, newVmState } from './prepared-launch.js';
-import { type GuestMemoryInfo, SerialParser } from './serial-parser.js';
+import { SerialParser } from './serial-parser.js';
 import { assertVmNameFree, createVmRecord } from './vm-reserve.js';
 import { newVmId, type VmState, vmPaths, writeVmState } from './vm-state.js';
 
@@ -28,8 +28,6 @@ export interface RunVmOptions extends VmLaunchOptions {
   onQemuStarted?: (pid: number, vmId: string) => void;
   /** Called when the ready marker (printed right before the workload is exec'd) reaches the host. */
   onReady?: () => void;
-  /** Called while the VM runs with the guest's MemTotal/MemAvailable, read by /init just before ready. */
-  onGuestMemory?: (memory: GuestMemoryInfo) => void;
 }
 
 /** Host-monotonic phase times, ns since launch (just before QEMU is spawned). */
@@ -56,8 +54,6 @@ export interface VmRunResult {
   /** Guest uptime when /init printed ready, in ms (10 ms resolution). */
   guestUptimeAtReadyMs: number;
   guestUptimeAtInitMs?: number;
-  /** The guest's own MemTotal/MemAvailable just before ready; undefined if /init did not report them. */
-  guestMemoryAtReady?: GuestMemoryInfo;
   /** Last serial lines (kernel noise included), for diagnostics. */
   serialTail: string[];
   qemuPid: number;
@@ -118,7 +114,6 @@ async function superviseAttached(
   let readyNs: number | undefined;
   let uptimeAtInitMs: number | undefined;
   let uptimeAtReadyMs: number | undefined;
-  let guestMemory: GuestMemoryInfo | undefined;
   let stderrTail = '';
 
   const t0 = process.hrtime.bigint();
@@ -132,10 +127,6 @@ async function superviseAttached(
         uptimeAtReadyMs = phase.guestUptimeMs;
         options.onReady?.();
       }
-    },
-    onGuestMemory: (memory) => {
-      guestMemory = memory;
-      options.onGuestMemory?.(memory);
     },
     onOutput: (text) => options.stdout?.(text),
     onExit: (code) => {
@@ -219,7 +210,6 @@ async function superviseAttached(
     },
     guestUptimeAtReadyMs: uptimeAtReadyMs,
     guestUptimeAtInitMs: uptimeAtInitMs,
-    guestMemoryAtReady: guestMemory,
     serialTail: tail,
     qemuPid: child.pid ?? -1,
   };

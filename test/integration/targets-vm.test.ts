@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rootLayout } from '../../src/paths.js';
 import type { Instance } from '../../src/targets/types.js';
 import { VmTarget } from '../../src/targets/vm.js';
@@ -70,17 +70,22 @@ describe('vm target', () => {
     expect(await listVmIds(rootLayout(root))).toEqual([]);
   });
 
-  it('samples QEMU while the guest idles; dispose kills QEMU and removes the VM dir', async () => {
-    const instance = await target.launch(probeWorkload(['write=8', 'ready', 'idle']));
+  it("samples QEMU and the guest's view holding alloc=64; dispose kills QEMU and removes the VM dir", async () => {
+    const instance = await target.launch(probeWorkload(['alloc=64', 'write=8', 'ready', 'idle']));
     instances.push(instance);
     await instance.ready;
+    // The probe reads the guest's /proc/meminfo as it starts to idle, just after its ready line.
+    await vi.waitFor(
+      () => expect(instance.outputLines().some((line) => line.startsWith('isobench-probe meminfo '))).toBe(true),
+      { timeout: 30_000, interval: 50 },
+    );
     const sample = await instance.sampleMemory();
-    expect(sample.pssBytes).toBeGreaterThan(16 * MIB);
-    // The guest's own view at ready: MemTotal is 256 MiB minus reservations; some of it is in use.
+    expect(sample.pssBytes).toBeGreaterThan(64 * MIB);
+    // MemTotal is 256 MiB minus reservations; in use: at least the probe's 64 MiB, every page touched.
     const { usedBytes, totalBytes } = sample.guest!;
     expect(totalBytes).toBeGreaterThan(128 * MIB);
     expect(totalBytes).toBeLessThanOrEqual(256 * MIB);
-    expect(usedBytes).toBeGreaterThan(0);
+    expect(usedBytes).toBeGreaterThanOrEqual(64 * MIB);
     expect(usedBytes).toBeLessThan(totalBytes!);
     expect(descendantsNamed(QEMU_COMM)).toHaveLength(1);
     expect(await instance.writableBytes()).toBeGreaterThanOrEqual(8 * MIB);

@@ -137,12 +137,12 @@ function figuresOf(result: VmRunResult): RunFigures {
   const guestInit = result.guestUptimeAtInitMs ?? Number.NaN;
   return {
     readyMs,
-    exitMs: p.exitNs / 1e6,
+    exitMs: p.qemuExitNs / 1e6,
     qemuSpawnMs: p.qemuStartNs / 1e6,
     preGuestClockMs: (p.kernelNs ?? Number.NaN) / 1e6 - p.qemuStartNs / 1e6,
     kernelMs: guestInit,
     initMs: guestReady - guestInit,
-    workloadMs: (p.exitNs - p.readyNs) / 1e6,
+    workloadMs: (p.qemuExitNs - p.readyNs) / 1e6,
     guestUptimeAtReadyMs: guestReady,
     hostOverheadPct: ((readyMs - guestReady) / guestReady) * 100,
   };

@@ -1,5 +1,6 @@
-// The vm target: one QEMU guest per instance through runVm (attached), booting the workload's
-// image from its cached base disk with a per-VM qcow2 overlay.
+// The vm target: one QEMU guest per instance through runPreparedVm (attached), booting the
+// workload's image from what prepare() cached (kernel, initramfs, base disk, accelerator) with a
+// per-VM qcow2 overlay, so a launch redoes none of the preparation inside the clock.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { WorkloadError } from '../errors.js';
@@ -11,8 +12,8 @@ import { findExecutable } from '../util/find-executable.js';
 import { probeKvm, resolveAccel } from '../vm/accel.js';
 import { variantOfDefinition } from '../vm/definition.js';
 import { resolveVmImage, type VmImageSource } from '../vm/image-source.js';
-import { type RunVmOptions, runVm, type VmRunResult } from '../vm/index.js';
-import { type PreparedVm, prepareVm, type VmLaunchOptions } from '../vm/prepare.js';
+import { type RunVmOptions, runPreparedVm, type VmRunResult } from '../vm/index.js';
+import { forLaunch, type PreparedVm, prepareVm, type VmLaunchOptions } from '../vm/prepare.js';
 import { QEMU_BINARY } from '../vm/qemu-args.js';
 import { SETUP_HINT } from '../vm/tools.js';
 import { listVmIds, readVmState, vmPaths } from '../vm/vm-state.js';
@@ -50,11 +51,14 @@ export function guestMemoryMiB(memoryBytes: number): number {
   return Math.max(1, Math.round(memoryBytes / MIB));
 }
 
-/** runVm's phases shifted to "ns from launch" by `offsetNs` (launch -> runVm's own t0), plus the offset itself. */
+/**
+ * runPreparedVm's phases shifted to "ns from launch" by `offsetNs` (launch -> its own t0), up to
+ * the exit status: QEMU's exit comes after it and belongs to the teardown.
+ */
 export function phasesFromLaunch(result: Pick<VmRunResult, 'phases'>, offsetNs: number): Record<string, number> {
-  const phases: Record<string, number> = { hostPrepareNs: offsetNs };
+  const phases: Record<string, number> = {};
   for (const [key, value] of Object.entries(result.phases)) {
-    if (typeof value === 'number') phases[key] = value + offsetNs;
+    if (typeof value === 'number' && key !== 'qemuExitNs') phases[key] = value + offsetNs;
   }
   return phases;
 }
@@ -130,8 +134,19 @@ export class VmTarget implements Target {
     this.prepared.set(preparedKey(workload), prepared);
   }
 
-  /** Starts the VM without waiting for it: ready/exited follow runVm's stdout callback and promise. */
+  /** What prepare() cached for the workload's image and machine, prepared now if it was not (before the clock). */
+  private async preparedFor(workload: WorkloadSpec): Promise<PreparedVm> {
+    if (!this.prepared.has(preparedKey(workload))) await this.prepare(workload);
+    return this.prepared.get(preparedKey(workload))!;
+  }
+
+  /**
+   * Starts the VM without waiting for it: ready/exited follow runPreparedVm's stdout callback and
+   * promise. Only the per-VM host work (dir and state file, disk overlay: phases) and QEMU are in
+   * the clock; the workload's args and env are applied to the cached preparation without I/O.
+   */
   async launch(workload: WorkloadSpec): Promise<Instance> {
+    const prepared = forLaunch(await this.preparedFor(workload), this.launchOptions(workload));
     const name = `isobench-${randomBytes(6).toString('hex')}`;
     const abort = new AbortController();
     const reader = createReadyMarkerReader(workload.readyMarker);
@@ -151,7 +166,7 @@ export class VmTarget implements Target {
       ...(this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs }),
     };
     const launchedAtNs = monotonicNs();
-    const run = runVm(this.layout, options);
+    const run = runPreparedVm(this.layout, prepared, options);
     return new VmInstance({ layout: this.layout, workload, name, abort, reader, started, run, launchedAtNs });
   }
 
@@ -163,11 +178,7 @@ export class VmTarget implements Target {
 
   /** The footprint by file: the kernel (shared by every image booting it), the initramfs, the base disk. */
   async imageFootprintParts(workload: WorkloadSpec): Promise<ImageFootprintParts> {
-    let prepared = this.prepared.get(preparedKey(workload));
-    if (prepared === undefined) {
-      await this.prepare(workload);
-      prepared = this.prepared.get(preparedKey(workload))!;
-    }
+    const prepared = await this.preparedFor(workload);
     // No initramfs (a kernel that mounts the disk itself) counts as 0 bytes.
     const allocated = async (file: string | undefined) =>
       file === undefined ? 0 : (await measureDiskUsage([file])).allocatedBytes;
@@ -239,13 +250,14 @@ class VmInstance implements Instance {
         this.result = result;
         this.init.started.pid ??= result.qemuPid;
         this.init.started.vmId ??= result.id;
-        // runVm's phases count from its own t0 (just before QEMU is spawned): find t0 on our clock.
+        // runPreparedVm's phases count from its own t0 (its start): find t0 on our clock.
         const { started } = this.init;
         const t0 =
           started.atNs !== undefined
             ? started.atNs - BigInt(result.phases.qemuStartNs)
-            : doneAtNs - BigInt(result.phases.exitNs); // no hook: overestimates by runVm's post-exit work
+            : doneAtNs - BigInt(result.phases.qemuExitNs); // no hook: overestimates by runVm's post-exit work
         this.offsetNs = Math.max(0, Number(t0 - this.launchedAtNs));
+        // The exit marker's arrival: the host knew the status then; QEMU's exit after it is teardown.
         const atNs = this.launchedAtNs + BigInt(this.offsetNs + result.phases.exitNs);
         if (workload.readyMarker === undefined) reader.resolveAt(atNs);
         else {
@@ -268,7 +280,7 @@ class VmInstance implements Instance {
     this.exited.catch(() => undefined);
   }
 
-  /** ns from launch: hostPrepareNs, qemuStartNs, kernelNs, initNs, readyNs, exitNs (all known once exited). */
+  /** ns from launch: vmRecordNs, diskOverlayNs, qemuStartNs, kernelNs, initNs, readyNs, exitNs (all known once exited). */
   phases(): Record<string, number> {
     if (this.result !== undefined && this.offsetNs !== undefined) return phasesFromLaunch(this.result, this.offsetNs);
     const { atNs } = this.init.started;

@@ -4,10 +4,11 @@
 // and spread, the phase breakdown, and the host-side overhead over the guest kernel's own uptime at
 // ready. In the same rounds, the floor under isobench's own launch path: the exact QEMU command
 // isobench builds (prepareBareQemuCommand), spawned bare and timed from outside from spawn to the
-// ready marker on the serial console, against the same guest through runVm (call to ready). Then
-// a short density sweep: QEMU's PSS summed over N idle booted guests (N = 1, 2, 4), fitted with a
-// line whose slope is the host memory per extra guest. Every figure is labelled with accel and
-// machine: a TCG figure must never pass for a KVM one. Records figures; asserts nothing. Usage:
+// ready marker on the serial console, against the same guest through runPreparedVm (prepared
+// untimed, as the vm target does; call to ready). Then a short density sweep: QEMU's PSS summed
+// over N idle booted guests (N = 1, 2, 4), fitted with a line whose slope is the host memory per
+// extra guest. Every figure is labelled with accel and machine: a TCG figure must never pass for
+// a KVM one. Records figures; asserts nothing. Usage:
 //   node dist/bench/vm.js [--runs 10] [--kernels stock,minimal] [--machine microvm|q35]
 //                         [--accel auto|kvm|tcg] [--density 1,2,4] [--root DIR] [--json]
 // With --json the last line is one JSON object: accel, stock, minimal, snapshot, bareQemu,
@@ -23,7 +24,8 @@ import { type RootLayout, rootLayout } from '../src/paths.js';
 import { fitLine, summarize } from '../src/stats/index.js';
 import type { VmAccelRequest } from '../src/vm/accel.js';
 import { VM_KERNEL_VARIANTS, type VmKernelVariant, type VmMachine } from '../src/vm/definition.js';
-import { prepareBareQemuCommand, type RunVmOptions, runVm, type VmRunResult } from '../src/vm/index.js';
+import { prepareBareQemuCommand, type RunVmOptions, runPreparedVm, runVm, type VmRunResult } from '../src/vm/index.js';
+import { prepareVm } from '../src/vm/prepare.js';
 import {
   absolutePath,
   benchProgram,
@@ -133,12 +135,12 @@ function figuresOf(result: VmRunResult): RunFigures {
   const guestInit = result.guestUptimeAtInitMs ?? Number.NaN;
   return {
     readyMs,
-    exitMs: p.exitNs / 1e6,
+    exitMs: p.qemuExitNs / 1e6,
     qemuSpawnMs: p.qemuStartNs / 1e6,
     preGuestClockMs: (p.kernelNs ?? Number.NaN) / 1e6 - p.qemuStartNs / 1e6,
     kernelMs: guestInit,
     initMs: guestReady - guestInit,
-    workloadMs: (p.exitNs - p.readyNs) / 1e6,
+    workloadMs: (p.qemuExitNs - p.readyNs) / 1e6,
     guestUptimeAtReadyMs: guestReady,
     hostOverheadPct: ((readyMs - guestReady) / guestReady) * 100,
   };
@@ -226,12 +228,16 @@ async function bareOnce(layout: RootLayout, launch: RunVmOptions, expectOut: str
   }
 }
 
-/** One launch of the same guest through isobench (runVm), timed from the call to the ready marker. */
+/**
+ * One launch of the same guest through isobench as the vm target does it: prepared untimed, then
+ * runPreparedVm (VM record, disk overlay, QEMU) timed from the call to the ready marker.
+ */
 async function isobenchOnce(layout: RootLayout, launch: RunVmOptions, expectOut: string): Promise<number> {
   let out = '';
   let readyNs: number | undefined;
+  const prepared = await prepareVm(layout, launch);
   const t0 = process.hrtime.bigint();
-  const result = await runVm(layout, {
+  const result = await runPreparedVm(layout, prepared, {
     ...launch,
     onReady: () => {
       readyNs = Number(process.hrtime.bigint() - t0);

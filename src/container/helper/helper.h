@@ -117,6 +117,9 @@ _Noreturn void process_finish_and_exec(const struct config *cfg, int ensure_cwd)
 /* seccomp.c */
 void seccomp_install(const struct config *cfg);
 
+/* sealed-exe.c: re-exec from a sealed memfd copy of ourselves (CVE-2019-5736); returns in the copy. */
+void sealed_exe_reexec(char **argv);
+
 /* monitor.c */
 void monitor_block_signals(sigset_t *saved);
 void monitor_install_handlers(pid_t child, const sigset_t *saved);

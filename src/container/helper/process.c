@@ -85,6 +85,16 @@ static _Noreturn void exec_workload(const struct config *cfg) {
   exec_failed(file, denied ? EACCES : ENOENT, detail);
 }
 
+/* CVE-2024-21626: a cwd such as /proc/self/fd/N names whatever our fd N is, perhaps a host dir
+ * outside the container's root. The kernel's getcwd(2) then answers "(unreachable)...", not an
+ * absolute path: refuse it. The raw syscall, so no libc turns that answer into something else. */
+static void require_cwd_inside_root(const char *cwd) {
+  char buf[PATH_MAX];
+  long n = syscall(SYS_getcwd, buf, sizeof buf);
+  if (n < 0) fail("getcwd", errno, "cwd `%s`", cwd);
+  if (buf[0] != '/') fail("chdir", EXDEV, "cwd `%s` is outside the container's root", cwd);
+}
+
 _Noreturn void process_finish_and_exec(const struct config *cfg, int ensure_cwd) {
   if (ensure_cwd) make_dirs(cfg->cwd);
   trace_mark("rlimits_cwd");
@@ -100,6 +110,7 @@ _Noreturn void process_finish_and_exec(const struct config *cfg, int ensure_cwd)
   /* no_new_privs (unless turned off): setuid binaries and file caps cannot regain what we dropped. */
   if (!cfg->new_privs_allowed && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_NO_NEW_PRIVS");
   if (chdir(cfg->cwd) < 0) fail("chdir", errno, "cwd `%s`", cfg->cwd);
+  require_cwd_inside_root(cfg->cwd);
   umask(022);
   /* Ignored signals stay ignored across execve: give the workload default dispositions. */
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);

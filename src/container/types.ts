@@ -38,6 +38,10 @@ export interface ContainerSpec {
   binds?: Array<{ source: string; target: string; readonly: boolean }>;
   /** The seccomp filter the helper loads last before execve; absent: none (unconfined). */
   seccomp?: SeccompFilterBytes;
+  /** Capability bits (capset(2) order) the workload keeps; absent: Docker's default set. */
+  capabilityMask?: bigint;
+  /** prctl(PR_SET_NO_NEW_PRIVS) before exec; absent: on. */
+  noNewPrivileges?: boolean;
 }
 
 /** A compiled seccomp filter as the helper takes it (src/container/seccomp compiles it). */

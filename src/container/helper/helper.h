@@ -55,6 +55,11 @@ struct config {
   struct sock_filter *seccomp;
   unsigned short seccomp_len;
   unsigned seccomp_flags; /* SECCOMP_FILTER_FLAG_LOG / _SPEC_ALLOW */
+  /* Capability bits the workload keeps (`caps`); without the key, Docker's default set. */
+  unsigned long long caps;
+  int caps_given;
+  /* `no_new_privs 0`: leave PR_SET_NO_NEW_PRIVS off (it is on without the key). */
+  int new_privs_allowed;
 };
 
 /* status.c: the line protocol on fd 3 and error reporting. */
@@ -102,7 +107,7 @@ void devices_setup(int rootfd);
 void net_bring_lo_up(void);
 
 /* caps.c */
-void caps_drop_to_default(void);
+void caps_limit_bounding(const struct config *cfg);
 void caps_apply_after_setuid(uid_t uid);
 
 /* process.c: the last steps before execve, shared by run and exec. */
@@ -111,6 +116,9 @@ _Noreturn void process_finish_and_exec(const struct config *cfg, int ensure_cwd)
 
 /* seccomp.c */
 void seccomp_install(const struct config *cfg);
+
+/* sealed-exe.c: re-exec from a sealed memfd copy of ourselves (CVE-2019-5736); returns in the copy. */
+void sealed_exe_reexec(char **argv);
 
 /* monitor.c */
 void monitor_block_signals(sigset_t *saved);

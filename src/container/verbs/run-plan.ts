@@ -3,9 +3,10 @@
 import path from 'node:path';
 import type { StoredImage } from '../../image/types.js';
 import { readProcessStartTicks } from '../../util/process.js';
-import { DOCKER_DEFAULT_CAPS } from '../capabilities.js';
+import { resolveCapabilities } from '../capabilities.js';
 import { validateLimits } from '../cgroups/index.js';
 import type { RuntimeContext } from '../context.js';
+import type { ProcessSecurity } from '../process-security.js';
 import { type CompiledFilter, type SeccompChoice, seccompFilterFor } from '../seccomp/index.js';
 import {
   type ContainerRecord,
@@ -59,6 +60,11 @@ export interface RunRequest {
   stdio?: 'inherit' | 'pipe' | 'ignore';
   /** Default: isobench's default profile (Docker's policy). */
   seccomp?: SeccompChoice;
+  /** Docker's --cap-add/--cap-drop names (with or without CAP_, any case, or ALL); default: Docker's set. */
+  capAdd?: string[];
+  capDrop?: string[];
+  /** Default true (stricter than Docker's false). */
+  noNewPrivileges?: boolean;
   onWarning?: (message: string) => void;
 }
 
@@ -81,6 +87,7 @@ export interface RunPlan {
   stopSignal: string;
   /** Undefined: unconfined. */
   seccomp: CompiledFilter | undefined;
+  security: ProcessSecurity;
 }
 
 let creatorStartTime: number | null | undefined;
@@ -100,7 +107,12 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
   const network = parseNetworkMode(req.network ?? 'none');
   const limits = req.limits ?? {};
   validateLimits(limits, ctx.hostCpuCount);
-  const seccomp = seccompFilterFor(req.seccomp ?? { kind: 'default' }, DOCKER_DEFAULT_CAPS);
+  const security: ProcessSecurity = {
+    capabilities: resolveCapabilities(req.capAdd, req.capDrop),
+    noNewPrivileges: req.noNewPrivileges ?? true,
+  };
+  // The profile's capability conditions (e.g. CAP_SYS_ADMIN allows more) see the chosen set.
+  const seccomp = seccompFilterFor(req.seccomp ?? { kind: 'default' }, security.capabilities);
 
   const image = await ctx.store.resolve(req.image);
   const config = image.config.config ?? {};
@@ -147,6 +159,7 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
     limits,
     stopSignal,
     seccomp,
+    security,
   };
 }
 

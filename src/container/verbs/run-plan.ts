@@ -26,6 +26,8 @@ import {
   validateHostname,
   validateWorkdir,
 } from '../validate-request.js';
+import type { MountRequest } from '../volumes/parse.js';
+import { type MountRecord, resolveMounts } from '../volumes/resolve.js';
 
 /** What to run. Unset fields come from the image config (Cmd/Entrypoint, Env, WorkingDir, User). */
 export interface RunRequest {
@@ -59,6 +61,10 @@ export interface RunRequest {
   stdio?: 'inherit' | 'pipe' | 'ignore';
   /** Default: isobench's default profile (Docker's policy). */
   seccomp?: SeccompChoice;
+  /** -v, --mount, --tmpfs (volumes/parse.ts parses Docker's spellings); bind sources must exist. */
+  mounts?: MountRequest[];
+  /** --read-only: the rootfs read-only; /dev, /proc, /sys, tmpfs mounts and volumes stay writable. */
+  readonlyRootfs?: boolean;
   onWarning?: (message: string) => void;
 }
 
@@ -81,6 +87,8 @@ export interface RunPlan {
   stopSignal: string;
   /** Undefined: unconfined. */
   seccomp: CompiledFilter | undefined;
+  /** Host paths resolved; volumes by name (made, when missing, once the record names them). */
+  mounts: MountRecord[];
 }
 
 let creatorStartTime: number | null | undefined;
@@ -101,6 +109,7 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
   const limits = req.limits ?? {};
   validateLimits(limits, ctx.hostCpuCount);
   const seccomp = seccompFilterFor(req.seccomp ?? { kind: 'default' }, DOCKER_DEFAULT_CAPS);
+  const mounts = req.mounts?.length ? resolveMounts(req.mounts) : [];
 
   const image = await ctx.store.resolve(req.image);
   const config = image.config.config ?? {};
@@ -147,6 +156,7 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
     limits,
     stopSignal,
     seccomp,
+    mounts,
   };
 }
 
@@ -175,5 +185,7 @@ export function initialRecord(plan: RunPlan, req: RunRequest): ContainerRecord {
     detached: req.detach === true,
     remove: req.remove === true,
     cgroupDirs: [],
+    ...(plan.mounts.length > 0 ? { mounts: plan.mounts } : {}),
+    ...(req.readonlyRootfs ? { readonlyRootfs: true } : {}),
   };
 }

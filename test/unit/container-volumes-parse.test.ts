@@ -45,6 +45,9 @@ describe('-v SOURCE:TARGET[:MODE]', () => {
     expect(inputError(() => parseVolumeFlag('/a:data')).message).toMatch(/container path to be absolute/);
     expect(inputError(() => parseVolumeFlag('/a:/x/../etc')).message).toMatch(/must not contain '\.\.'/);
     expect(inputError(() => parseVolumeFlag('/a:/')).message).toMatch(/root '\/'/);
+    expect(inputError(() => parseVolumeFlag('/a:/proc/sysrq-trigger')).message).toMatch(/not a valid mount target/);
+    expect(inputError(() => parseTmpfsFlag('/proc')).message).toMatch(/not a valid mount target under \/proc/);
+    expect(parseVolumeFlag('/a:/proc/meminfo:ro')).toMatchObject({ target: '/proc/meminfo' });
     expect(inputError(() => parseVolumeFlag('/a:/b:rw:ro')).message).toMatch(/expected SOURCE:TARGET\[:ro\|rw\]/);
     expect(inputError(() => parseVolumeFlag('/a:/b:rw,ro')).message).toMatch(/mode to be ro or rw, got 'rw,ro'/);
     expect(inputError(() => parseVolumeFlag('/a:/b:z')).message).toMatch(/mode to be ro or rw/);

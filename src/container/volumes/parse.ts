@@ -37,6 +37,20 @@ export function validateVolumeName(name: string, flag = 'volume name'): void {
   }
 }
 
+/** The /proc files runc lets a mount cover (lxcfs-style replacements); nothing else under /proc. */
+const PROC_TARGETS = new Set([
+  '/proc/cpuinfo',
+  '/proc/diskstats',
+  '/proc/meminfo',
+  '/proc/stat',
+  '/proc/swaps',
+  '/proc/uptime',
+  '/proc/loadavg',
+  '/proc/slabinfo',
+  '/proc/net/dev',
+  '/proc/sys/kernel/ns_last_pid',
+]);
+
 /** The normalized absolute target; throws InputError for a relative path, `..`, NUL or `/` itself. */
 export function validateTarget(target: string, flag: string): string {
   if (!target.startsWith('/') || target.includes('\0')) {
@@ -53,6 +67,12 @@ export function validateTarget(target: string, flag: string): string {
   if (normalized === '/') {
     throw new InputError(`${flag}: cannot mount over the container's root '/'`, {
       hint: 'mount it on a directory below /, e.g. /data',
+    });
+  }
+  // runc's rule: over /proc, only these files (a mount elsewhere could hide the masks on /proc).
+  if ((normalized === '/proc' || normalized.startsWith('/proc/')) && !PROC_TARGETS.has(normalized)) {
+    throw new InputError(`${flag}: '${normalized}' is not a valid mount target under /proc`, {
+      hint: `mount below /proc only on ${[...PROC_TARGETS].join(', ')}`,
     });
   }
   return normalized;

@@ -219,8 +219,11 @@ int tmpfs_options(const char *opts, unsigned long *flags, char *data, size_t cap
     const char *end = strchrnul(p, ',');
     size_t n = (size_t)(end - p);
     int known = 0;
-    for (size_t i = 0; i < sizeof TMPFS_FLAGS / sizeof TMPFS_FLAGS[0] && !known; i++)
-      if (strlen(TMPFS_FLAGS[i].word) == n && !strncmp(p, TMPFS_FLAGS[i].word, n)) *flags |= TMPFS_FLAGS[i].flag, known = 1;
+    for (size_t i = 0; i < sizeof TMPFS_FLAGS / sizeof TMPFS_FLAGS[0] && !known; i++) {
+      if (strlen(TMPFS_FLAGS[i].word) != n || strncmp(p, TMPFS_FLAGS[i].word, n)) continue;
+      *flags |= TMPFS_FLAGS[i].flag;
+      known = 1;
+    }
     for (size_t i = 0; i < sizeof TMPFS_KEYS / sizeof TMPFS_KEYS[0] && !known; i++) {
       size_t k = strlen(TMPFS_KEYS[i]);
       if (n <= k || strncmp(p, TMPFS_KEYS[i], k)) continue;

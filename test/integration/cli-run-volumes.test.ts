@@ -2,7 +2,7 @@
 // Docker's meaning of each, a hostile image whose mount targets are symlinks out of the rootfs,
 // in-use tracking that survives a SIGKILLed CLI, and bad input refused with one line, exit 2,
 // before anything is created. Nothing is left mounted on the host.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +38,8 @@ beforeAll(async () => {
   await commitBusyboxImage(t.root, 'hostile:1', config, {
     symlinks: [
       { path: '/evil', target: '/' },
-      { path: '/up', target: '../../..' },
+      // The store refuses a relative link that climbs out of the image (`../../..`); this one stays in it.
+      { path: '/lib/up', target: '..' },
       { path: '/data/link', target: '/' },
     ],
   });
@@ -94,6 +95,8 @@ describe('bind mounts', () => {
   });
 
   it('--mount type=bind,src,dst,readonly and a tmpfs below it, mounted parents first', async () => {
+    // The mount point must exist: a read-only bind cannot get a new dir (in Docker neither).
+    mkdirSync(path.join(hostDir, 'scratch'));
     const result = await runCli(t.root, [
       'run',
       '--rm',
@@ -108,6 +111,7 @@ describe('bind mounts', () => {
     ]);
     expect(result).toMatchObject({ code: 0, stdout: 'ok\n' });
     expect(existsSync(path.join(hostDir, 'no'))).toBe(false);
+    expect(readdirSync(path.join(hostDir, 'scratch'))).toEqual([]);
   });
 });
 
@@ -170,6 +174,21 @@ describe('named volumes', () => {
   });
 });
 
+describe('gc', () => {
+  it('removes what a volume create or rm killed halfway left in tmp, and keeps the volumes', async () => {
+    expect(await runCli(t.root, ['volume', 'create', 'vol5'])).toMatchObject({ code: 0 });
+    // pid 2^22+1 is above any pid_max: the owner is dead; two minutes old: past gc's grace.
+    const stale = path.join(t.root, 'tmp', 'volume-4194305-0123abcd');
+    mkdirSync(path.join(stale, '_data'), { recursive: true });
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(stale, old, old);
+    expect(await runCli(t.root, ['gc'])).toMatchObject({ code: 0 });
+    expect(existsSync(stale)).toBe(false);
+    expect(volumes()).toContain('vol5');
+    expect(await runCli(t.root, ['volume', 'rm', 'vol5'])).toMatchObject({ code: 0 });
+  });
+});
+
 describe('--tmpfs and --read-only', () => {
   it('--tmpfs PATH:size=,mode= mounts a tmpfs of that size, noexec,nosuid,nodev', async () => {
     const result = await runCli(t.root, [
@@ -216,15 +235,15 @@ describe('a hostile image', () => {
     const before = containers().length;
     for (const flags of [
       ['-v', `${hostDir}:/evil/${ESCAPE}`],
-      ['-v', `${hostDir}:/up/${ESCAPE}`],
+      ['-v', `${hostDir}:/lib/up/${ESCAPE}`],
       ['-v', `${hostDir}:/data/link/${ESCAPE}`],
       ['-v', `${hostDir}:/evil`],
       ['--tmpfs', `/evil/${ESCAPE}`],
-      ['--mount', `type=tmpfs,dst=/up/${ESCAPE}`],
+      ['--mount', `type=tmpfs,dst=/lib/up/${ESCAPE}`],
     ]) {
       const result = await runCli(t.root, ['run', '--rm', ...flags, 'hostile:1', 'true']);
       expect(result.code, flags.join(' ')).toBe(7);
-      expect(result.stderr).toMatch(/target `\/(evil|up|data\/link)[^`]*` in the rootfs/);
+      expect(result.stderr).toMatch(/target `\/(evil|lib\/up|data\/link)[^`]*` in the rootfs/);
       expect(existsSync(`/${ESCAPE}`)).toBe(false);
       expect(existsSync(path.join(os.tmpdir(), ESCAPE))).toBe(false);
     }

@@ -54,6 +54,8 @@ export interface RootLayout {
   containers: string;
   /** VM artifacts: kernels, initramfs, base disks, per-VM dirs. */
   vm: string;
+  /** Named volumes, one dir each: volume.json and _data/ (what containers mount). */
+  volumes: string;
   /** Staging for atomic writes and temp dirs; same filesystem as everything above. */
   tmp: string;
   /** Lock files. */
@@ -68,6 +70,7 @@ export function rootLayout(root: string): RootLayout {
     buildCache: path.join(root, 'build-cache'),
     containers: path.join(root, 'containers'),
     vm: path.join(root, 'vm'),
+    volumes: path.join(root, 'volumes'),
     tmp: path.join(root, 'tmp'),
     locks: path.join(root, 'locks'),
   };

@@ -103,6 +103,31 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     term: '<container>',
     load: () => import('./commands/inspect.js'),
   },
+  { path: ['volume'], summary: 'create, list, inspect and remove named volumes', term: '' },
+  {
+    path: ['volume', 'create'],
+    summary: 'create a named volume (kept if it exists)',
+    term: '[name]',
+    load: () => import('./commands/volume-create.js'),
+  },
+  {
+    path: ['volume', 'ls'],
+    summary: 'list named volumes',
+    term: '[options]',
+    load: () => import('./commands/volume-ls.js'),
+  },
+  {
+    path: ['volume', 'inspect'],
+    summary: 'print volumes as JSON',
+    term: '<volumes...>',
+    load: () => import('./commands/volume-inspect.js'),
+  },
+  {
+    path: ['volume', 'rm'],
+    summary: 'remove volumes (refused while a container uses one)',
+    term: '[options] <volumes...>',
+    load: () => import('./commands/volume-rm.js'),
+  },
   {
     path: ['gc'],
     summary: 'clean up what crashes and killed CLIs left: processes, cgroups, temp dirs, VM leftovers',

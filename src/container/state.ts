@@ -7,6 +7,7 @@ import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { InputError, IntegrityError } from '../errors.js';
 import type { ContainerStatus, ExitInfo, NetworkMode, ResourceLimits } from './types.js';
+import type { MountRecord } from './volumes/resolve.js';
 
 export const STATE_SCHEMA_VERSION = 1;
 
@@ -51,6 +52,10 @@ export interface ContainerRecord {
   remove: boolean;
   exit?: ExitInfo;
   cgroupDirs: string[];
+  /** Mounts beyond the image's (-v, --mount, --tmpfs): `volume rm` derives "in use" from these. */
+  mounts?: MountRecord[];
+  /** --read-only. */
+  readonlyRootfs?: boolean;
 }
 
 /** Files and dirs of one container. NOTE: the monitor writes `exitFile`; nothing else in this dir is shared. */

@@ -36,6 +36,10 @@ export interface ContainerSpec {
   limits: ResourceLimits;
   /** Extra bind mounts (e.g. a build context), source on the host, target inside the rootfs. */
   binds?: Array<{ source: string; target: string; readonly: boolean }>;
+  /** tmpfs mounts: target inside the rootfs, options as the helper takes them (volumes/parse.ts). */
+  tmpfs?: Array<{ target: string; options: string }>;
+  /** --read-only: the root mount read-only once every mount is in place. */
+  readonlyRootfs?: boolean;
   /** The seccomp filter the helper loads last before execve; absent: none (unconfined). */
   seccomp?: SeccompFilterBytes;
   /** Capability bits (capset(2) order) the workload keeps; absent: Docker's default set. */

@@ -316,14 +316,30 @@ describe.skipIf(lacksRoot)(
     it.each([
       ['env', 'NOEQUALS', 'expected NAME=VALUE with a non-empty NAME'],
       ['env', '=value', 'expected NAME=VALUE with a non-empty NAME'],
-      ['bind_to', '/t', 'must follow bind_ro or bind_rw'],
+      ['bind_to', '/t', 'must follow bind_ro, bind_rw or tmpfs'],
+      ['tmpfs', 'nosuid,exec', 'expected ro, nosuid, nodev, noexec, size=, mode=, uid=, gid= or nr_inodes='],
+      ['tmpfs', 'size=64m', 'expected a decimal value (mode: octal)'],
+      ['tmpfs', 'mode=0999', 'expected a decimal value (mode: octal)'],
+      ['tmpfs', 'nosuid,,nodev', 'expected ro, nosuid, nodev, noexec, size=, mode=, uid=, gid= or nr_inodes='],
+      ['readonly_rootfs', 'yes', 'expected 1'],
       ['lower', 'rel', 'expected an absolute path'],
     ])('a malformed list entry: %s=%j', async (key, value, what) => {
       await expectRejected('run', with_(runRecords(), [key, value]), key, what);
     });
 
     it('a bind without its target, and no command at all', async () => {
-      await expectRejected('run', with_(runRecords(), ['bind_ro', '/src']), 'bind_to', 'missing after bind_ro/bind_rw');
+      await expectRejected(
+        'run',
+        with_(runRecords(), ['bind_ro', '/src']),
+        'bind_to',
+        'missing after bind_ro/bind_rw/tmpfs',
+      );
+      await expectRejected(
+        'run',
+        with_(runRecords(), ['tmpfs', 'nosuid']),
+        'bind_to',
+        'missing after bind_ro/bind_rw/tmpfs',
+      );
       await expectRejected('run', without(runRecords(), 'arg'), 'arg', 'at least one required');
     });
 

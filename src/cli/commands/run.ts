@@ -6,6 +6,13 @@ import { type ContainerHandle, Runtime } from '../../container/index.js';
 import { WorkloadExecError } from '../../container/launch/helper-protocol.js';
 import type { ResourceLimits } from '../../container/types.js';
 import { parseNetworkMode } from '../../container/validate-request.js';
+import {
+  checkMountTargets,
+  type MountRequest,
+  parseMountFlag,
+  parseTmpfsFlag,
+  parseVolumeFlag,
+} from '../../container/volumes/parse.js';
 import { InputError } from '../../errors.js';
 import { parseSize } from '../../util/parse-size.js';
 import { collect, defineCommand } from '../command.js';
@@ -40,6 +47,13 @@ export interface RunCommandOptions {
   capDrop?: string[];
   /** Refused (security-opts.ts says why). */
   privileged?: boolean;
+  /** -v SOURCE:TARGET[:ro|rw] (host path or volume name). */
+  volume?: string[];
+  /** --mount type=bind|volume|tmpfs,source=...,target=...[,readonly] */
+  mount?: string[];
+  /** --tmpfs PATH[:size=...,mode=...] */
+  tmpfs?: string[];
+  readOnly?: boolean;
 }
 
 /** Grace between the forwarded SIGTERM and the SIGKILL after Ctrl-C, in ms. */
@@ -62,6 +76,17 @@ export function parseLimitFlags(opts: Pick<RunCommandOptions, 'memory' | 'cpus' 
     limits.pidsLimit = Number(opts.pidsLimit);
   }
   return limits;
+}
+
+/** -v, --mount and --tmpfs as one list, checked (duplicate targets too) before anything runs. @throws InputError */
+export function parseMountOptions(opts: Pick<RunCommandOptions, 'volume' | 'mount' | 'tmpfs'>): MountRequest[] {
+  const mounts = [
+    ...(opts.volume ?? []).map(parseVolumeFlag),
+    ...(opts.mount ?? []).map(parseMountFlag),
+    ...(opts.tmpfs ?? []).map(parseTmpfsFlag),
+  ];
+  checkMountTargets(mounts);
+  return mounts;
 }
 
 /** "64 MiB", "1.5 MiB". */
@@ -116,6 +141,7 @@ export async function runCommand(
   if (opts.privileged) refusePrivileged();
   const security = parseSecurityOpts(opts.securityOpt ?? []);
   const env = [...(await readEnvFiles(opts.envFile ?? [])), ...(opts.env ?? [])];
+  const mounts = parseMountOptions(opts);
   const runtime = await Runtime.open(ctx.root);
   // Straight to our terminal when the context is the process's; through pipes otherwise (tests).
   const inherit = ctx.stdout === process.stdout && ctx.stderr === process.stderr;
@@ -136,6 +162,8 @@ export async function runCommand(
       ...(security.noNewPrivileges !== undefined ? { noNewPrivileges: security.noNewPrivileges } : {}),
       ...(opts.capAdd?.length ? { capAdd: opts.capAdd } : {}),
       ...(opts.capDrop?.length ? { capDrop: opts.capDrop } : {}),
+      ...(mounts.length > 0 ? { mounts } : {}),
+      ...(opts.readOnly ? { readonlyRootfs: true } : {}),
       detach: opts.detach === true,
       remove: opts.rm === true,
       stdio: inherit ? 'inherit' : 'pipe',
@@ -193,6 +221,10 @@ export const cli = defineCommand({
       .option('--cpus <n>', 'CPU quota in cores, e.g. 1.5')
       .option('--pids-limit <n>', 'maximum number of processes')
       .addOption(new Option('--network <mode>', 'network: none (loopback only) or host').choices(['none', 'host']))
+      .option('-v, --volume <src:dst[:ro]>', 'bind a host path or mount a named volume (repeatable)', collect, [])
+      .option('--mount <spec>', 'type=bind|volume|tmpfs,source=...,target=...[,readonly] (repeatable)', collect, [])
+      .option('--tmpfs <path[:opts]>', 'mount a tmpfs, e.g. /run:size=64m,mode=1777 (repeatable)', collect, [])
+      .option('--read-only', 'mount the rootfs read-only (/dev, /proc, /sys, tmpfs and volumes stay writable)')
       .option(
         '--security-opt <opt>',
         'seccomp=unconfined|PROFILE.json (Docker format), no-new-privileges[=true|false] (default true); repeatable',

@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,6 +45,8 @@ enum key {
   K_BIND_RO,
   K_BIND_RW,
   K_BIND_TO,
+  K_TMPFS,
+  K_READONLY_ROOTFS,
   K_RLIMIT,
   K_STDOUT_LOG,
   K_STDERR_LOG,
@@ -85,6 +89,8 @@ static const struct {
     [K_BIND_RO] = {"bind_ro", RUN, 1},
     [K_BIND_RW] = {"bind_rw", RUN, 1},
     [K_BIND_TO] = {"bind_to", RUN, 1},
+    [K_TMPFS] = {"tmpfs", RUN, 1},
+    [K_READONLY_ROOTFS] = {"readonly_rootfs", RUN, 0},
     [K_RLIMIT] = {"rlimit", RUN | EXEC, 1},
     [K_STDOUT_LOG] = {"stdout_log", RUN, 0},
     [K_STDERR_LOG] = {"stderr_log", RUN, 0},
@@ -187,11 +193,76 @@ static void parse_rlimit(struct config *cfg, char *v) {
 
 static void add_bind(struct config *cfg, const char *source, int readonly) {
   cfg->binds = grow(cfg->binds, cfg->n_binds + 1, sizeof *cfg->binds);
-  cfg->binds[cfg->n_binds++] = (struct bind_mount){source, NULL, readonly};
+  cfg->binds[cfg->n_binds++] = (struct bind_mount){source, NULL, readonly, NULL};
+}
+
+/* Flags a `tmpfs` record may set by word (mount(2) MS_*). */
+static const struct {
+  const char *word;
+  unsigned long flag;
+} TMPFS_FLAGS[] = {{"ro", MS_RDONLY}, {"nosuid", MS_NOSUID}, {"nodev", MS_NODEV}, {"noexec", MS_NOEXEC}};
+
+/* tmpfs(5) options a record may pass on, each with a decimal value (mode: octal). */
+static const char *const TMPFS_KEYS[] = {"size=", "mode=", "uid=", "gid=", "nr_inodes="};
+
+static int all_digits(const char *s, size_t n, int octal) {
+  if (n == 0 || n > 20) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (s[i] < '0' || s[i] > (octal ? '7' : '9')) return 0;
+  return 1;
+}
+
+/* Splits a `tmpfs` record's options ("ro,nosuid,size=1048576,mode=1777") into mount flags and the
+ * tmpfs data string. Only the words and keys above pass: the input is hostile. Returns 0, or -1
+ * with *why naming the problem. */
+int tmpfs_options(const char *opts, unsigned long *flags, char *data, size_t cap, const char **why) {
+  *flags = 0;
+  size_t len = 0;
+  data[0] = '\0';
+  for (const char *p = opts; *p;) {
+    const char *end = strchrnul(p, ',');
+    size_t n = (size_t)(end - p);
+    int known = 0;
+    for (size_t i = 0; i < sizeof TMPFS_FLAGS / sizeof TMPFS_FLAGS[0] && !known; i++) {
+      if (strlen(TMPFS_FLAGS[i].word) != n || strncmp(p, TMPFS_FLAGS[i].word, n)) continue;
+      *flags |= TMPFS_FLAGS[i].flag;
+      known = 1;
+    }
+    for (size_t i = 0; i < sizeof TMPFS_KEYS / sizeof TMPFS_KEYS[0] && !known; i++) {
+      size_t k = strlen(TMPFS_KEYS[i]);
+      if (n <= k || strncmp(p, TMPFS_KEYS[i], k)) continue;
+      if (!all_digits(p + k, n - k, i == 1)) {
+        *why = "expected a decimal value (mode: octal)";
+        return -1;
+      }
+      if (len + n + 2 > cap) {
+        *why = "options too long";
+        return -1;
+      }
+      len += (size_t)snprintf(data + len, cap - len, "%s%.*s", len ? "," : "", (int)n, p);
+      known = 1;
+    }
+    if (!known) {
+      *why = "expected ro, nosuid, nodev, noexec, size=, mode=, uid=, gid= or nr_inodes=";
+      return -1;
+    }
+    p = *end ? end + 1 : end;
+  }
+  return 0;
+}
+
+/* `tmpfs` value: its options, checked here so a bad one changes nothing; `bind_to` follows. */
+static void add_tmpfs(struct config *cfg, const char *opts) {
+  unsigned long flags;
+  char data[256];
+  const char *why;
+  if (tmpfs_options(opts, &flags, data, sizeof data, &why) < 0) bad("tmpfs", why);
+  cfg->binds = grow(cfg->binds, cfg->n_binds + 1, sizeof *cfg->binds);
+  cfg->binds[cfg->n_binds++] = (struct bind_mount){NULL, NULL, 0, opts};
 }
 
 static void set_bind_target(struct config *cfg, const char *target) {
-  if (cfg->n_binds == 0 || cfg->binds[cfg->n_binds - 1].target) bad("bind_to", "must follow bind_ro or bind_rw");
+  if (cfg->n_binds == 0 || cfg->binds[cfg->n_binds - 1].target) bad("bind_to", "must follow bind_ro, bind_rw or tmpfs");
   cfg->binds[cfg->n_binds - 1].target = target;
 }
 
@@ -273,6 +344,11 @@ static void apply(struct config *cfg, enum key id, char *v) {
   case K_BIND_RO: add_bind(cfg, require_abs(k, v), 1); break;
   case K_BIND_RW: add_bind(cfg, require_abs(k, v), 0); break;
   case K_BIND_TO: set_bind_target(cfg, require_abs(k, v)); break;
+  case K_TMPFS: add_tmpfs(cfg, v); break;
+  case K_READONLY_ROOTFS:
+    if (strcmp(v, "1")) bad(k, "expected 1");
+    cfg->readonly_rootfs = 1;
+    break;
   case K_RLIMIT: parse_rlimit(cfg, v); break;
   case K_STDOUT_LOG: cfg->stdout_log = require_abs(k, v); break;
   case K_STDERR_LOG: cfg->stderr_log = require_abs(k, v); break;
@@ -333,7 +409,7 @@ void config_parse(struct config *cfg, char *buf, size_t size, const char *label,
   }
   if (!seen[K_VERSION]) bad("version", "required as the first record");
   for (size_t i = 0; i < cfg->n_binds; i++)
-    if (!cfg->binds[i].target) bad("bind_to", "missing after bind_ro/bind_rw");
+    if (!cfg->binds[i].target) bad("bind_to", "missing after bind_ro/bind_rw/tmpfs");
   if (cfg->args.len == 0) bad("arg", "at least one required");
   if (seen[K_SECCOMP_FLAGS] && !cfg->seccomp) bad("seccomp_flags", "given without seccomp");
   if (!cfg->cwd) cfg->cwd = "/";

@@ -20,10 +20,12 @@ struct strlist {
   size_t len;
 };
 
+/* A bind mount (source set) or a tmpfs mount (tmpfs set: its options, see mounts.c). */
 struct bind_mount {
   const char *source;
   const char *target;
   int readonly;
+  const char *tmpfs;
 };
 
 struct rlimit_entry {
@@ -46,6 +48,7 @@ struct config {
   size_t n_gids;
   struct bind_mount *binds;
   size_t n_binds;
+  int readonly_rootfs; /* --read-only: the root mount read-only once everything is mounted */
   struct rlimit_entry *rlimits;
   size_t n_rlimits;
   const char *stdout_log, *stderr_log, *exit_file;
@@ -96,6 +99,14 @@ void rootfs_mount_overlay(const struct config *cfg);
 void rootfs_mount_specials(const struct config *cfg);
 void rootfs_pivot(const char *rootfs);
 void rootfs_mask_paths(void);
+
+/* mounts.c: bind and tmpfs mounts of the config, --read-only. */
+const char *fd_path(int fd); /* rootfs.c: "/proc/self/fd/N" in a static buffer */
+/* config.c: a `tmpfs` record's options as mount flags and tmpfs data; -1 with *why when refused. */
+int tmpfs_options(const char *opts, unsigned long *flags, char *data, size_t cap, const char **why);
+unsigned long mount_flags_to_keep(const char *path);
+void mounts_apply(int rootfd, const struct config *cfg);
+void mounts_readonly_root(const struct config *cfg);
 
 /* cgroup.c */
 void cgroup_join_self(const char *procs_file);

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -88,7 +87,7 @@ void rootfs_mount_overlay(const struct config *cfg) {
 }
 
 /* The magic link naming an fd: mounting on it hits exactly the dir we opened, never a symlink. */
-static const char *fd_path(int fd) {
+const char *fd_path(int fd) {
   static char buf[64];
   snprintf(buf, sizeof buf, "/proc/self/fd/%d", fd);
   return buf;
@@ -102,34 +101,6 @@ static void mount_at(int rootfd, const char *rel, const char *src, const char *t
   close(fd);
 }
 
-static void mount_bind(int rootfd, const struct bind_mount *b) {
-  struct stat st;
-  if (stat(b->source, &st) < 0) fail("stat", errno, "bind source `%s`", b->source);
-  int fd;
-  if (S_ISDIR(st.st_mode)) {
-    fd = open_dir_beneath(rootfd, b->target, 1, NULL);
-  } else {
-    /* A file bind needs a file to land on: create it, refusing a symlink in its place. */
-    const char *name;
-    int parent = open_dir_beneath(rootfd, b->target, 1, &name);
-    fd = parent < 0 ? -1 : openat(parent, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (parent >= 0) close(parent);
-  }
-  if (fd < 0) fail("openat", errno, "bind target `%s` in the rootfs", b->target);
-  /* MS_BIND|MS_REC: the source with everything mounted below it. */
-  if (mount(b->source, fd_path(fd), NULL, MS_BIND | MS_REC, NULL) < 0)
-    fail("mount", errno, "bind `%s` on `%s`", b->source, b->target);
-  close(fd);
-  if (!b->readonly) return;
-  /* Our fd still names the dir under the new mount: look the target up again to land on the bind. */
-  int top = S_ISDIR(st.st_mode) ? open_dir_beneath(rootfd, b->target, 0, NULL) : open_path_beneath(rootfd, b->target);
-  if (top < 0) fail("openat", errno, "bind target `%s` in the rootfs", b->target);
-  /* A bind mount's flags change only by remount. */
-  if (mount(NULL, fd_path(top), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
-    fail("mount", errno, "remount `%s` read-only", b->target);
-  close(top);
-}
-
 void rootfs_mount_specials(const struct config *cfg) {
   /* chdir lands on the overlay just mounted over rootfs; every walk starts from it. */
   if (chdir(cfg->rootfs) < 0) fail("chdir", errno, "`%s`", cfg->rootfs);
@@ -141,7 +112,7 @@ void rootfs_mount_specials(const struct config *cfg) {
   trace_mark("dev");
   mount_at(rootfd, "sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
   trace_mark("sys");
-  for (size_t i = 0; i < cfg->n_binds; i++) mount_bind(rootfd, &cfg->binds[i]);
+  mounts_apply(rootfd, cfg);
   close(rootfd);
 }
 
@@ -188,11 +159,7 @@ void rootfs_mask_paths(void) {
     }
     /* Bind onto itself so it becomes a mount whose flags we can change... */
     if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) fail("mount", errno, "bind `%s` on itself", p);
-    struct statvfs sv;
-    unsigned long keep = 0;
-    if (statvfs(p, &sv) == 0)
-      keep = (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) | (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
-             (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+    unsigned long keep = mount_flags_to_keep(p);
     /* ...then remount it read-only, keeping nosuid/nodev/noexec. */
     if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
       fail("mount", errno, "remount `%s` read-only", p);

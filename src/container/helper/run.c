@@ -47,6 +47,7 @@ static _Noreturn void setup_child(const struct config *cfg, int devnull, int log
   rootfs_pivot(cfg->rootfs);
   trace_mark("pivot");
   rootfs_mask_paths();
+  mounts_readonly_root(cfg);
   stamp_mark(STAMP_ROOTFS);
   trace_mark("masks");
   process_apply_rlimits(cfg);

@@ -4,6 +4,7 @@
 import { constants as osConstants } from 'node:os';
 import { HelperError, InputError, type IsobenchError, WorkloadError } from '../../errors.js';
 import type { ContainerSpec, LaunchOptions } from '../types.js';
+import { sortByDepth } from '../volumes/parse.js';
 
 /** Resource names the helper accepts in an `rlimit` record (setrlimit(2) RLIMIT_*, lower-case). */
 export type RlimitName =
@@ -90,8 +91,17 @@ export function serializeHelperConfig(
   w.add('rootfs', spec.rootfsDir).add('upper', spec.upperDir).add('work', spec.workDir).addAll('lower', spec.lowerDirs);
   w.add('hostname', spec.hostname).add('network', spec.network);
   w.addAll('cgroup_procs', options.cgroupProcsFiles);
-  for (const bind of spec.binds ?? [])
-    w.add(bind.readonly ? 'bind_ro' : 'bind_rw', bind.source).add('bind_to', bind.target);
+  // One list, parents first: a mount below another must come after it, whatever its kind.
+  const mounts = sortByDepth<{ target: string; bind?: { source: string; readonly: boolean }; tmpfs?: string }>([
+    ...(spec.binds ?? []).map((b) => ({ target: b.target, bind: b })),
+    ...(spec.tmpfs ?? []).map((t) => ({ target: t.target, tmpfs: t.options })),
+  ]);
+  for (const m of mounts) {
+    if (m.bind) w.add(m.bind.readonly ? 'bind_ro' : 'bind_rw', m.bind.source);
+    else w.add('tmpfs', m.tmpfs ?? '');
+    w.add('bind_to', m.target);
+  }
+  if (spec.readonlyRootfs) w.add('readonly_rootfs', 1);
   for (const r of extra.rlimits ?? DEFAULT_RLIMITS) w.add('rlimit', `${r.name} ${r.soft} ${r.hard}`);
   if (options.mode.kind === 'detached') {
     const mode = options.mode;

@@ -1,5 +1,8 @@
 // `gc`: clean what crashed runs left behind: half-created containers, attached runs whose CLI
 // died, workloads whose monitor was killed, cgroups without a container, and stale temp dirs.
+// Named volumes are kept (only `volume rm` removes them); a volume created or removed halfway
+// is a temp dir (volume-<pid>-..., volume-rm-<pid>-...) that the tmp sweep below removes, and
+// "in use" is derived from the container records this cleans, so it needs nothing more here.
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { requireRoot } from '../../errors.js';

@@ -27,6 +27,8 @@ import {
   validateHostname,
   validateWorkdir,
 } from '../validate-request.js';
+import type { MountRequest } from '../volumes/parse.js';
+import { type MountRecord, resolveMounts } from '../volumes/resolve.js';
 
 /** What to run. Unset fields come from the image config (Cmd/Entrypoint, Env, WorkingDir, User). */
 export interface RunRequest {
@@ -65,6 +67,10 @@ export interface RunRequest {
   capDrop?: string[];
   /** Default true (stricter than Docker's false). */
   noNewPrivileges?: boolean;
+  /** -v, --mount, --tmpfs (volumes/parse.ts parses Docker's spellings); bind sources must exist. */
+  mounts?: MountRequest[];
+  /** --read-only: the rootfs read-only; /dev, /proc, /sys, tmpfs mounts and volumes stay writable. */
+  readonlyRootfs?: boolean;
   onWarning?: (message: string) => void;
 }
 
@@ -88,6 +94,8 @@ export interface RunPlan {
   /** Undefined: unconfined. */
   seccomp: CompiledFilter | undefined;
   security: ProcessSecurity;
+  /** Host paths resolved; volumes by name (made, when missing, once the record names them). */
+  mounts: MountRecord[];
 }
 
 let creatorStartTime: number | null | undefined;
@@ -113,6 +121,7 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
   };
   // The profile's capability conditions (e.g. CAP_SYS_ADMIN allows more) see the chosen set.
   const seccomp = seccompFilterFor(req.seccomp ?? { kind: 'default' }, security.capabilities);
+  const mounts = req.mounts?.length ? resolveMounts(req.mounts) : [];
 
   const image = await ctx.store.resolve(req.image);
   const config = image.config.config ?? {};
@@ -160,6 +169,7 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
     stopSignal,
     seccomp,
     security,
+    mounts,
   };
 }
 
@@ -188,5 +198,7 @@ export function initialRecord(plan: RunPlan, req: RunRequest): ContainerRecord {
     detached: req.detach === true,
     remove: req.remove === true,
     cgroupDirs: [],
+    ...(plan.mounts.length > 0 ? { mounts: plan.mounts } : {}),
+    ...(req.readonlyRootfs ? { readonlyRootfs: true } : {}),
   };
 }

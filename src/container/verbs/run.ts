@@ -18,6 +18,8 @@ import { writeProcessSecurity } from '../process-security.js';
 import { serializeStoredFilter } from '../seccomp/index.js';
 import { type ContainerPaths, containerPaths, writeRecord } from '../state.js';
 import type { ContainerSpec, LaunchMode } from '../types.js';
+import { specMounts, volumeNames } from '../volumes/resolve.js';
+import { ensureVolumes } from '../volumes/store.js';
 import { deleteContainerDir } from './remove.js';
 import { reserveName } from './reserve-name.js';
 import { initialRecord, planRun, type RunRequest } from './run-plan.js';
@@ -88,6 +90,8 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
       if (plan.seccomp) writeFileSync(paths.seccompFilter, serializeStoredFilter(plan.seccomp), { mode: 0o600 });
       writeProcessSecurity(paths.processSecurity, plan.security);
       await reserveName(ctx, record, paths, plan.nameGiven);
+      // After the record names them: a concurrent `volume rm` sees this container, or is done.
+      await ensureVolumes(ctx.layout, volumeNames(plan.mounts));
     })();
     // Both settle before we go on: a failure of either is reported (the name conflict first), and
     // the rollback below sees the cgroup whenever it was made.
@@ -115,6 +119,8 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
       ...(plan.seccomp ? { seccomp: { bytes: plan.seccomp.bytes, flags: plan.seccomp.flags } } : {}),
       capabilityMask: capabilityMask(plan.security.capabilities),
       noNewPrivileges: plan.security.noNewPrivileges,
+      ...(plan.mounts.length > 0 ? specMounts(ctx.layout, plan.mounts) : {}),
+      ...(req.readonlyRootfs ? { readonlyRootfs: true } : {}),
     };
     const mode: LaunchMode = req.detach
       ? {

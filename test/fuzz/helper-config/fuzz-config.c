@@ -81,6 +81,9 @@ static void check_accepted(const struct config *cfg, enum config_kind kind) {
   }
   for (size_t i = 0; i < cfg->n_binds; i++) {
     check_optional_path(cfg->binds[i].source);
+    /* A bind (source) or a tmpfs (its options, inside the input), never both or neither. */
+    CHECK((cfg->binds[i].source == NULL) != (cfg->binds[i].tmpfs == NULL));
+    if (cfg->binds[i].tmpfs) check_string(cfg->binds[i].tmpfs);
     CHECK(cfg->binds[i].target != NULL);
     check_optional_path(cfg->binds[i].target);
   }

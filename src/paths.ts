@@ -52,6 +52,8 @@ export interface RootLayout {
   buildCache: string;
   /** One dir per container: state.json, upper/, work/, rootfs/, stdout.log, stderr.log. */
   containers: string;
+  /** One dir per bridge network: network.json, leases/ (one file per address in use), hosts, resolv.conf. */
+  networks: string;
   /** VM artifacts: kernels, initramfs, base disks, per-VM dirs. */
   vm: string;
   /** Staging for atomic writes and temp dirs; same filesystem as everything above. */
@@ -67,6 +69,7 @@ export function rootLayout(root: string): RootLayout {
     layers: path.join(root, 'layers'),
     buildCache: path.join(root, 'build-cache'),
     containers: path.join(root, 'containers'),
+    networks: path.join(root, 'networks'),
     vm: path.join(root, 'vm'),
     tmp: path.join(root, 'tmp'),
     locks: path.join(root, 'locks'),

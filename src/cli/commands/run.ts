@@ -1,11 +1,10 @@
 // `isobench run IMAGE [CMD...]`: start a container attached (exit code = the workload's) or
 // detached (prints the id). Ctrl-C forwards SIGTERM, then kills the container and exits 130.
 
-import { Option } from 'commander';
 import { type ContainerHandle, Runtime } from '../../container/index.js';
 import { WorkloadExecError } from '../../container/launch/helper-protocol.js';
 import type { ResourceLimits } from '../../container/types.js';
-import { parseNetworkMode } from '../../container/validate-request.js';
+import { parseNetworkChoice } from '../../container/validate-request.js';
 import { InputError } from '../../errors.js';
 import { parseSize } from '../../util/parse-size.js';
 import { collect, defineCommand } from '../command.js';
@@ -31,8 +30,10 @@ export interface RunCommandOptions {
   /** e.g. "1.5" */
   cpus?: string;
   pidsLimit?: string;
-  /** none | host */
+  /** none | host | bridge | a network's name */
   network?: string;
+  /** -p `[127.0.0.1:]HOSTPORT:CPORT[/tcp|udp]` (repeatable). */
+  publish?: string[];
   /** Docker's `--security-opt` values, e.g. "seccomp=unconfined". */
   securityOpt?: string[];
 }
@@ -107,7 +108,8 @@ export async function runCommand(
   opts: RunCommandOptions = {},
 ): Promise<number> {
   const limits = parseLimitFlags(opts);
-  const network = parseNetworkMode(opts.network ?? 'none');
+  const network = opts.network ?? 'none';
+  parseNetworkChoice(network);
   const security = parseSecurityOpts(opts.securityOpt ?? []);
   const env = [...(await readEnvFiles(opts.envFile ?? [])), ...(opts.env ?? [])];
   const runtime = await Runtime.open(ctx.root);
@@ -126,6 +128,7 @@ export async function runCommand(
       ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
       limits,
       network,
+      ...(opts.publish && opts.publish.length > 0 ? { publish: opts.publish } : {}),
       ...(security.seccomp ? { seccomp: security.seccomp } : {}),
       detach: opts.detach === true,
       remove: opts.rm === true,
@@ -183,7 +186,13 @@ export const cli = defineCommand({
       .option('--memory <size>', 'memory limit, e.g. 256m')
       .option('--cpus <n>', 'CPU quota in cores, e.g. 1.5')
       .option('--pids-limit <n>', 'maximum number of processes')
-      .addOption(new Option('--network <mode>', 'network: none (loopback only) or host').choices(['none', 'host']))
+      .option('--network <network>', 'none (loopback only, the default), host, bridge or a network (`network create`)')
+      .option(
+        '-p, --publish <[ip:]hport:cport>',
+        "publish a port on the host's loopback, e.g. 8080:80/tcp",
+        collect,
+        [],
+      )
       .option(
         '--security-opt <opt>',
         'seccomp=unconfined or seccomp=PROFILE.json (Docker format); repeatable',

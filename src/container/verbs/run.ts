@@ -13,6 +13,8 @@ import type { CgroupHandle } from '../cgroups/types.js';
 import type { RuntimeContext } from '../context.js';
 import { type ContainerHandle, makeHandle } from '../handle.js';
 import { type LaunchedHelper, spawnLaunch } from '../launch/helper-process.js';
+import { attachContainer, type BridgeAttachment, detachContainer } from '../network/attach.js';
+import type { PublishedPort } from '../network/publish.js';
 import { serializeStoredFilter } from '../seccomp/index.js';
 import { type ContainerPaths, containerPaths, writeRecord } from '../state.js';
 import type { ContainerSpec, LaunchMode } from '../types.js';
@@ -42,6 +44,21 @@ async function rollback(
   } catch (error) {
     onWarning?.(`could not remove ${paths.dir} after a failed start: ${(error as Error).message}; run \`isobench gc\``);
   }
+}
+
+/** The spec fields of a bridge network: the attachment, the ports, and its hosts and resolv.conf bound read-only. */
+function bridgeSpec(
+  bridge: BridgeAttachment,
+  ports: PublishedPort[],
+): Pick<ContainerSpec, 'bridge' | 'ports' | 'binds'> {
+  return {
+    bridge,
+    ...(ports.length > 0 ? { ports } : {}),
+    binds: [
+      { source: bridge.hostsFile, target: '/etc/hosts', readonly: true },
+      { source: bridge.resolvConfFile, target: '/etc/resolv.conf', readonly: true },
+    ],
+  };
 }
 
 /**
@@ -75,9 +92,13 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
   }
   const cgroupCreated = ctx.cgroups.create(plan.id, plan.limits);
   cgroupCreated.catch(() => undefined);
+  // Bridge networks: an address leased now that the dir exists (a lease without one is stale).
+  const attaching = plan.networkName === undefined ? undefined : attachContainer(ctx.layout, plan, plan.networkName);
+  attaching?.catch(() => undefined);
 
   let cgroup: CgroupHandle | undefined;
   let launched: LaunchedHelper | undefined;
+  let bridge: BridgeAttachment | undefined;
   try {
     const reserved = (async () => {
       mkdirSync(paths.upperDir, { mode: 0o755 });
@@ -94,6 +115,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     }
     cgroup = creation.value;
     if (reservation.status === 'rejected') throw reservation.reason;
+    bridge = await attaching;
     const spec: ContainerSpec = {
       id: plan.id,
       lowerDirs: plan.lowerDirs,
@@ -108,6 +130,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
       additionalGids: plan.user.additionalGids,
       hostname: plan.hostname,
       network: plan.network,
+      ...(bridge ? bridgeSpec(bridge, plan.ports) : {}),
       limits: plan.limits,
       ...(plan.seccomp ? { seccomp: { bytes: plan.seccomp.bytes, flags: plan.seccomp.flags } } : {}),
     };
@@ -132,11 +155,15 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     record.monitorPid = launched.monitorPid;
     record.monitorStartTime = readProcessStartTicks(launched.monitorPid) ?? null;
     record.cgroupDirs = cgroup.dirs;
+    if (bridge) record.address = bridge.address;
     writeRecord(paths, record);
   } catch (error) {
     // Anything made so far goes, in reverse order: a failed start leaves nothing behind.
     if (!pendingUsed) await pending.abandon();
     await rollback(cgroup, paths, launched?.released, req.onWarning);
+    // The veth went with the container's net namespace; the lease goes here.
+    const leased = bridge ?? (await attaching?.catch(() => undefined));
+    if (leased) await detachContainer(ctx.layout, plan.id, leased.network, leased.address).catch(() => undefined);
     throw error;
   }
   return makeHandle(ctx, record, paths, cgroup, launched);

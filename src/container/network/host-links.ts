@@ -78,7 +78,12 @@ export async function hostSubnets(): Promise<Array<{ subnet: Subnet; dev: string
 
 /** Writes a per-device sysctl (proc(5), /proc/sys/net/ipv{4,6}/conf/DEV/...). */
 function deviceSysctl(family: 'ipv4' | 'ipv6', dev: string, key: string, value: string): void {
-  writeFileSync(`/proc/sys/net/${family}/conf/${dev}/${key}`, value);
+  try {
+    writeFileSync(`/proc/sys/net/${family}/conf/${dev}/${key}`, value);
+  } catch (error) {
+    // A kernel without IPv6 has no ipv6 conf to turn off.
+    if (family === 'ipv4' || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 /**

@@ -3,18 +3,22 @@
 // input refused with nothing changed, gc after a killed monitor, and no link left behind.
 // NOTE: every packet here goes to 127.0.0.1 or to an address inside the networks this file makes.
 import { execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bridgeName, vethName } from '../../src/container/network/names.js';
+import { packageDir } from '../../src/paths.js';
 import { commitBusyboxImage } from '../fixtures/busybox-image.js';
 import { runCli } from '../fixtures/cli-process.js';
 import { requireHost } from '../support/host.js';
 import { makeTestRoot, removeTestRoot, type TestRoot, waitUntil } from './runtime-fixture.js';
 
 await requireHost('root');
+
+const UDP_ECHO_SOURCE = path.join(packageDir(), 'test', 'fixtures', 'network', 'udp-echo.c');
 
 let t: TestRoot;
 let linksBefore: string[];
@@ -79,7 +83,14 @@ const inspect = async (what: string[]) => {
 
 beforeAll(async () => {
   t = await makeTestRoot('network');
-  await commitBusyboxImage(t.root, 'bb:1', { Env: ['PATH=/bin'], Cmd: ['sh'] });
+  const udpEcho = path.join(t.root, 'udp-echo');
+  execFileSync('cc', ['-O2', '-static', '-Wall', '-Wextra', '-Werror', '-o', udpEcho, UDP_ECHO_SOURCE]);
+  await commitBusyboxImage(
+    t.root,
+    'bb:1',
+    { Env: ['PATH=/bin'], Cmd: ['sh'] },
+    { files: [{ source: udpEcho, target: '/bin/udp-echo' }] },
+  );
   linksBefore = linkNames();
 });
 
@@ -259,6 +270,39 @@ describe('-p', () => {
       const s = createServer().listen(port, '127.0.0.1', () => resolve(s));
     });
     server.close();
+  });
+
+  it('relays UDP datagrams both ways', async () => {
+    const port = await freePort();
+    const r = await runCli(t.root, [
+      'run',
+      '-d',
+      '--name',
+      'udp',
+      '--network',
+      'web',
+      '-p',
+      `127.0.0.1:${port}:5353/udp`,
+      'bb:1',
+      'udp-echo',
+      '5353',
+    ]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const socket = createSocket('udp4');
+    try {
+      let reply: string | undefined;
+      socket.on('message', (msg) => {
+        reply = msg.toString();
+      });
+      await waitUntil(() => {
+        socket.send('hi', port, '127.0.0.1');
+        return reply !== undefined;
+      }, 'a UDP reply through the relay');
+      expect(reply).toBe('echo:hi');
+    } finally {
+      socket.close();
+      await runCli(t.root, ['rm', '-f', 'udp']);
+    }
   });
 
   it('refuses a port in use: one line, exit 2, no container and no link made', async () => {

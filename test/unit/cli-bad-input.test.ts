@@ -72,7 +72,8 @@ const USAGE: Array<[string, Case]> = [
     'a bad choice',
     {
       args: () => ['vm', 'run', '--accel', 'bogus', 'busybox', 'true'],
-      stderr: "isobench: vm run: expected --accel to be one of auto, kvm, tcg, got 'bogus'; see `isobench vm run --help`\n",
+      stderr:
+        "isobench: vm run: expected --accel to be one of auto, kvm, tcg, got 'bogus'; see `isobench vm run --help`\n",
       status: 2,
     },
   ],

@@ -111,7 +111,7 @@ void devices_setup(int rootfd);
 
 /* net.c */
 void net_bring_lo_up(void);
-void net_parse_veth(const char *value, struct net_veth *out);
+void net_parse_veth(const char *value, struct net_veth *out, const char *label);
 void net_create_veth(const struct net_veth *v, pid_t child);
 void net_configure_eth0(const struct net_veth *v);
 

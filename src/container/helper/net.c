@@ -52,7 +52,7 @@ static int valid_ifname(const char *s) {
 }
 
 /* `net_veth`: "HOSTIF BRIDGE ADDRESS PREFIX GATEWAY", e.g. "iv0123 ib4567 10.213.0.2 24 10.213.0.1". */
-void net_parse_veth(const char *value, struct net_veth *out) {
+void net_parse_veth(const char *value, struct net_veth *out, const char *label) {
   char host_if[64], bridge[64], addr[64], gw[64];
   int prefix;
   char tail;
@@ -61,7 +61,7 @@ void net_parse_veth(const char *value, struct net_veth *out) {
       sscanf(value, "%63s %63s %63s %d %63s %c", host_if, bridge, addr, &prefix, gw, &tail) != 5 ||
       !valid_ifname(host_if) || !valid_ifname(bridge) || prefix < 8 || prefix > 30 ||
       inet_pton(AF_INET, addr, &out->address) != 1 || inet_pton(AF_INET, gw, &out->gateway) != 1)
-    fail("config", EINVAL, "key `net_veth`: expected `HOSTIF BRIDGE ADDRESS PREFIX GATEWAY`");
+    fail("config", EINVAL, "config `%s`: key `net_veth`: expected `HOSTIF BRIDGE ADDRESS PREFIX GATEWAY`", label);
   strcpy(out->host_if, host_if);
   strcpy(out->bridge, bridge);
   out->prefix = prefix;

@@ -45,7 +45,7 @@ static void parse_publish(const char *value, struct in_addr container, struct li
   if (strlen(value) > 100 || sscanf(value, "%7s %63s %d %d %c", proto, ip, &hport, &cport, &tail) != 4 ||
       (strcmp(proto, "tcp") && strcmp(proto, "udp")) || inet_pton(AF_INET, ip, &host) != 1 ||
       (ntohl(host.s_addr) >> 24) != 127 || hport < 1 || hport > 65535 || cport < 1 || cport > 65535)
-    fail("config", EINVAL, "key `publish`: expected `tcp|udp 127.x.y.z HOSTPORT CPORT`");
+    fail("config", EINVAL, "config `fd 4`: key `publish`: expected `tcp|udp 127.x.y.z HOSTPORT CPORT`");
   l->udp = proto[0] == 'u';
   l->target = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((unsigned short)cport), .sin_addr = container};
   *bind_to = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((unsigned short)hport), .sin_addr = host};
@@ -271,7 +271,8 @@ static _Noreturn void proxy_main(pid_t monitor) {
 
 void proxy_start(const struct config *cfg, const struct net_veth *veth) {
   if (cfg->publish.len == 0) return;
-  if (cfg->publish.len > MAX_PUBLISHED) fail("config", E2BIG, "key `publish`: more than %d ports", MAX_PUBLISHED);
+  if (cfg->publish.len > MAX_PUBLISHED)
+    fail("config", E2BIG, "config `fd 4`: key `publish`: more than %d ports", MAX_PUBLISHED);
   for (size_t i = 0; i < cfg->publish.len; i++) {
     struct listener *l = &g_listeners[g_n_listeners];
     struct sockaddr_in at;

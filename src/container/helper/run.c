@@ -215,7 +215,7 @@ static _Noreturn void child_main(const struct launch_hints *hints, int cfg_fd) {
   if (cfg.net_bridge) {
     /* The monitor made eth0 in our namespace before it sent the config. */
     struct net_veth veth;
-    net_parse_veth(cfg.net_veth, &veth);
+    net_parse_veth(cfg.net_veth, &veth, "config pipe");
     net_configure_eth0(&veth);
     trace_mark("eth0");
   }
@@ -280,13 +280,13 @@ static int start(const void *arg, int sync_fd) {
   require_keys(&cfg, "fd 4");
   if (cfg.detached != hints->detached || cfg.net_none != hints->net_none || cfg.net_bridge != hints->net_bridge)
     fail("config", EINVAL, "config on fd 4: mode/network differ from the `run` argument");
+  struct net_veth veth;
+  if (cfg.net_bridge) net_parse_veth(cfg.net_veth, &veth, "fd 4");
   if (!cfg.detached && cfg.parent_pid && getppid() != cfg.parent_pid)
     fail("getppid", ESRCH, "parent %d already gone", cfg.parent_pid);
   if (cfg.net_bridge) {
     /* eth0 exists in the child's namespace before it reads its config; the published ports are
      * bound before the workload starts (a taken one fails here, with nothing started). */
-    struct net_veth veth;
-    net_parse_veth(cfg.net_veth, &veth);
     net_create_veth(&veth, child);
     proxy_start(&cfg, &veth);
     trace_mark("veth");

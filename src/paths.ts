@@ -52,6 +52,8 @@ export interface RootLayout {
   buildCache: string;
   /** One dir per container: state.json, upper/, work/, rootfs/, stdout.log, stderr.log. */
   containers: string;
+  /** One dir per bridge network: network.json, leases/ (one file per address in use), hosts, resolv.conf. */
+  networks: string;
   /** VM artifacts: kernels, initramfs, base disks, per-VM dirs. */
   vm: string;
   /** Named volumes, one dir each: volume.json and _data/ (what containers mount). */
@@ -69,6 +71,7 @@ export function rootLayout(root: string): RootLayout {
     layers: path.join(root, 'layers'),
     buildCache: path.join(root, 'build-cache'),
     containers: path.join(root, 'containers'),
+    networks: path.join(root, 'networks'),
     vm: path.join(root, 'vm'),
     volumes: path.join(root, 'volumes'),
     tmp: path.join(root, 'tmp'),

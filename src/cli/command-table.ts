@@ -134,6 +134,31 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     term: '',
     load: () => import('./commands/gc.js'),
   },
+  { path: ['network'], summary: 'create, list, inspect and remove host-only bridge networks', term: '' },
+  {
+    path: ['network', 'create'],
+    summary: 'create a host-only bridge network',
+    term: '[options] <name>',
+    load: () => import('./commands/network-create.js'),
+  },
+  {
+    path: ['network', 'ls'],
+    summary: 'list networks with their subnet and containers',
+    term: '[options]',
+    load: () => import('./commands/network-ls.js'),
+  },
+  {
+    path: ['network', 'inspect'],
+    summary: 'print a network and its containers as JSON',
+    term: '<name>',
+    load: () => import('./commands/network-inspect.js'),
+  },
+  {
+    path: ['network', 'rm'],
+    summary: 'remove networks (refused while a container uses one)',
+    term: '<names...>',
+    load: () => import('./commands/network-rm.js'),
+  },
   { path: ['vm'], summary: 'run images as QEMU guests with their own kernel', term: '' },
   {
     path: ['vm', 'run'],

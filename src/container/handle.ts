@@ -9,6 +9,7 @@ import type { CgroupHandle } from './cgroups/types.js';
 import type { RuntimeContext } from './context.js';
 import type { LaunchedHelper } from './launch/helper-process.js';
 import type { HelperPhasesNs } from './launch/helper-protocol.js';
+import { releaseContainerAddress } from './network/attach.js';
 import { refreshContainer } from './refresh.js';
 import { type ContainerPaths, type ContainerRecord, toExitInfo, writeRecord } from './state.js';
 import type { ExitInfo } from './types.js';
@@ -120,6 +121,7 @@ export function makeHandle(
       await cgroup.destroy();
       await mountsGone();
       if (moved) await deleteContainerDir(trash);
+      await releaseContainerAddress(ctx.layout, record);
     })();
     cleaning = removal;
     trackPending(ctx, removal);
@@ -146,6 +148,12 @@ export function makeHandle(
           // Removed meanwhile (rm -f from elsewhere): nothing left to record into.
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         }
+        // The address goes back (and the hosts file forgets it) off the timed path.
+        if (record.address !== undefined)
+          trackPending(
+            ctx,
+            releaseContainerAddress(ctx.layout, record).catch(() => undefined),
+          );
       }
       return exit;
     });

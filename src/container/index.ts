@@ -4,6 +4,16 @@ export type { CgroupHandle, CgroupStats } from './cgroups/types.js';
 export type { RuntimeContext, RuntimeImageStore, RuntimeOpenOptions } from './context.js';
 export type { ContainerHandle } from './handle.js';
 export { runEphemeral } from './launch/ephemeral.js';
+export type { BridgeAttachment } from './network/attach.js';
+export {
+  createNetwork,
+  inspectNetwork,
+  listNetworks,
+  type NetworkGcReport,
+  type NetworkInfo,
+  removeNetwork,
+} from './network/networks.js';
+export type { PublishedPort } from './network/publish.js';
 export { Runtime } from './runtime.js';
 export { type ContainerRecord, parseSignal } from './state.js';
 export type {

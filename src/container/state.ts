@@ -6,6 +6,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } f
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { InputError, IntegrityError } from '../errors.js';
+import type { PublishedPort } from './network/publish.js';
 import type { ContainerStatus, ExitInfo, NetworkMode, ResourceLimits } from './types.js';
 import type { MountRecord } from './volumes/resolve.js';
 
@@ -29,6 +30,10 @@ export interface ContainerRecord {
   gid: number;
   hostname: string;
   network: NetworkMode;
+  /** network 'bridge': the network's name, the container's address on it and its published ports. */
+  networkName?: string;
+  address?: string;
+  ports?: PublishedPort[];
   limits: ResourceLimits;
   /** Signal `stop` sends first (the image's StopSignal, default SIGTERM). */
   stopSignal: string;

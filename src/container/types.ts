@@ -2,7 +2,11 @@
 // launch returns. The image-level API (Runtime.run) and the builder (RUN steps) both produce a
 // ContainerSpec; only the launcher talks to the C helper.
 
-export type NetworkMode = 'none' | 'host';
+import type { BridgeAttachment } from './network/attach.js';
+import type { PublishedPort } from './network/publish.js';
+
+/** none: a new net namespace with only lo; host: the host's; bridge: a new one with a veth on a bridge network. */
+export type NetworkMode = 'none' | 'host' | 'bridge';
 
 /** Resource limits; undefined means unlimited. Base units. */
 export interface ResourceLimits {
@@ -33,6 +37,10 @@ export interface ContainerSpec {
   additionalGids: number[];
   hostname: string;
   network: NetworkMode;
+  /** network 'bridge' only: the veth, address and gateway the helper sets up. */
+  bridge?: BridgeAttachment;
+  /** network 'bridge' only: ports the helper's proxy publishes on the host's loopback. */
+  ports?: PublishedPort[];
   limits: ResourceLimits;
   /** Extra bind mounts (e.g. a build context), source on the host, target inside the rootfs. */
   binds?: Array<{ source: string; target: string; readonly: boolean }>;

@@ -2,6 +2,7 @@
 // "expected X, got Y" naming the flag, and the merge of image defaults with overrides.
 import { InputError } from '../errors.js';
 import { DEFAULT_SEARCH_PATH } from '../util/find-executable.js';
+import { DEFAULT_NETWORK, validateNetworkName } from './network/names.js';
 import type { NetworkMode } from './types.js';
 
 /** PATH a container gets when neither the image nor the user sets one (Docker's default). */
@@ -63,10 +64,30 @@ export function validateArgs(args: string[], imageRef: string): void {
   if (bad !== undefined) throw new InputError(`expected arguments without NUL bytes, got ${JSON.stringify(bad)}`);
 }
 
-/** Parses --network; throws InputError for anything but none or host. */
+/** Parses --network none|host; throws InputError for anything else (see parseNetworkChoice for bridges). */
 export function parseNetworkMode(value: string): NetworkMode {
   if (value === 'none' || value === 'host') return value;
   throw new InputError(`expected --network to be none or host, got '${value}'`, {
     hint: 'use --network none (only loopback, the default) or --network host',
   });
+}
+
+/** A --network value: a mode, and for 'bridge' the network's name ('bridge' is the default network). */
+export interface NetworkChoice {
+  mode: NetworkMode;
+  network?: string;
+}
+
+/** Parses --network none|host|bridge|NAME; throws InputError for a value that is no network name. */
+export function parseNetworkChoice(value: string): NetworkChoice {
+  if (value === 'none' || value === 'host') return { mode: value };
+  if (value === DEFAULT_NETWORK) return { mode: 'bridge', network: value };
+  try {
+    validateNetworkName(value);
+  } catch {
+    throw new InputError(`expected --network to be none, host, bridge or a network name, got '${value}'`, {
+      hint: 'list networks with `isobench network ls`; create one with `isobench network create NAME`',
+    });
+  }
+  return { mode: 'bridge', network: value };
 }

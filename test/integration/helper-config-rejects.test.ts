@@ -142,7 +142,8 @@ function hintsOf(config: Buffer): string {
   const value = (key: string, fallback: string) => records.find(([k]) => k === key)?.[1] ?? fallback;
   const mode = value('mode', 'attached');
   const network = value('network', 'none');
-  return `${mode === 'detached' ? 'detached' : 'attached'}:${network === 'host' ? 'host' : 'none'}`;
+  const hint = network === 'host' || network === 'bridge' ? network : 'none';
+  return `${mode === 'detached' ? 'detached' : 'attached'}:${hint}`;
 }
 
 /** `isobench-helper run MODE:NETWORK`, the config written to fd 4 (as spawnLaunch does); the label the helper names it by. */
@@ -294,7 +295,7 @@ describe.skipIf(lacksRoot)(
 
     it.each([
       ['mode', 'sideways', 'sideways', 'expected attached or detached'],
-      ['network', 'bridge', 'bridge', 'expected none or host'],
+      ['network', 'bogus', 'bogus', 'expected none, host or bridge'],
       ['rootfs', 'relative', 'relative/dir', 'expected an absolute path'],
       ['rootfs', 'of 4097 bytes', `/${'d'.repeat(4096)}`, 'expected a path shorter than PATH_MAX (4096 bytes)'],
       ['hostname', 'of 65 bytes', 'h'.repeat(65), 'expected 1 to 64 bytes'],
@@ -325,6 +326,38 @@ describe.skipIf(lacksRoot)(
       ['lower', 'rel', 'expected an absolute path'],
     ])('a malformed list entry: %s=%j', async (key, value, what) => {
       await expectRejected('run', with_(runRecords(), [key, value]), key, what);
+    });
+
+    it('bridge records: net_veth or publish without a bridge, and a malformed net_veth', async () => {
+      const veth = ['net_veth', 'iv0 ib0 10.213.0.2 24 10.213.0.1'] as ConfigRecord;
+      await expectRejected(
+        'run',
+        with_(runRecords(), veth),
+        'net_veth',
+        'required with network bridge, and only with it',
+      );
+      await expectRejected(
+        'run',
+        with_(runRecords(), ['publish', 'tcp 127.0.0.1 80 80']),
+        'publish',
+        'needs network bridge',
+      );
+      const bridged = replaced(runRecords(), 'network', 'bridge');
+      await expectRejected('run', bridged, 'net_veth', 'required with network bridge, and only with it');
+      for (const bad of [
+        'iv0 ib0 10.213.0.2 24',
+        'iv0 ib0 10.213.0.2 24 10.213.0.1 x',
+        'iv0/x ib0 10.213.0.2 24 10.213.0.1',
+        'iv0 ib0 10.213.0.300 24 10.213.0.1',
+        'iv0 ib0 10.213.0.2 31 10.213.0.1',
+      ]) {
+        await expectRejected(
+          'run',
+          with_(bridged, ['net_veth', bad]),
+          'net_veth',
+          'expected `HOSTIF BRIDGE ADDRESS PREFIX GATEWAY`',
+        );
+      }
     });
 
     it('a bind without its target, and no command at all', async () => {

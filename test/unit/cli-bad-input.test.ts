@@ -71,8 +71,17 @@ const USAGE: Array<[string, Case]> = [
   [
     'a bad choice',
     {
-      args: () => ['run', '--network', 'bogus', 'busybox', 'true'],
-      stderr: "isobench: run: expected --network to be one of none, host, got 'bogus'; see `isobench run --help`\n",
+      args: () => ['vm', 'run', '--accel', 'bogus', 'busybox', 'true'],
+      stderr:
+        "isobench: vm run: expected --accel to be one of auto, kvm, tcg, got 'bogus'; see `isobench vm run --help`\n",
+      status: 2,
+    },
+  ],
+  [
+    'a --network that names no network',
+    {
+      args: () => ['run', '--network', 'no/such', 'busybox', 'true'],
+      stderr: /^isobench: expected --network to be none, host, bridge or a network name, got 'no\/such'.*\n$/,
       status: 2,
     },
   ],

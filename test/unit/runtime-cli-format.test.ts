@@ -83,6 +83,8 @@ describe('gc report', () => {
       removedCorrupt: [],
       removedCgroups: [],
       removedTmpEntries: [],
+      removedBridges: [],
+      removedLeases: [],
       skipped: [],
     };
     expect(formatGcReport(empty)).toBe('containers: nothing to clean');

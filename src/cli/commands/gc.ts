@@ -15,6 +15,8 @@ export function formatGcReport(report: GcReport): string {
     ['removed corrupt container dir', report.removedCorrupt],
     ['removed cgroup', report.removedCgroups],
     ['removed temp entry', report.removedTmpEntries],
+    ['removed bridge', report.removedBridges],
+    ['released address', report.removedLeases],
     ['skipped', report.skipped],
   ];
   const lines = sections.flatMap(([what, items]) => items.map((item) => `${what}: ${item}`));

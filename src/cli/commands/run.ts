@@ -1,11 +1,10 @@
 // `isobench run IMAGE [CMD...]`: start a container attached (exit code = the workload's) or
 // detached (prints the id). Ctrl-C forwards SIGTERM, then kills the container and exits 130.
 
-import { Option } from 'commander';
 import { type ContainerHandle, Runtime } from '../../container/index.js';
 import { WorkloadExecError } from '../../container/launch/helper-protocol.js';
 import type { ResourceLimits } from '../../container/types.js';
-import { parseNetworkMode } from '../../container/validate-request.js';
+import { parseNetworkChoice } from '../../container/validate-request.js';
 import {
   checkMountTargets,
   type MountRequest,
@@ -38,8 +37,10 @@ export interface RunCommandOptions {
   /** e.g. "1.5" */
   cpus?: string;
   pidsLimit?: string;
-  /** none | host */
+  /** none | host | bridge | a network's name */
   network?: string;
+  /** -p `[127.0.0.1:]HOSTPORT:CPORT[/tcp|udp]` (repeatable). */
+  publish?: string[];
   /** Docker's `--security-opt` values, e.g. "seccomp=unconfined". */
   securityOpt?: string[];
   /** Docker capability names (or ALL) to add to / drop from Docker's default set. */
@@ -137,8 +138,9 @@ export async function runCommand(
   opts: RunCommandOptions = {},
 ): Promise<number> {
   const limits = parseLimitFlags(opts);
-  const network = parseNetworkMode(opts.network ?? 'none');
   if (opts.privileged) refusePrivileged();
+  const network = opts.network ?? 'none';
+  parseNetworkChoice(network);
   const security = parseSecurityOpts(opts.securityOpt ?? []);
   const env = [...(await readEnvFiles(opts.envFile ?? [])), ...(opts.env ?? [])];
   const mounts = parseMountOptions(opts);
@@ -158,6 +160,7 @@ export async function runCommand(
       ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
       limits,
       network,
+      ...(opts.publish && opts.publish.length > 0 ? { publish: opts.publish } : {}),
       ...(security.seccomp ? { seccomp: security.seccomp } : {}),
       ...(security.noNewPrivileges !== undefined ? { noNewPrivileges: security.noNewPrivileges } : {}),
       ...(opts.capAdd?.length ? { capAdd: opts.capAdd } : {}),
@@ -220,11 +223,17 @@ export const cli = defineCommand({
       .option('--memory <size>', 'memory limit, e.g. 256m')
       .option('--cpus <n>', 'CPU quota in cores, e.g. 1.5')
       .option('--pids-limit <n>', 'maximum number of processes')
-      .addOption(new Option('--network <mode>', 'network: none (loopback only) or host').choices(['none', 'host']))
       .option('-v, --volume <src:dst[:ro]>', 'bind a host path or mount a named volume (repeatable)', collect, [])
       .option('--mount <spec>', 'type=bind|volume|tmpfs,source=...,target=...[,readonly] (repeatable)', collect, [])
       .option('--tmpfs <path[:opts]>', 'mount a tmpfs, e.g. /run:size=64m,mode=1777 (repeatable)', collect, [])
       .option('--read-only', 'mount the rootfs read-only (/dev, /proc, /sys, tmpfs and volumes stay writable)')
+      .option('--network <network>', 'none (loopback only, the default), host, bridge or a network (`network create`)')
+      .option(
+        '-p, --publish <[ip:]hport:cport>',
+        "publish a port on the host's loopback, e.g. 8080:80/tcp",
+        collect,
+        [],
+      )
       .option(
         '--security-opt <opt>',
         'seccomp=unconfined|PROFILE.json (Docker format), no-new-privileges[=true|false] (default true); repeatable',

@@ -59,6 +59,8 @@ enum key {
   K_SECCOMP_FLAGS,
   K_CAPS,
   K_NO_NEW_PRIVS,
+  K_NET_VETH,
+  K_PUBLISH,
   N_KEYS
 };
 
@@ -103,6 +105,8 @@ static const struct {
     [K_SECCOMP_FLAGS] = {"seccomp_flags", RUN | EXEC, 0},
     [K_CAPS] = {"caps", RUN | EXEC, 0},
     [K_NO_NEW_PRIVS] = {"no_new_privs", RUN | EXEC, 0},
+    [K_NET_VETH] = {"net_veth", RUN, 0},
+    [K_PUBLISH] = {"publish", RUN, 1},
 };
 
 static const char *const KIND_NAMES[] = {[CONFIG_RUN] = "a run", [CONFIG_EXEC] = "an exec"};
@@ -323,7 +327,8 @@ static void apply(struct config *cfg, enum key id, char *v) {
     break;
   case K_NETWORK:
     if (!strcmp(v, "none")) cfg->net_none = 1;
-    else if (strcmp(v, "host")) bad(k, "expected none or host");
+    else if (!strcmp(v, "bridge")) cfg->net_bridge = 1;
+    else if (strcmp(v, "host")) bad(k, "expected none, host or bridge");
     break;
   case K_ROOTFS: cfg->rootfs = require_abs(k, v); break;
   case K_UPPER: cfg->upper = require_abs(k, v); break;
@@ -368,6 +373,9 @@ static void apply(struct config *cfg, enum key id, char *v) {
     cfg->caps_given = 1;
     break;
   case K_NO_NEW_PRIVS: cfg->new_privs_allowed = parse_u64(k, v, 0, 1) == 0; break;
+  /* Checked in full by net.c and proxy.c, in the monitor, before the child gets the config. */
+  case K_NET_VETH: cfg->net_veth = v; break;
+  case K_PUBLISH: push(&cfg->publish, v); break;
   case N_KEYS: break;
   }
 }
@@ -412,6 +420,8 @@ void config_parse(struct config *cfg, char *buf, size_t size, const char *label,
     if (!cfg->binds[i].target) bad("bind_to", "missing after bind_ro/bind_rw/tmpfs");
   if (cfg->args.len == 0) bad("arg", "at least one required");
   if (seen[K_SECCOMP_FLAGS] && !cfg->seccomp) bad("seccomp_flags", "given without seccomp");
+  if (!cfg->net_veth != !cfg->net_bridge) bad("net_veth", "required with network bridge, and only with it");
+  if (cfg->publish.len && !cfg->net_bridge) bad("publish", "needs network bridge");
   if (!cfg->cwd) cfg->cwd = "/";
 }
 
@@ -424,6 +434,7 @@ void config_free(struct config *cfg) {
   free(cfg->cgroup_procs.items);
   free(cfg->rm_dirs.items);
   free(cfg->rm_cgroups.items);
+  free(cfg->publish.items);
   free(cfg->gids);
   free(cfg->binds);
   free(cfg->rlimits);

@@ -4,6 +4,7 @@
 
 #define _GNU_SOURCE
 #include <linux/filter.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/resource.h>
@@ -35,11 +36,21 @@ struct rlimit_entry {
   rlim_t hard;
 };
 
+/* A container's end of a bridge network (net.c parses `net_veth`). */
+struct net_veth {
+  char host_if[16], bridge[16];
+  struct in_addr address, gateway;
+  int prefix;
+};
+
 /* The parsed config file; see config.c for the on-disk format. */
 struct config {
   const char *path;
   int detached;
   int net_none;
+  int net_bridge;       /* network "bridge": a new net namespace with a veth pair (net.c) */
+  const char *net_veth; /* "HOSTIF BRIDGE ADDRESS PREFIX GATEWAY", parsed by net_parse_veth */
+  struct strlist publish; /* "tcp|udp HOSTIP HOSTPORT CPORT" each, relayed by proxy.c */
   const char *rootfs, *upper, *work, *hostname, *cwd;
   struct strlist lowers, args, env, cgroup_procs, rm_dirs, rm_cgroups;
   uid_t uid;
@@ -116,6 +127,13 @@ void devices_setup(int rootfd);
 
 /* net.c */
 void net_bring_lo_up(void);
+void net_parse_veth(const char *value, struct net_veth *out, const char *label);
+void net_create_veth(const struct net_veth *v, pid_t child);
+void net_configure_eth0(const struct net_veth *v);
+
+/* proxy.c: published ports, relayed by a process the monitor forks (and kills). */
+void proxy_start(const struct config *cfg, const struct net_veth *veth);
+void proxy_stop(void);
 
 /* caps.c */
 void caps_limit_bounding(const struct config *cfg);

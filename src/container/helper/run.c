@@ -23,7 +23,7 @@
 
 /* What the arguments say, before the config: the clone's namespaces and who monitors. */
 struct launch_hints {
-  int detached, net_none;
+  int detached, net_none, net_bridge;
 };
 
 static void require(const char *value, const char *key, const char *path) {
@@ -155,6 +155,7 @@ static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int 
   int status, signo;
   if (read_child_error(err_fd)) {
     monitor_wait(child, &status);
+    proxy_stop();
     return monitor_exit_code(status, &signo);
   }
   trace_mark("execd");
@@ -169,6 +170,8 @@ static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int 
     g_status_fd = g_error_fd = -1;
   }
   if (monitor_wait(child, &status) < 0) return EXIT_SETUP_FAILED;
+  /* The ports are free again before anyone learns of the exit. */
+  proxy_stop();
   trace_mark("reaped");
   int code = monitor_exit_code(status, &signo);
   if (sync_fd >= 0) {
@@ -202,7 +205,7 @@ static _Noreturn void child_main(const struct launch_hints *hints, int cfg_fd) {
   trace_mark("child");
   /* The helper (our parent) dies -> we die: no orphaned container. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_PDEATHSIG");
-  if (hints->net_none) net_bring_lo_up();
+  if (hints->net_none || hints->net_bridge) net_bring_lo_up();
   size_t size;
   char *buf = config_read_fd(cfg_fd, &size, "config pipe");
   /* No config: the launch was abandoned or the config refused (the monitor says why, not us). */
@@ -210,6 +213,13 @@ static _Noreturn void child_main(const struct launch_hints *hints, int cfg_fd) {
   close(cfg_fd);
   struct config cfg;
   config_parse(&cfg, buf, size, "config pipe", CONFIG_RUN);
+  if (cfg.net_bridge) {
+    /* The monitor made eth0 in our namespace before it sent the config. */
+    struct net_veth veth;
+    net_parse_veth(cfg.net_veth, &veth, "config pipe");
+    net_configure_eth0(&veth);
+    trace_mark("eth0");
+  }
   int devnull = -1, log_out = -1, log_err = -1;
   if (cfg.detached) open_detached_stdio(&cfg, &devnull, &log_out, &log_err);
   setup_child(&cfg, devnull, log_out, log_err);
@@ -237,7 +247,7 @@ static int start(const void *arg, int sync_fd) {
   if (pipe2(cfgp, O_CLOEXEC) < 0) fail("pipe2", errno, "config pipe");
   sigset_t saved;
   monitor_block_signals(&saved);
-  pid_t child = clone_namespaces(hints->net_none);
+  pid_t child = clone_namespaces(hints->net_none || hints->net_bridge);
   if (child == 0) {
     close(errp[0]);
     close(cfgp[1]);
@@ -269,10 +279,19 @@ static int start(const void *arg, int sync_fd) {
   struct config cfg;
   config_parse(&cfg, copy, size, "fd 4", CONFIG_RUN);
   require_keys(&cfg, "fd 4");
-  if (cfg.detached != hints->detached || cfg.net_none != hints->net_none)
+  if (cfg.detached != hints->detached || cfg.net_none != hints->net_none || cfg.net_bridge != hints->net_bridge)
     fail("config", EINVAL, "config on fd 4: mode/network differ from the `run` argument");
+  struct net_veth veth;
+  if (cfg.net_bridge) net_parse_veth(cfg.net_veth, &veth, "fd 4");
   if (!cfg.detached && cfg.parent_pid && getppid() != cfg.parent_pid)
     fail("getppid", ESRCH, "parent %d already gone", cfg.parent_pid);
+  if (cfg.net_bridge) {
+    /* eth0 exists in the child's namespace before it reads its config; the published ports are
+     * bound before the workload starts (a taken one fails here, with nothing started). */
+    net_create_veth(&veth, child);
+    proxy_start(&cfg, &veth);
+    trace_mark("veth");
+  }
   /* The child parses its own copy of the same bytes (it was cloned before they came). */
   send_config(cfgp[1], buf, size);
   free(buf);
@@ -301,11 +320,13 @@ static int fork_monitor(const struct launch_hints *hints) {
 
 int cmd_run(const char *hints_text) {
   struct launch_hints hints;
-  if (!strcmp(hints_text, "attached:none")) hints = (struct launch_hints){0, 1};
-  else if (!strcmp(hints_text, "attached:host")) hints = (struct launch_hints){0, 0};
-  else if (!strcmp(hints_text, "detached:none")) hints = (struct launch_hints){1, 1};
-  else if (!strcmp(hints_text, "detached:host")) hints = (struct launch_hints){1, 0};
-  else fail("run", EINVAL, "expected attached|detached:none|host, got `%s`", hints_text);
+  if (!strcmp(hints_text, "attached:none")) hints = (struct launch_hints){0, 1, 0};
+  else if (!strcmp(hints_text, "attached:host")) hints = (struct launch_hints){0, 0, 0};
+  else if (!strcmp(hints_text, "attached:bridge")) hints = (struct launch_hints){0, 0, 1};
+  else if (!strcmp(hints_text, "detached:none")) hints = (struct launch_hints){1, 1, 0};
+  else if (!strcmp(hints_text, "detached:host")) hints = (struct launch_hints){1, 0, 0};
+  else if (!strcmp(hints_text, "detached:bridge")) hints = (struct launch_hints){1, 0, 1};
+  else fail("run", EINVAL, "expected attached|detached:none|host|bridge, got `%s`", hints_text);
   /* fd 4 must be there: it is the only way the config comes. */
   if (fcntl(CONFIG_FD, F_SETFD, FD_CLOEXEC) < 0) fail("fcntl", errno, "config fd %d", CONFIG_FD);
   ignore_terminal_signals();

@@ -90,6 +90,12 @@ export function serializeHelperConfig(
   if (extra.parentPid !== undefined) w.add('parent_pid', extra.parentPid);
   w.add('rootfs', spec.rootfsDir).add('upper', spec.upperDir).add('work', spec.workDir).addAll('lower', spec.lowerDirs);
   w.add('hostname', spec.hostname).add('network', spec.network);
+  if (spec.bridge) {
+    const b = spec.bridge;
+    // One record: the host end, its bridge, then eth0's address, prefix and default gateway.
+    w.add('net_veth', `${b.hostVeth} ${b.bridge} ${b.address} ${b.prefixLength} ${b.gateway}`);
+    for (const p of spec.ports ?? []) w.add('publish', `${p.protocol} ${p.hostIp} ${p.hostPort} ${p.containerPort}`);
+  }
   w.addAll('cgroup_procs', options.cgroupProcsFiles);
   // One list, parents first: a mount below another must come after it, whatever its kind.
   const mounts = sortByDepth<{ target: string; bind?: { source: string; readonly: boolean }; tmpfs?: string }>([

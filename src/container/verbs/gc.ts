@@ -8,6 +8,7 @@ import path from 'node:path';
 import { requireRoot } from '../../errors.js';
 import { isProcessAlive, isSameProcessAlive } from '../../util/process.js';
 import type { RuntimeContext } from '../context.js';
+import { collectNetworks } from '../network/networks.js';
 import { refreshContainer } from '../refresh.js';
 import { type ContainerRecord, containerPaths, readRecord, writeRecord } from '../state.js';
 import { listContainerIds } from './list.js';
@@ -28,6 +29,10 @@ export interface GcReport {
   removedCgroups: string[];
   /** Stale dirs/files in the state root's tmp dir, removed. */
   removedTmpEntries: string[];
+  /** Bridges of this root without a network record (a crashed create or rm), deleted. */
+  removedBridges: string[];
+  /** Address leases of containers that are gone or stopped, released. */
+  removedLeases: string[];
   /** Things gc left alone and why. */
   skipped: string[];
 }
@@ -160,6 +165,8 @@ export async function collectGarbage(ctx: RuntimeContext): Promise<GcReport> {
     removedCorrupt: [],
     removedCgroups: [],
     removedTmpEntries: [],
+    removedBridges: [],
+    removedLeases: [],
     skipped: [],
   };
   // NOTE: cgroups are listed BEFORE container dirs: a run creates its dir before its cgroup, so
@@ -184,5 +191,13 @@ export async function collectGarbage(ctx: RuntimeContext): Promise<GcReport> {
     }
   }
   collectTmp(ctx.layout.tmp, report);
+  // After the containers: the ones killed or removed above have given up their addresses.
+  try {
+    const networks = await collectNetworks(ctx.layout);
+    report.removedBridges.push(...networks.removedBridges);
+    report.removedLeases.push(...networks.removedLeases);
+  } catch (error) {
+    report.skipped.push(`networks: ${(error as Error).message}`);
+  }
   return report;
 }

@@ -5,6 +5,7 @@ import { rm } from 'node:fs/promises';
 import { ConflictError, InternalError, requireRoot } from '../../errors.js';
 import { isSameProcessAlive } from '../../util/process.js';
 import type { RuntimeContext } from '../context.js';
+import { releaseContainerAddress } from '../network/attach.js';
 import { type ContainerRecord, containerPaths } from '../state.js';
 import { findContainer } from './list.js';
 
@@ -51,6 +52,8 @@ export async function deleteContainerDir(dir: string): Promise<void> {
 export async function destroyContainer(ctx: RuntimeContext, record: ContainerRecord): Promise<void> {
   await ctx.cgroups.open(record.id).destroy();
   await deleteContainerDir(containerPaths(ctx.layout.containers, record.id).dir);
+  // Its veth went with its net namespace when the last process died; its address goes now.
+  await releaseContainerAddress(ctx.layout, record);
 }
 
 /**

@@ -1,11 +1,13 @@
 // `run`, first job: validate the request (cheap checks first) and resolve it against the image
 // into a plan (command, env, cwd, user, limits) and the first state record, before any side effect.
 import path from 'node:path';
+import { InputError } from '../../errors.js';
 import type { StoredImage } from '../../image/types.js';
 import { readProcessStartTicks } from '../../util/process.js';
 import { resolveCapabilities } from '../capabilities.js';
 import { validateLimits } from '../cgroups/index.js';
 import type { RuntimeContext } from '../context.js';
+import { checkPortsFree, type PublishedPort, parsePublishList } from '../network/publish.js';
 import type { ProcessSecurity } from '../process-security.js';
 import { type CompiledFilter, type SeccompChoice, seccompFilterFor } from '../seccomp/index.js';
 import {
@@ -21,7 +23,7 @@ import { type ResolvedUserIds, resolveUser } from '../user.js';
 import {
   DEFAULT_PATH,
   mergeEnv,
-  parseNetworkMode,
+  parseNetworkChoice,
   validateArgs,
   validateEnv,
   validateHostname,
@@ -52,8 +54,10 @@ export interface RunRequest {
   /** Default: the first 12 hex digits of the id. */
   hostname?: string;
   limits?: ResourceLimits;
-  /** Default 'none' (only loopback). */
-  network?: NetworkMode;
+  /** none (only loopback, the default), host, bridge (the default network) or a network's name. */
+  network?: string;
+  /** Docker's -p values, `[127.0.0.1:]HOSTPORT:CPORT[/tcp|udp]`; bridge networks only. */
+  publish?: string[];
   /** Run in the background: output goes to stdout.log/stderr.log, a monitor records the exit. */
   detach?: boolean;
   /** Remove the container (cgroup, dirs, state) once it exits. */
@@ -89,6 +93,9 @@ export interface RunPlan {
   user: ResolvedUserIds;
   hostname: string;
   network: NetworkMode;
+  /** network 'bridge': which network. */
+  networkName: string | undefined;
+  ports: PublishedPort[];
   limits: ResourceLimits;
   stopSignal: string;
   /** Undefined: unconfined. */
@@ -112,7 +119,13 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
   if (req.env) validateEnv(req.env);
   if (req.workdir !== undefined) validateWorkdir(req.workdir);
   if (req.hostname !== undefined) validateHostname(req.hostname);
-  const network = parseNetworkMode(req.network ?? 'none');
+  const { mode: network, network: networkName } = parseNetworkChoice(req.network ?? 'none');
+  const ports = parsePublishList(req.publish ?? []);
+  if (ports.length > 0 && network !== 'bridge') {
+    throw new InputError(`-p needs a bridge network, got --network ${req.network ?? 'none'}`, {
+      hint: 'add --network bridge (or a network of your own)',
+    });
+  }
   const limits = req.limits ?? {};
   validateLimits(limits, ctx.hostCpuCount);
   const security: ProcessSecurity = {
@@ -124,6 +137,7 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
   const mounts = req.mounts?.length ? resolveMounts(req.mounts) : [];
 
   const image = await ctx.store.resolve(req.image);
+  await checkPortsFree(ports);
   const config = image.config.config ?? {};
   const args =
     req.entrypoint !== undefined
@@ -165,6 +179,8 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
     user,
     hostname,
     network,
+    networkName,
+    ports,
     limits,
     stopSignal,
     seccomp,
@@ -189,6 +205,8 @@ export function initialRecord(plan: RunPlan, req: RunRequest): ContainerRecord {
     gid: plan.user.gid,
     hostname: plan.hostname,
     network: plan.network,
+    ...(plan.networkName !== undefined ? { networkName: plan.networkName } : {}),
+    ...(plan.ports.length > 0 ? { ports: plan.ports } : {}),
     limits: plan.limits,
     stopSignal: plan.stopSignal,
     createdAt: new Date().toISOString(),

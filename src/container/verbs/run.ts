@@ -14,6 +14,8 @@ import type { CgroupHandle } from '../cgroups/types.js';
 import type { RuntimeContext } from '../context.js';
 import { type ContainerHandle, makeHandle } from '../handle.js';
 import { type LaunchedHelper, spawnLaunch } from '../launch/helper-process.js';
+import { attachContainer, type BridgeAttachment, detachContainer } from '../network/attach.js';
+import type { PublishedPort } from '../network/publish.js';
 import { writeProcessSecurity } from '../process-security.js';
 import { serializeStoredFilter } from '../seccomp/index.js';
 import { type ContainerPaths, containerPaths, writeRecord } from '../state.js';
@@ -48,6 +50,21 @@ async function rollback(
   }
 }
 
+/** The spec fields of a bridge network: the attachment, the ports, and its hosts and resolv.conf bound read-only. */
+function bridgeSpec(
+  bridge: BridgeAttachment,
+  ports: PublishedPort[],
+): Pick<ContainerSpec, 'bridge' | 'ports' | 'binds'> {
+  return {
+    bridge,
+    ...(ports.length > 0 ? { ports } : {}),
+    binds: [
+      { source: bridge.hostsFile, target: '/etc/hosts', readonly: true },
+      { source: bridge.resolvConfFile, target: '/etc/resolv.conf', readonly: true },
+    ],
+  };
+}
+
 /**
  * Creates and starts a container. Attached (default): resolves once the workload has been exec'd;
  * handle.wait() gives its exit. Detached: a monitor outlives us and records the exit.
@@ -79,9 +96,13 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
   }
   const cgroupCreated = ctx.cgroups.create(plan.id, plan.limits);
   cgroupCreated.catch(() => undefined);
+  // Bridge networks: an address leased now that the dir exists (a lease without one is stale).
+  const attaching = plan.networkName === undefined ? undefined : attachContainer(ctx.layout, plan, plan.networkName);
+  attaching?.catch(() => undefined);
 
   let cgroup: CgroupHandle | undefined;
   let launched: LaunchedHelper | undefined;
+  let bridge: BridgeAttachment | undefined;
   try {
     const reserved = (async () => {
       mkdirSync(paths.upperDir, { mode: 0o755 });
@@ -101,6 +122,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     }
     cgroup = creation.value;
     if (reservation.status === 'rejected') throw reservation.reason;
+    bridge = await attaching;
     const spec: ContainerSpec = {
       id: plan.id,
       lowerDirs: plan.lowerDirs,
@@ -115,6 +137,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
       additionalGids: plan.user.additionalGids,
       hostname: plan.hostname,
       network: plan.network,
+      ...(bridge ? bridgeSpec(bridge, plan.ports) : {}),
       limits: plan.limits,
       ...(plan.seccomp ? { seccomp: { bytes: plan.seccomp.bytes, flags: plan.seccomp.flags } } : {}),
       capabilityMask: capabilityMask(plan.security.capabilities),
@@ -143,11 +166,15 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
     record.monitorPid = launched.monitorPid;
     record.monitorStartTime = readProcessStartTicks(launched.monitorPid) ?? null;
     record.cgroupDirs = cgroup.dirs;
+    if (bridge) record.address = bridge.address;
     writeRecord(paths, record);
   } catch (error) {
     // Anything made so far goes, in reverse order: a failed start leaves nothing behind.
     if (!pendingUsed) await pending.abandon();
     await rollback(cgroup, paths, launched?.released, req.onWarning);
+    // The veth went with the container's net namespace; the lease goes here.
+    const leased = bridge ?? (await attaching?.catch(() => undefined));
+    if (leased) await detachContainer(ctx.layout, plan.id, leased.network, leased.address).catch(() => undefined);
     throw error;
   }
   return makeHandle(ctx, record, paths, cgroup, launched);

@@ -35,6 +35,8 @@ export interface GuestLaunch {
   nonce: string;
   hostname: string;
   serial: SerialSink;
+  /** Boot to the snapshot point and wait there for a config on the console (snapshot.ts). */
+  snapshot?: boolean;
 }
 
 /** The QEMU argv booting `prepared` on the overlay and QMP socket in `paths`. */
@@ -58,6 +60,7 @@ export async function buildPreparedQemuArgs(
       network: prepared.network,
       guestRoot: prepared.guestRoot,
       cgroups: prepared.cgroups,
+      snapshot: launch.snapshot,
     },
     reserve,
   );

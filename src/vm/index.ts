@@ -11,6 +11,6 @@ export type { VmLaunchOptions } from './prepare.js';
 export type { VmNetwork } from './qemu-args.js';
 export { type RunVmOptions, runVm, type VmPhases, type VmRunResult } from './run-vm.js';
 export { type EnsuredSnapshot, ensureSnapshot } from './snapshot.js';
-export { type RestoredVmRunResult, type RestoreVmOptions, runRestoredVm } from './snapshot-run.js';
+export { findNamedSnapshot, type RestoredVmRunResult, type RestoreVmOptions, runRestoredVm } from './snapshot-run.js';
 export { listSnapshots, type SnapshotMeta } from './snapshot-store.js';
 export type { VmState, VmStatus } from './vm-state.js';

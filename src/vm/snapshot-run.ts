@@ -8,10 +8,11 @@ import { promises as fs } from 'node:fs';
 import { InputError, IsobenchError, TimeoutError, WorkloadError } from '../errors.js';
 import type { RootLayout } from '../paths.js';
 import { readProcessStartTicks } from '../util/process.js';
+import { loadVmDefinition } from './definition.js';
 import { encodeGuestConfigLine } from './guest-config.js';
 import { spawnAttachedQemu } from './launch-qemu.js';
 import { createOverlayDisk } from './overlay-disk.js';
-import { type PreparedVm, prepareVm } from './prepare.js';
+import { type PreparedVm, prepareVm, validateLaunchOptions } from './prepare.js';
 import { newVmState } from './prepared-launch.js';
 import { buildQemuArgs } from './qemu-args.js';
 import type { QmpClient } from './qmp.js';
@@ -25,7 +26,13 @@ import {
   snapshotKeyOf,
   snapshotMemoryArgs,
 } from './snapshot.js';
-import { findSnapshot, type SnapshotMeta, snapshotMismatch, snapshotPaths } from './snapshot-store.js';
+import {
+  findSnapshot,
+  type SnapshotMeta,
+  snapshotFieldMismatch,
+  snapshotMismatch,
+  snapshotPaths,
+} from './snapshot-store.js';
 import { assertVmNameFree, createVmRecord } from './vm-reserve.js';
 import { newVmId, type VmState, vmPaths, writeVmState } from './vm-state.js';
 
@@ -48,19 +55,44 @@ const DEFAULT_TIMEOUT_MS = 600_000;
 /** QEMU start, QMP socket up and the device state loaded (RAM is mapped, not read). */
 const RESTORE_TIMEOUT_MS = 60_000;
 
-/** The snapshot `options.fromSnapshot` names, checked against what `prepared` boots. */
+const MISMATCH_HINT = 'run with the options it was taken with, or pass --from-snapshot auto';
+
+/**
+ * The snapshot `options.fromSnapshot` names (undefined for auto), checked against the options
+ * before anything is prepared, so bad input changes nothing.
+ * @throws InputError for an unknown id or a snapshot taken with other options.
+ */
+export async function findNamedSnapshot(
+  layout: RootLayout,
+  options: RestoreVmOptions,
+): Promise<SnapshotMeta | undefined> {
+  if (options.fromSnapshot === 'auto') return undefined;
+  validateLaunchOptions(options);
+  const definition = await loadVmDefinition(options.definition ?? 'default');
+  const meta = await findSnapshot(layout, options.fromSnapshot);
+  const why = snapshotFieldMismatch(meta, {
+    definition: definition.name,
+    machine: options.machine ?? definition.machine,
+    memoryMiB: options.memoryMiB ?? definition.memoryMiB,
+    cpus: options.cpus ?? definition.cpus,
+    network: options.network ?? 'none',
+    cgroups: options.cgroups ?? 'none',
+  });
+  if (why !== undefined) throw new InputError(why, { hint: MISMATCH_HINT });
+  return meta;
+}
+
+/** The snapshot to restore `prepared` from: `named` once it matches in full, else the one auto finds or takes. */
 async function resolveSnapshot(
   layout: RootLayout,
   prepared: PreparedVm,
-  options: RestoreVmOptions,
+  named: SnapshotMeta | undefined,
+  log: ((line: string) => void) | undefined,
 ): Promise<{ meta: SnapshotMeta; created: boolean }> {
-  if (options.fromSnapshot === 'auto') return ensureSnapshot(layout, prepared, options.log);
-  const meta = await findSnapshot(layout, options.fromSnapshot);
-  const why = snapshotMismatch(meta, snapshotGuestOf(prepared), await snapshotKeyOf(prepared));
-  if (why !== undefined) {
-    throw new InputError(why, { hint: 'run with the options it was taken with, or pass --from-snapshot auto' });
-  }
-  return { meta, created: false };
+  if (named === undefined) return ensureSnapshot(layout, prepared, log);
+  const why = snapshotMismatch(named, snapshotGuestOf(prepared), await snapshotKeyOf(prepared));
+  if (why !== undefined) throw new InputError(why, { hint: MISMATCH_HINT });
+  return { meta: named, created: false };
 }
 
 /**
@@ -76,8 +108,9 @@ export async function runRestoredVm(layout: RootLayout, options: RestoreVmOption
     });
   }
   if (options.name !== undefined) await assertVmNameFree(layout, options.name);
+  const named = await findNamedSnapshot(layout, options);
   const prepared = await prepareVm(layout, options);
-  const { meta, created } = await resolveSnapshot(layout, prepared, options);
+  const { meta, created } = await resolveSnapshot(layout, prepared, named, options.log);
   const id = newVmId();
   const paths = vmPaths(layout, id);
   const state: VmState = {

@@ -165,18 +165,26 @@ const GUEST_FIELDS: Array<[keyof SnapshotGuest, string]> = [
   ['cgroups', 'cgroups'],
 ];
 
-/**
- * Why a restore asking for `wanted` cannot use `meta` (the first field that differs, named with
- * both values), or undefined when the key matches. Pure.
- */
-export function snapshotMismatch(meta: SnapshotMeta, wanted: SnapshotGuest, wantedKey: string): string | undefined {
-  if (meta.id === wantedKey) return undefined;
+/** The first field of `wanted` that differs from what `meta` was taken with, as a message. Pure. */
+export function snapshotFieldMismatch(meta: SnapshotMeta, wanted: Partial<SnapshotGuest>): string | undefined {
   for (const [field, name] of GUEST_FIELDS) {
-    if (meta.guest[field] !== wanted[field]) {
+    if (wanted[field] !== undefined && meta.guest[field] !== wanted[field]) {
       return `snapshot ${meta.id} was taken with ${name} ${String(meta.guest[field])}, this run asks for ${String(wanted[field])}`;
     }
   }
-  return `snapshot ${meta.id} was taken from other files (a rebuilt kernel, initramfs or disk, or another QEMU) than this run boots`;
+  return undefined;
+}
+
+/**
+ * Why a restore asking for `wanted` (content key `wantedKey`) cannot use `meta`: the first field
+ * that differs, named with both values, or else the files; undefined when the key matches. Pure.
+ */
+export function snapshotMismatch(meta: SnapshotMeta, wanted: SnapshotGuest, wantedKey: string): string | undefined {
+  if (meta.id === wantedKey) return undefined;
+  return (
+    snapshotFieldMismatch(meta, wanted) ??
+    `snapshot ${meta.id} was taken from other files (a rebuilt kernel, initramfs or disk, or another QEMU) than this run boots`
+  );
 }
 
 /** Whether a file `meta` was made from changed or vanished since (it can never be restored again). */

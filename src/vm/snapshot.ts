@@ -96,9 +96,17 @@ export async function snapshotInputsOf(prepared: PreparedVm): Promise<Record<str
   return inputs;
 }
 
+/**
+ * `prepared` with the per-run fields (command, env, workdir, user) set to fixed placeholders: the
+ * snapshot boot never runs them (each restore sends its own), and one snapshot serves every command.
+ */
+function snapshotBootOf(prepared: PreparedVm): PreparedVm {
+  return { ...prepared, argv: ['true'], env: [], workdir: '/', user: '' };
+}
+
 /** The content key of the snapshot `prepared` would be restored from (see snapshotKey). */
 export async function snapshotKeyOf(prepared: PreparedVm, inputs?: Record<string, SnapshotInput>): Promise<string> {
-  const template = await buildPreparedQemuArgs(prepared, KEY_PATHS, {
+  const template = await buildPreparedQemuArgs(snapshotBootOf(prepared), KEY_PATHS, {
     nonce: 'snapshotkey00000',
     hostname: 'snapshot',
     serial: { kind: 'stdio' },
@@ -180,7 +188,7 @@ async function takeSnapshot(
     const vmPaths: VmPaths = { ...KEY_PATHS, dir, overlay: files.disk, qmpSocket: path.join(dir, 'qmp.sock') };
     await createOverlayDisk(prepared.baseDiskPath, files.disk);
     const nonce = randomBytes(8).toString('hex');
-    const args = await buildPreparedQemuArgs(prepared, vmPaths, {
+    const args = await buildPreparedQemuArgs(snapshotBootOf(prepared), vmPaths, {
       nonce,
       hostname: 'snapshot',
       serial: { kind: 'stdio' },

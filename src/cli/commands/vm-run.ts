@@ -5,7 +5,7 @@ import { InputError } from '../../errors.js';
 import { ImageStore } from '../../image/store.js';
 import { resolveAccel, type VmAccelRequest } from '../../vm/accel.js';
 import { VM_KERNEL_VARIANTS, type VmKernelVariant, type VmMachine } from '../../vm/definition.js';
-import { runRestoredVm, runVm, startVm } from '../../vm/index.js';
+import { findNamedSnapshot, runRestoredVm, runVm, startVm } from '../../vm/index.js';
 import { VM_CPUS, VM_MEMORY_MIB, validateLaunchOptions } from '../../vm/prepare.js';
 import type { VmNetwork } from '../../vm/qemu-args.js';
 import { runAbortable } from '../abortable.js';
@@ -96,12 +96,14 @@ export async function vmRunCommand(
   // Bad input is reported before the banner: the flags, then whether the image exists.
   validateLaunchOptions(launch);
   await (await ImageStore.open(ctx.root)).resolve(image);
-  ctx.stderr.write(
-    `isobench: vm ${image} accel=${accel} machine=${machine}${kernel === 'stock' ? '' : ` kernel=${kernel}`}\n`,
-  );
   if (opts.detach && opts.fromSnapshot !== undefined) {
     throw new InputError('--from-snapshot runs attached only', { hint: 'drop --detach or --from-snapshot' });
   }
+  if (opts.fromSnapshot !== undefined)
+    await findNamedSnapshot(ctx.layout, { ...launch, fromSnapshot: opts.fromSnapshot });
+  ctx.stderr.write(
+    `isobench: vm ${image} accel=${accel} machine=${machine}${kernel === 'stock' ? '' : ` kernel=${kernel}`}\n`,
+  );
   if (opts.fromSnapshot !== undefined) {
     const fromSnapshot = opts.fromSnapshot;
     return runAbortable(async (signal) => {

@@ -5,10 +5,12 @@
 // ready. In the same rounds, the floor under isobench's own launch path: the exact QEMU command
 // isobench builds (prepareBareQemuCommand), spawned bare and timed from outside from spawn to the
 // ready marker on the serial console, against the same guest through runPreparedVm (prepared
-// untimed, as the vm target does; call to ready). Then a short density sweep: QEMU's PSS summed
-// over N idle booted guests (N = 1, 2, 4), fitted with a line whose slope is the host memory per
-// extra guest. Every figure is labelled with accel and machine: a TCG figure must never pass for
-// a KVM one. Records figures; asserts nothing. Usage:
+// untimed, as the vm target does; call to ready). Also in the same rounds: the same guest restored
+// from a snapshot (runRestoredVm, taken once in the warm-up), timed as the boots are, from just
+// before QEMU's spawn to the ready marker. Then a short density sweep: QEMU's PSS summed over N
+// idle booted guests (N = 1, 2, 4), and over N guests restored from the snapshot, each fitted with
+// a line whose slope is the host memory per extra guest. Every figure is labelled with accel and
+// machine: a TCG figure must never pass for a KVM one. Records figures; asserts nothing. Usage:
 //   node dist/bench/vm.js [--runs 10] [--kernels stock,minimal] [--machine microvm|q35]
 //                         [--accel auto|kvm|tcg] [--density 1,2,4] [--root DIR] [--json]
 // With --json the last line is one JSON object: accel, stock, minimal, snapshot, bareQemu,
@@ -24,7 +26,14 @@ import { type RootLayout, rootLayout } from '../src/paths.js';
 import { fitLine, summarize } from '../src/stats/index.js';
 import type { VmAccelRequest } from '../src/vm/accel.js';
 import { VM_KERNEL_VARIANTS, type VmKernelVariant, type VmMachine } from '../src/vm/definition.js';
-import { prepareBareQemuCommand, type RunVmOptions, runPreparedVm, runVm, type VmRunResult } from '../src/vm/index.js';
+import {
+  prepareBareQemuCommand,
+  type RunVmOptions,
+  runPreparedVm,
+  runRestoredVm,
+  runVm,
+  type VmRunResult,
+} from '../src/vm/index.js';
 import { prepareVm } from '../src/vm/prepare.js';
 import {
   absolutePath,
@@ -253,14 +262,19 @@ async function isobenchOnce(layout: RootLayout, launch: RunVmOptions, expectOut:
  * Boots `count` guests at once running `sleep`, waits until all are ready and 1 s more, and sums
  * their QEMU processes' PSS (shared pages split among the QEMUs, so the sum adds up). Stops them.
  */
-async function densityPoint(layout: RootLayout, launch: RunVmOptions, count: number): Promise<number> {
+async function densityPoint(
+  layout: RootLayout,
+  launch: RunVmOptions,
+  count: number,
+  start: (layout: RootLayout, options: RunVmOptions) => Promise<unknown> = runVm,
+): Promise<number> {
   const abort = new AbortController();
   const pids: number[] = [];
   let ready = 0;
   let allReady!: () => void;
   const allReadyPromise = new Promise<void>((resolve) => (allReady = resolve));
   const runs = Array.from({ length: count }, () =>
-    runVm(layout, {
+    start(layout, {
       ...launch,
       args: ['sleep', '600'],
       signal: abort.signal,
@@ -316,6 +330,11 @@ async function main(): Promise<void> {
     // The bare-vs-isobench pair boots the fastest path measured here, so isobench's share shows most.
     const refKernel: VmKernelVariant = options.kernels.includes('minimal') ? 'minimal' : options.kernels[0]!;
     const refLaunch = { ...launchOf(refKernel), log: undefined };
+    // Snapshot restore of the same guest: the warm-up takes the snapshot (or finds it in --root).
+    const restore = (layout: RootLayout, options: RunVmOptions) =>
+      runRestoredVm(layout, { ...options, fromSnapshot: 'auto' });
+    log(`bench:vm: snapshot (kernel=${refKernel}): warm-up restore (takes the snapshot on first use)`);
+    const warmRestore = await runRestoredVm(layout, { ...launchOf(refKernel), fromSnapshot: 'auto' });
     const runs = new Map<VmKernelVariant, RunFigures[]>(options.kernels.map((k) => [k, []]));
     const contenders: Array<[string, () => Promise<number>]> = [
       ...options.kernels.map((kernel): [string, () => Promise<number>] => [
@@ -329,6 +348,16 @@ async function main(): Promise<void> {
           return result.phases.readyNs;
         },
       ]),
+      [
+        'snapshot',
+        async () => {
+          let out = '';
+          const result = await restore(layout, { ...refLaunch, stdout: (chunk) => (out += chunk) });
+          if (result.exitCode !== 0 || out !== 'hello\n')
+            throw new Error(`snapshot: unexpected result ${result.exitCode} ${JSON.stringify(out)}`);
+          return result.phases.readyNs;
+        },
+      ],
       ['bareQemu', () => bareOnce(layout, refLaunch, 'hello\n')],
       ['isobenchSameCommand', () => isobenchOnce(layout, refLaunch, 'hello\n')],
     ];
@@ -354,7 +383,6 @@ async function main(): Promise<void> {
       unit: 'ms',
       stock: null,
       minimal: null,
-      // Snapshot restore is not built (see BENCHMARKS.md).
       snapshot: null,
     };
     for (const kernel of options.kernels) {
@@ -367,7 +395,22 @@ async function main(): Promise<void> {
     for (const kernel of Object.keys(VM_KERNEL_VARIANTS))
       if (!options.kernels.includes(kernel as VmKernelVariant))
         process.stdout.write(`kernel=${kernel}: not measured (left out by --kernels)\n`);
-    process.stdout.write('snapshot restore: not measured (vm run --from-snapshot is not built yet)\n');
+    const restored = summaryOf('snapshot');
+    report.snapshot = {
+      ...headline(restored),
+      kernel: refKernel,
+      snapshotId: warmRestore.snapshotId,
+      snapshotTakenInWarmUp: warmRestore.snapshotCreated,
+    };
+    process.stdout.write(
+      `snapshot restore (kernel=${refKernel}, spawn to ready): median ${restored.medianMs} ms, 95% CI ${formatCi(restored.ciMs)}, n=${options.runs}\n`,
+    );
+    if (options.kernels.includes('stock')) {
+      const ratio = restored.medianMs / summaryOf('stock').medianMs;
+      const ci = ratioCiOf(samples.get('snapshot')!, samples.get('stock')!, 3);
+      report.snapshotOverStock = { ratio: round(ratio, 3), ci95: ci };
+      process.stdout.write(`restore to ready / stock boot (medians): ${ratio.toFixed(2)}x, 95% CI ${formatCi(ci)}\n`);
+    }
     if (options.kernels.includes('stock') && options.kernels.includes('minimal')) {
       const ratio = summaryOf('minimal').medianMs / summaryOf('stock').medianMs;
       const ci = ratioCiOf(samples.get('minimal')!, samples.get('stock')!, 3);
@@ -388,21 +431,40 @@ async function main(): Promise<void> {
     );
     report.densitySlopeMiB = { booted: null, restored: null };
     if (options.density.length >= 2) {
-      const points: Array<{ guests: number; pssMiB: number }> = [];
-      for (const count of options.density) {
-        log(`bench:vm: density: ${count} idle guest(s) (kernel=${refKernel})`);
-        points.push({ guests: count, pssMiB: round((await densityPoint(layout, refLaunch, count)) / 2 ** 20, 1) });
-      }
-      const fit = fitLine(
-        points.map((p) => p.guests),
-        points.map((p) => p.pssMiB),
-      );
-      const ci = fit.slopeCi.state === 'interval' ? [round(fit.slopeCi.low, 1), round(fit.slopeCi.high, 1)] : null;
-      report.densitySlopeMiB = { booted: round(fit.slope, 2), restored: null };
-      report.density = { kernel: refKernel, points, slopeCi95MiB: ci, interceptMiB: round(fit.intercept, 1) };
+      const sweep = async (what: string, start: typeof restore | typeof runVm) => {
+        const points: Array<{ guests: number; pssMiB: number }> = [];
+        for (const count of options.density) {
+          log(`bench:vm: density: ${count} idle ${what} guest(s) (kernel=${refKernel})`);
+          points.push({
+            guests: count,
+            pssMiB: round((await densityPoint(layout, refLaunch, count, start)) / 2 ** 20, 1),
+          });
+        }
+        const fit = fitLine(
+          points.map((p) => p.guests),
+          points.map((p) => p.pssMiB),
+        );
+        const ci = fit.slopeCi.state === 'interval' ? [round(fit.slopeCi.low, 1), round(fit.slopeCi.high, 1)] : null;
+        return { points, fit, ci };
+      };
+      const booted = await sweep('booted', runVm);
+      const restoredSweep = await sweep('restored', restore);
+      report.densitySlopeMiB = { booted: round(booted.fit.slope, 2), restored: round(restoredSweep.fit.slope, 2) };
+      report.density = {
+        kernel: refKernel,
+        points: booted.points,
+        slopeCi95MiB: booted.ci,
+        interceptMiB: round(booted.fit.intercept, 1),
+        restored: {
+          points: restoredSweep.points,
+          slopeCi95MiB: restoredSweep.ci,
+          interceptMiB: round(restoredSweep.fit.intercept, 1),
+        },
+      };
+      const line = (name: string, d: typeof booted) =>
+        `  ${name}: ${d.points.map((p) => `N=${p.guests} ${p.pssMiB} MiB`).join(', ')}; per extra guest ${d.fit.slope.toFixed(1)} MiB (95% CI ${d.ci ? `${d.ci[0]}–${d.ci[1]}` : 'none: too few points'})\n`;
       process.stdout.write(
-        `\ndensity (kernel=${refKernel}, QEMU PSS summed over N idle guests): ${points.map((p) => `N=${p.guests} ${p.pssMiB} MiB`).join(', ')}\n` +
-          `  per extra booted guest: ${fit.slope.toFixed(1)} MiB (95% CI ${ci ? `${ci[0]}–${ci[1]}` : 'none: too few points'}); restored guests: not measured (no snapshot restore)\n`,
+        `\ndensity (kernel=${refKernel}, QEMU PSS summed over N idle guests):\n${line('booted', booted)}${line('restored', restoredSweep)}`,
       );
     } else {
       process.stdout.write('\ndensity: skipped (--density needs at least 2 guest counts)\n');
@@ -414,7 +476,7 @@ async function main(): Promise<void> {
         accel: report.accel,
         stock: headlineOf('stock'),
         minimal: headlineOf('minimal'),
-        snapshot: null,
+        snapshot: headlineOf('snapshot'),
         bareQemu: headlineOf('bareQemu'),
         isobenchSameCommand: headlineOf('isobenchSameCommand'),
         densitySlopeMiB: report.densitySlopeMiB,

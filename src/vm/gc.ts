@@ -1,12 +1,14 @@
 // Collects what dead owners left behind: the QEMU of an attached VM that outlived its isobench
 // process (killed), VMs whose creator died before QEMU ran, exited auto-remove VMs, half-created
 // VM dirs, and temp dirs of dead builders (in the state root, and kernel builds in the shared
-// cache: only those whose owner process is gone). Kept VMs that exited stay for `vm rm`.
+// cache: only those whose owner process is gone), and snapshots made from files that changed since.
+// Kept VMs that exited stay for `vm rm`.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { cacheLayout, type RootLayout } from '../paths.js';
 import { isProcessAlive, type ProcessIdentity } from '../util/process.js';
 import { sweepStaleKernelBuilds } from './kernel-build.js';
+import { SNAPSHOT_TEMP_PREFIX, sweepStaleSnapshots } from './snapshot-store.js';
 import { findUnrecordedQemu, isOwnerAlive, isQemuAlive, refreshVm, waitQemuGone } from './vm-refresh.js';
 import { listVmIds, readVmState, type VmState, vmPaths } from './vm-state.js';
 
@@ -16,6 +18,8 @@ export interface VmGcReport {
   killedPids: number[];
   removedVms: string[];
   removedTemp: string[];
+  /** Snapshots whose kernel, disk or QEMU changed since they were taken (snapshot-store.ts). */
+  removedSnapshots: string[];
 }
 
 /** A VM dir without state.json younger than this may be under creation. */
@@ -25,7 +29,7 @@ const HALF_CREATED_GRACE_MS = 60_000;
 const KILL_WAIT_MS = 10_000;
 
 /** Temp dirs made by the VM target are named <prefix><pid>-<random>; the pid says who owns them. */
-export const VM_TEMP_PREFIXES = ['vm-disk-', 'kernel-tree-', 'kernel-download-'];
+export const VM_TEMP_PREFIXES = ['vm-disk-', 'kernel-tree-', 'kernel-download-', SNAPSHOT_TEMP_PREFIX];
 
 /** The QEMU of an attached VM whose owner is dead, if it still runs (recorded, or found by its argv). */
 function orphanedQemu(layout: RootLayout, state: VmState): ProcessIdentity | undefined {
@@ -36,7 +40,7 @@ function orphanedQemu(layout: RootLayout, state: VmState): ProcessIdentity | und
 
 /** Runs one gc pass over layout.vm and layout.tmp. Safe while other isobench processes run. */
 export async function gcVms(layout: RootLayout): Promise<VmGcReport> {
-  const report: VmGcReport = { killedPids: [], removedVms: [], removedTemp: [] };
+  const report: VmGcReport = { killedPids: [], removedVms: [], removedTemp: [], removedSnapshots: [] };
   for (const id of await listVmIds(layout)) {
     const paths = vmPaths(layout, id);
     let state = await readVmState(layout, id);
@@ -71,6 +75,7 @@ export async function gcVms(layout: RootLayout): Promise<VmGcReport> {
     await fs.rm(path.join(layout.tmp, entry), { recursive: true, force: true });
     report.removedTemp.push(entry);
   }
+  for (const id of await sweepStaleSnapshots(layout)) report.removedSnapshots.push(id);
   const cache = cacheLayout();
   for (const entry of await sweepStaleKernelBuilds(cache)) report.removedTemp.push(path.join(cache.tmp, entry));
   return report;

@@ -30,6 +30,8 @@ export interface GuestRunConfig {
   cgroups?: GuestCgroupLayout;
   /** Where /init runs from (guest-init.ts); default 'initramfs'. */
   guestRoot?: GuestRoot;
+  /** A snapshot boot: /init stops before the per-run steps and waits for its config (snapshot.ts). */
+  snapshot?: boolean;
 }
 
 /** Kernel command line limit on x86, excluding the terminating NUL. */
@@ -75,6 +77,7 @@ export function renderGuestConfig(config: GuestRunConfig): string {
     `ISB_NET=${config.network === 'user' ? 'user' : 'none'}`,
     // Only when asked: the default fragment (and so the default command line) stays as it was.
     ...(config.cgroups === 'v1' || config.cgroups === 'v2' ? [`ISB_CGROUPS=${config.cgroups}`] : []),
+    ...(config.snapshot === true ? ['ISB_SNAPSHOT=1'] : []),
     `isb_run() { ${run}; }`,
     '',
   ].join('\n');
@@ -83,6 +86,24 @@ export function renderGuestConfig(config: GuestRunConfig): string {
 /** The `isobench.cfg=<base64>` kernel parameter carrying `config`. Pure. */
 export function encodeGuestConfigParam(config: GuestRunConfig): string {
   return `isobench.cfg=${Buffer.from(renderGuestConfig(config)).toString('base64')}`;
+}
+
+/**
+ * Longest config line a restored guest reads from its console: the tty's canonical line buffer
+ * holds 4095 characters and the newline (N_TTY_BUF_SIZE, drivers/tty/n_tty.c).
+ */
+export const CONSOLE_CONFIG_MAX_BYTES = 4095;
+
+/** `config` as the one line a restored guest reads on its console (guest-init.ts), newline included. Pure. */
+export function encodeGuestConfigLine(config: GuestRunConfig): string {
+  const line = Buffer.from(renderGuestConfig(config)).toString('base64');
+  if (line.length > CONSOLE_CONFIG_MAX_BYTES) {
+    throw new InputError(
+      `the VM run config is too large for a restored guest: ${line.length} bytes of base64, the limit is ${CONSOLE_CONFIG_MAX_BYTES}`,
+      { hint: 'shorten the command or the environment (e.g. move data into the image)' },
+    );
+  }
+  return `${line}\n`;
 }
 
 /**

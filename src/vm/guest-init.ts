@@ -182,7 +182,7 @@ v1)
   mkdir $cg/systemd && mount -t cgroup -o nosuid,nodev,noexec,none,name=systemd cgroup $cg/systemd ||
     fail "cannot mount the v1 name=systemd hierarchy" ;;
 esac
-hostname "$ISB_HOSTNAME"
+${renderSnapshotPoint(p.busybox)}hostname "$ISB_HOSTNAME"
 # User: "", name, uid, name:group, uid:gid; names resolve in the image's /etc/passwd and /etc/group.
 uspec=\${ISB_USER%%:*}
 gspec=
@@ -225,5 +225,27 @@ code=$?
 echo "ISOBENCH-EXIT $ISB_NONCE $code"
 sync
 ${halt}
+`;
+}
+
+/**
+ * The point a snapshot boot stops at (ISB_SNAPSHOT=1, snapshot.ts): everything shared is done
+ * (modules, mounts, network, cgroups); what is per run (nonce, hostname, user, command) is not.
+ * The host saves the VM once it sees the `snapshot` marker; each restored copy resumes in `read`
+ * and gets its own config as one base64 line on the console, the same fragment the kernel
+ * command line carries on a boot (guest-config.ts), so its markers carry its own nonce.
+ * NOTE: the marker name is matched by snapshot.ts.
+ */
+function renderSnapshotPoint(busybox: string): string {
+  // No echo: the tty would send the whole line back through the emulated UART, byte by byte.
+  return `if [ "$ISB_SNAPSHOT" = 1 ]; then
+  ${busybox} stty -echo < /dev/console || fail "cannot turn the console echo off"
+  read t_snap _ < /proc/uptime
+  echo "ISOBENCH-PHASE $ISB_NONCE snapshot $t_snap"
+  read -r cfg < /dev/console || fail "no run config on the console after restore"
+  cfg=$(echo "$cfg" | base64 -d) || fail "cannot decode the run config from the console"
+  eval "$cfg"
+  unset cfg
+fi
 `;
 }

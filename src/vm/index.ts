@@ -10,4 +10,7 @@ export type { VmImageSource } from './image-source.js';
 export type { VmLaunchOptions } from './prepare.js';
 export type { VmNetwork } from './qemu-args.js';
 export { type RunVmOptions, runPreparedVm, runVm, type VmPhases, type VmRunResult } from './run-vm.js';
+export { type EnsuredSnapshot, ensureSnapshot } from './snapshot.js';
+export { findNamedSnapshot, type RestoredVmRunResult, type RestoreVmOptions, runRestoredVm } from './snapshot-run.js';
+export { listSnapshots, type SnapshotMeta } from './snapshot-store.js';
 export type { VmState, VmStatus } from './vm-state.js';

@@ -22,11 +22,14 @@ export async function findQemuTools(attached: boolean): Promise<{ qemu: string; 
   return { qemu, setpriv };
 }
 
-/** Spawns an attached QEMU with piped stdout (the serial console) and stderr. setpriv execs QEMU: same pid. */
-export async function spawnAttachedQemu(args: string[]): Promise<ChildProcess> {
+/**
+ * Spawns an attached QEMU with piped stdout (the serial console) and stderr; stdin (the console's
+ * input) is piped only when asked (a restored guest reads its config there). setpriv execs QEMU: same pid.
+ */
+export async function spawnAttachedQemu(args: string[], stdin: 'ignore' | 'pipe' = 'ignore'): Promise<ChildProcess> {
   const tools = await findQemuTools(true);
   return spawn(tools.setpriv!, ['--pdeathsig', 'KILL', '--', tools.qemu, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
   });
 }
 

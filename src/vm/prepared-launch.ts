@@ -34,6 +34,8 @@ export interface GuestLaunch {
   nonce: string;
   hostname: string;
   serial: SerialSink;
+  /** Boot to the snapshot point and wait there for a config on the console (snapshot.ts). */
+  snapshot?: boolean;
 }
 
 /** The QEMU argv booting `prepared` on the overlay and QMP socket in `paths`. Pure: no I/O. */
@@ -53,6 +55,7 @@ export function buildPreparedQemuArgs(prepared: PreparedVm, paths: VmPaths, laun
       network: prepared.network,
       guestRoot: prepared.guestRoot,
       cgroups: prepared.cgroups,
+      snapshot: launch.snapshot,
     },
     reserve,
   );

@@ -28,6 +28,7 @@ function formatVmGcReport(report: VmGcReport): string {
     ...report.killedPids.map((pid) => `killed qemu: ${pid}`),
     ...report.removedVms.map((id) => `removed vm: ${id}`),
     ...report.removedTemp.map((entry) => `removed vm temp entry: ${entry}`),
+    ...report.removedSnapshots.map((id) => `removed stale vm snapshot: ${id}`),
   ];
   return lines.length === 0 ? 'vms: nothing to clean' : lines.join('\n');
 }

@@ -5,7 +5,7 @@ import { InputError } from '../../errors.js';
 import { ImageStore } from '../../image/store.js';
 import { resolveAccel, type VmAccelRequest } from '../../vm/accel.js';
 import { VM_KERNEL_VARIANTS, type VmKernelVariant, type VmMachine } from '../../vm/definition.js';
-import { runVm, startVm } from '../../vm/index.js';
+import { findNamedSnapshot, runRestoredVm, runVm, startVm } from '../../vm/index.js';
 import { VM_CPUS, VM_MEMORY_MIB, validateLaunchOptions } from '../../vm/prepare.js';
 import type { VmNetwork } from '../../vm/qemu-args.js';
 import { runAbortable } from '../abortable.js';
@@ -27,6 +27,8 @@ export interface VmRunCommandOptions {
   network?: string;
   /** stock (Debian's kernel, vm-images/default.yaml) or minimal (built from source, vm-images/minimal.yaml). */
   kernel?: string;
+  /** auto (take or reuse the snapshot fitting this run) or a snapshot id: restore instead of boot. */
+  fromSnapshot?: string;
 }
 
 const MEMORY_RANGE = `${VM_MEMORY_MIB.min}m to ${VM_MEMORY_MIB.max / 1024}g`;
@@ -94,9 +96,27 @@ export async function vmRunCommand(
   // Bad input is reported before the banner: the flags, then whether the image exists.
   validateLaunchOptions(launch);
   await (await ImageStore.open(ctx.root)).resolve(image);
+  if (opts.detach && opts.fromSnapshot !== undefined) {
+    throw new InputError('--from-snapshot runs attached only', { hint: 'drop --detach or --from-snapshot' });
+  }
+  if (opts.fromSnapshot !== undefined)
+    await findNamedSnapshot(ctx.layout, { ...launch, fromSnapshot: opts.fromSnapshot });
   ctx.stderr.write(
     `isobench: vm ${image} accel=${accel} machine=${machine}${kernel === 'stock' ? '' : ` kernel=${kernel}`}\n`,
   );
+  if (opts.fromSnapshot !== undefined) {
+    const fromSnapshot = opts.fromSnapshot;
+    return runAbortable(async (signal) => {
+      const result = await runRestoredVm(ctx.layout, {
+        ...launch,
+        fromSnapshot,
+        keep: opts.rm !== true,
+        signal,
+        stdout: (chunk) => ctx.stdout.write(chunk),
+      });
+      return result.exitCode;
+    });
+  }
   if (opts.detach) {
     const state = await startVm(ctx.layout, { ...launch, autoRemove: opts.rm === true });
     ctx.stdout.write(`${state.id}\n`);
@@ -130,6 +150,7 @@ export const cli = defineCommand({
       .addOption(new Option('--machine <type>', 'machine type').choices(['microvm', 'q35']).default('microvm'))
       .addOption(new Option('--network <mode>', 'guest network').choices(['none', 'user']).default('none'))
       .addOption(new Option('--kernel <variant>', 'guest kernel').choices(['stock', 'minimal']).default('stock'))
+      .option('--from-snapshot <id|auto>', 'restore a saved guest instead of booting (auto: take or reuse one)')
       .passThroughOptions(),
   stateRoot: 'write',
   run: vmRunCommand,

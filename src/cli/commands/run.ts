@@ -5,6 +5,7 @@ import { Option } from 'commander';
 import { type ContainerHandle, Runtime } from '../../container/index.js';
 import { WorkloadExecError } from '../../container/launch/helper-protocol.js';
 import type { ResourceLimits } from '../../container/types.js';
+import { parseUlimits } from '../../container/ulimit.js';
 import { parseNetworkMode } from '../../container/validate-request.js';
 import { InputError } from '../../errors.js';
 import { parseSize } from '../../util/parse-size.js';
@@ -12,9 +13,18 @@ import { collect, defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 import { readEnvFiles } from '../env-file.js';
 import { formatErrorLine } from '../error-exit.js';
+import { type InteractiveFlags, resolveInteractive } from '../interactive-flags.js';
 import { parseSecurityOpts } from '../security-opts.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends InteractiveFlags {
+  /** --init: a reaper as PID 1. */
+  init?: boolean;
+  /** NAME=SOFT[:HARD], repeatable. */
+  ulimit?: string[];
+  /** e.g. "256m" */
+  shmSize?: string;
+  /** e.g. "0-1,3" */
+  cpusetCpus?: string;
   rm?: boolean;
   detach?: boolean;
   name?: string;
@@ -41,8 +51,11 @@ export interface RunCommandOptions {
 const INTERRUPT_GRACE_MS = 2_000;
 
 /** Turns the --memory/--cpus/--pids-limit strings into limits. @throws InputError naming the flag. */
-export function parseLimitFlags(opts: Pick<RunCommandOptions, 'memory' | 'cpus' | 'pidsLimit'>): ResourceLimits {
+export function parseLimitFlags(
+  opts: Pick<RunCommandOptions, 'memory' | 'cpus' | 'pidsLimit' | 'cpusetCpus'>,
+): ResourceLimits {
   const limits: ResourceLimits = {};
+  if (opts.cpusetCpus !== undefined) limits.cpusetCpus = opts.cpusetCpus;
   if (opts.memory !== undefined) limits.memoryBytes = parseSize(opts.memory, '--memory');
   if (opts.cpus !== undefined) {
     if (!/^\d+(\.\d+)?$/.test(opts.cpus.trim())) {
@@ -109,6 +122,9 @@ export async function runCommand(
   const limits = parseLimitFlags(opts);
   const network = parseNetworkMode(opts.network ?? 'none');
   const security = parseSecurityOpts(opts.securityOpt ?? []);
+  const io = resolveInteractive(opts);
+  const ulimits = parseUlimits(opts.ulimit ?? []);
+  const shmSizeBytes = opts.shmSize === undefined ? undefined : parseSize(opts.shmSize, '--shm-size');
   const env = [...(await readEnvFiles(opts.envFile ?? [])), ...(opts.env ?? [])];
   const runtime = await Runtime.open(ctx.root);
   // Straight to our terminal when the context is the process's; through pipes otherwise (tests).
@@ -127,6 +143,11 @@ export async function runCommand(
       limits,
       network,
       ...(security.seccomp ? { seccomp: security.seccomp } : {}),
+      ...(io.stdin === 'inherit' ? { stdin: io.stdin } : {}),
+      ...(io.tty ? { tty: true } : {}),
+      ...(opts.init ? { init: true } : {}),
+      ...(shmSizeBytes !== undefined ? { shmSizeBytes } : {}),
+      ...(ulimits.length > 0 ? { ulimits } : {}),
       detach: opts.detach === true,
       remove: opts.rm === true,
       stdio: inherit ? 'inherit' : 'pipe',
@@ -171,6 +192,9 @@ export const cli = defineCommand({
     command
       .argument('<image>')
       .argument('[cmd...]', 'command and arguments (default: the image Entrypoint/Cmd)')
+      .option('-i, --interactive', 'keep stdin open and pass it to the container')
+      .option('-t, --tty', 'give the container a pseudo-terminal (-it: an interactive shell)')
+      .option('--init', 'run a reaper as PID 1 that forwards signals and reaps orphans')
       .option('--rm', 'remove the container when it exits')
       .option('-d, --detach', 'run in the background and print its id')
       .option('--name <name>', 'container name')
@@ -183,6 +207,9 @@ export const cli = defineCommand({
       .option('--memory <size>', 'memory limit, e.g. 256m')
       .option('--cpus <n>', 'CPU quota in cores, e.g. 1.5')
       .option('--pids-limit <n>', 'maximum number of processes')
+      .option('--cpuset-cpus <list>', 'CPUs the container may use, e.g. 0-1 or 0,2')
+      .option('--ulimit <name=soft[:hard]>', 'a resource limit, e.g. nofile=1024:2048 (repeatable)', collect, [])
+      .option('--shm-size <size>', 'size of /dev/shm, e.g. 256m (default 64m)')
       .addOption(new Option('--network <mode>', 'network: none (loopback only) or host').choices(['none', 'host']))
       .option(
         '--security-opt <opt>',

@@ -1,6 +1,7 @@
 // `run`, first job: validate the request (cheap checks first) and resolve it against the image
 // into a plan (command, env, cwd, user, limits) and the first state record, before any side effect.
 import path from 'node:path';
+import { InputError } from '../../errors.js';
 import type { StoredImage } from '../../image/types.js';
 import { readProcessStartTicks } from '../../util/process.js';
 import { DOCKER_DEFAULT_CAPS } from '../capabilities.js';
@@ -15,7 +16,8 @@ import {
   STATE_SCHEMA_VERSION,
   validateContainerName,
 } from '../state.js';
-import type { NetworkMode, ResourceLimits } from '../types.js';
+import type { NetworkMode, ResourceLimits, UlimitSpec } from '../types.js';
+import { checkUlimitsSettable } from '../ulimit.js';
 import { type ResolvedUserIds, resolveUser } from '../user.js';
 import {
   DEFAULT_PATH,
@@ -59,6 +61,16 @@ export interface RunRequest {
   stdio?: 'inherit' | 'pipe' | 'ignore';
   /** Default: isobench's default profile (Docker's policy). */
   seccomp?: SeccompChoice;
+  /** Attached runs only (-i): the workload reads our stdin; default 'ignore' (/dev/null). */
+  stdin?: 'inherit' | 'ignore';
+  /** Attached runs only (-t): the workload gets a pty, relayed by the helper. */
+  tty?: boolean;
+  /** --init: a reaper as PID 1 that forwards signals to the workload. */
+  init?: boolean;
+  /** --shm-size in bytes; default 64 MiB. */
+  shmSizeBytes?: number;
+  /** --ulimit values (parsed by parseUlimits). */
+  ulimits?: UlimitSpec[];
   onWarning?: (message: string) => void;
 }
 
@@ -81,6 +93,9 @@ export interface RunPlan {
   stopSignal: string;
   /** Undefined: unconfined. */
   seccomp: CompiledFilter | undefined;
+  init: boolean;
+  shmSizeBytes: number | undefined;
+  ulimits: UlimitSpec[];
 }
 
 let creatorStartTime: number | null | undefined;
@@ -101,6 +116,8 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
   const limits = req.limits ?? {};
   validateLimits(limits, ctx.hostCpuCount);
   const seccomp = seccompFilterFor(req.seccomp ?? { kind: 'default' }, DOCKER_DEFAULT_CAPS);
+  validateInteractive(req);
+  checkUlimitsSettable(req.ulimits ?? []);
 
   const image = await ctx.store.resolve(req.image);
   const config = image.config.config ?? {};
@@ -147,7 +164,24 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
     limits,
     stopSignal,
     seccomp,
+    init: req.init === true,
+    shmSizeBytes: req.shmSizeBytes,
+    ulimits: req.ulimits ?? [],
   };
+}
+
+/** -i/-t need an attached run (there is no attach verb); --shm-size at least one page. */
+function validateInteractive(req: RunRequest): void {
+  if (req.detach && (req.tty || req.stdin === 'inherit')) {
+    throw new InputError(`${req.tty ? '--tty' : '--interactive'} cannot be combined with --detach`, {
+      hint: 'isobench has no attach: run attached with -it, or detached without -i/-t',
+    });
+  }
+  if (req.shmSizeBytes !== undefined && (!Number.isSafeInteger(req.shmSizeBytes) || req.shmSizeBytes < 4096)) {
+    throw new InputError(`expected --shm-size to be at least 4k, got ${req.shmSizeBytes} bytes`, {
+      hint: 'e.g. --shm-size 256m',
+    });
+  }
 }
 
 /** The record as first written: status 'creating', owned by this process. */

@@ -41,7 +41,7 @@ class Terminal {
     this.child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.errors += s));
     this.ended = new Promise((resolve, reject) =>
       this.child.on('close', () => {
-        const match = /exit (\d+) (restored|changed)\n$/.exec(this.errors);
+        const match = /exit (-?\d+) (restored|changed)\n$/.exec(this.errors);
         if (!match) reject(new Error(`pty driver ended without a status: ${this.errors}`));
         else resolve({ code: Number(match[1]), restored: match[2] === 'restored' });
       }),
@@ -61,10 +61,18 @@ class Terminal {
     throw new Error(`no ${pattern} in ${JSON.stringify(this[stream].slice(from))}`);
   }
 
-  async resize(): Promise<void> {
+  /** Resizes the pty; resolves with the terminal's mode at that moment. */
+  async resize(): Promise<'raw' | 'cooked'> {
     const seen = this.errors.length;
     this.child.kill('SIGUSR1');
-    await this.waitFor(/resized/, seen, 'errors');
+    await this.waitFor(/resized (raw|cooked)\n/, seen, 'errors');
+    return /resized (raw|cooked)\n/.exec(this.errors.slice(seen))![1] as 'raw' | 'cooked';
+  }
+
+  /** Host pid of the CLI on the pty. */
+  async cliPid(): Promise<number> {
+    await this.waitFor(/^pid \d+\n/, 0, 'errors');
+    return Number(/^pid (\d+)/.exec(this.errors)![1]);
   }
 }
 
@@ -98,7 +106,8 @@ describe('run -it', () => {
     mark = term.output.length;
     term.type('stty size\n');
     await term.waitFor(/\r\n24 80\r\n/, mark);
-    await term.resize();
+    // Raw while attached: the pty's line discipline inside does the editing and the signals.
+    expect(await term.resize()).toBe('raw');
     mark = term.output.length;
     term.type('stty size\n');
     await term.waitFor(/\r\n40 100\r\n/, mark);
@@ -114,6 +123,18 @@ describe('run -it', () => {
 
     term.type('exit 3\n');
     expect(await term.ended).toEqual({ code: 3, restored: true });
+  });
+
+  it('restores the terminal and leaves nothing for gc when the CLI is SIGKILLed', async () => {
+    const term = new Terminal(['run', '-it', '--rm', 'bb:1', 'sh'], [24, 80, 24, 80]);
+    const mark = term.output.length;
+    term.type('echo $((6*7))\n');
+    await term.waitFor(/\r\n42\r\n/, mark);
+    expect(await term.resize()).toBe('raw');
+    process.kill(await term.cliPid(), 'SIGKILL');
+    // Node's own terminal reset at exit cannot run: the helper's parent-death handler restores it.
+    expect(await term.ended).toEqual({ code: -9, restored: true });
+    expect(await runCli(t.root, ['gc'])).toMatchObject({ code: 0 });
   });
 
   it('refuses -it when stdin is not a terminal: one line, exit 2, no container', async () => {

@@ -4,10 +4,11 @@
 // and spread, the phase breakdown, and the host-side overhead over the guest kernel's own uptime at
 // ready. In the same rounds, the floor under isobench's own launch path: the exact QEMU command
 // isobench builds (prepareBareQemuCommand), spawned bare and timed from outside from spawn to the
-// ready marker on the serial console, against the same guest through runVm (call to ready). Then
-// a short density sweep: QEMU's PSS summed over N idle booted guests (N = 1, 2, 4), fitted with a
-// line whose slope is the host memory per extra guest. Every figure is labelled with accel and
-// machine: a TCG figure must never pass for a KVM one. Records figures; asserts nothing. Usage:
+// ready marker on the serial console, against the same guest through runPreparedVm (prepared
+// untimed, as the vm target does; call to ready). Then a short density sweep: QEMU's PSS summed
+// over N idle booted guests (N = 1, 2, 4), fitted with a line whose slope is the host memory per
+// extra guest. Every figure is labelled with accel and machine: a TCG figure must never pass for
+// a KVM one. Records figures; asserts nothing. Usage:
 //   node dist/bench/vm.js [--runs 10] [--kernels stock,minimal] [--machine microvm|q35]
 //                         [--accel auto|kvm|tcg] [--density 1,2,4] [--root DIR] [--json]
 // With --json the last line is one JSON object: accel, stock, minimal, snapshot, bareQemu,
@@ -16,13 +17,24 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Option } from 'commander';
 import { ImageStore } from '../src/image/store.js';
 import { readProcessMemory } from '../src/measure/process-memory.js';
 import { type RootLayout, rootLayout } from '../src/paths.js';
 import { fitLine, summarize } from '../src/stats/index.js';
 import type { VmAccelRequest } from '../src/vm/accel.js';
 import { VM_KERNEL_VARIANTS, type VmKernelVariant, type VmMachine } from '../src/vm/definition.js';
-import { prepareBareQemuCommand, type RunVmOptions, runVm, type VmRunResult } from '../src/vm/index.js';
+import { prepareBareQemuCommand, type RunVmOptions, runPreparedVm, runVm, type VmRunResult } from '../src/vm/index.js';
+import { prepareVm } from '../src/vm/prepare.js';
+import {
+  absolutePath,
+  benchProgram,
+  integerAtLeast,
+  integerListOf,
+  listOf,
+  parseBenchOptions,
+  runBench,
+} from './lib/options.js';
 import { formatCi, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
 
 interface Options {
@@ -36,44 +48,30 @@ interface Options {
   density: number[];
 }
 
+const SCRIPT = 'bench:vm';
+
 function parseOptions(argv: string[]): Options {
-  const options: Options = {
-    runs: 10,
-    kernels: ['stock', 'minimal'],
-    machine: 'microvm',
-    accel: 'auto',
-    json: false,
-    density: [1, 2, 4],
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = argv[i + 1];
-    if (arg === '--json') options.json = true;
-    else if (arg === '--runs' && Number.isInteger(Number(value)) && Number(value) >= 1) {
-      options.runs = Number(value);
-      i++;
-    } else if (arg === '--kernels' && value && value.split(',').every((k) => Object.hasOwn(VM_KERNEL_VARIANTS, k))) {
-      options.kernels = [...new Set(value.split(','))] as VmKernelVariant[];
-      i++;
-    } else if (arg === '--machine' && (value === 'microvm' || value === 'q35')) {
-      options.machine = value;
-      i++;
-    } else if (arg === '--accel' && (value === 'auto' || value === 'kvm' || value === 'tcg')) {
-      options.accel = value;
-      i++;
-    } else if (arg === '--density' && value && /^(0|[1-9]\d?)(,[1-9]\d?)*$/.test(value)) {
-      options.density = value === '0' ? [] : [...new Set(value.split(',').map(Number))];
-      i++;
-    } else if (arg === '--root' && value) {
-      options.root = path.resolve(value);
-      i++;
-    } else {
-      throw new Error(
-        `unexpected '${arg}' (expected --runs N (>= 1), --kernels stock,minimal, --machine microvm|q35, --accel auto|kvm|tcg, --density 1,2,4 (or 0 to skip), --root DIR, --json)`,
-      );
-    }
-  }
-  return options;
+  const guests = integerListOf(1, 99);
+  const program = benchProgram(
+    SCRIPT,
+    'Boot to ready of a QEMU guest per kernel variant, the bare-QEMU floor, density.',
+  )
+    .option('--runs <n>', 'boots per kernel', integerAtLeast(1), 10)
+    .option('--kernels <list>', 'kernel variants', listOf(Object.keys(VM_KERNEL_VARIANTS) as VmKernelVariant[]), [
+      'stock',
+      'minimal',
+    ])
+    .addOption(new Option('--machine <machine>', 'QEMU machine').choices(['microvm', 'q35']).default('microvm'))
+    .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .option(
+      '--density <list>',
+      'guest counts of the density sweep (0 skips it)',
+      (value: string) => (value === '0' ? [] : guests(value)),
+      [1, 2, 4],
+    )
+    .option('--root <dir>', 'state directory (default: a temporary one)', absolutePath)
+    .option('--json', 'print the figures as JSON', false);
+  return parseBenchOptions<Options>(program, argv);
 }
 
 // The tag names the applets: a store built by an older bench (no sleep) is not reused.
@@ -137,12 +135,12 @@ function figuresOf(result: VmRunResult): RunFigures {
   const guestInit = result.guestUptimeAtInitMs ?? Number.NaN;
   return {
     readyMs,
-    exitMs: p.exitNs / 1e6,
+    exitMs: p.qemuExitNs / 1e6,
     qemuSpawnMs: p.qemuStartNs / 1e6,
     preGuestClockMs: (p.kernelNs ?? Number.NaN) / 1e6 - p.qemuStartNs / 1e6,
     kernelMs: guestInit,
     initMs: guestReady - guestInit,
-    workloadMs: (p.exitNs - p.readyNs) / 1e6,
+    workloadMs: (p.qemuExitNs - p.readyNs) / 1e6,
     guestUptimeAtReadyMs: guestReady,
     hostOverheadPct: ((readyMs - guestReady) / guestReady) * 100,
   };
@@ -230,12 +228,16 @@ async function bareOnce(layout: RootLayout, launch: RunVmOptions, expectOut: str
   }
 }
 
-/** One launch of the same guest through isobench (runVm), timed from the call to the ready marker. */
+/**
+ * One launch of the same guest through isobench as the vm target does it: prepared untimed, then
+ * runPreparedVm (VM record, disk overlay, QEMU) timed from the call to the ready marker.
+ */
 async function isobenchOnce(layout: RootLayout, launch: RunVmOptions, expectOut: string): Promise<number> {
   let out = '';
   let readyNs: number | undefined;
+  const prepared = await prepareVm(layout, launch);
   const t0 = process.hrtime.bigint();
-  const result = await runVm(layout, {
+  const result = await runPreparedVm(layout, prepared, {
     ...launch,
     onReady: () => {
       readyNs = Number(process.hrtime.bigint() - t0);
@@ -424,7 +426,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:vm: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBench(SCRIPT, main);

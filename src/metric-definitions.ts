@@ -33,7 +33,7 @@ export const METRIC_DEFINITIONS: Partial<Record<MetricName, MetricDefinition>> =
       crun: 'overlay mount of the image layers (the same per-instance work as isobench), then crun run in its own mount namespace, to the ready line; the runtime alone is a phase',
       podman:
         "podman run of the image already in podman's store (its own overlay mount, conmon and runc), to the ready line",
-      vm: 'QEMU spawn with the kernel, initramfs and base disk prepared before the clock (a per-VM disk overlay made at launch is a phase), boot, guest init, to the ready line on the serial console',
+      vm: 'QEMU spawn with the kernel, initramfs, base disk and accelerator prepared before the clock (the VM dir and state file and the per-VM disk overlay made at launch are phases), boot, guest init, to the ready line on the serial console',
     },
   },
   'startup.exit': {
@@ -55,7 +55,7 @@ export const METRIC_DEFINITIONS: Partial<Record<MetricName, MetricDefinition>> =
       runc: 'runc delete (cgroup, state) and the overlay unmount with its sync',
       crun: 'crun delete (cgroup, state) and the overlay unmount with its sync',
       podman: 'podman cleanup: conmon exit, container removal, its overlay unmount',
-      vm: 'guest sync and poweroff, QEMU exit, removal of the per-VM disk overlay',
+      vm: 'guest sync and poweroff, QEMU exit, removal of the VM dir and its per-VM disk overlay',
     },
   },
   'memory.instance': {
@@ -128,6 +128,7 @@ export const METRIC_DEFINITIONS: Partial<Record<MetricName, MetricDefinition>> =
 export const PHASE_LABELS: Readonly<Record<string, string>> = {
   hostPrepareNs: 'host preparation',
   overlayMountNs: 'overlay mount of the image layers',
+  vmRecordNs: 'VM dir and state file',
   diskOverlayNs: 'per-VM disk overlay',
   runtimeStartNs: 'runtime start',
   qemuStartNs: 'QEMU spawn',

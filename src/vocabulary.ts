@@ -103,7 +103,8 @@ export const METRICS = {
     unit: 'bytes',
     higherIsWorse: true,
     measures: ['memory', 'density'],
-    description: 'memory the VM guest itself reports in use at ready (MemTotal - MemAvailable); vm only',
+    description:
+      'memory the VM guest itself reports in use once the workload is ready (MemTotal - MemAvailable, read by the probe in the guest as it idles); vm only',
   },
   'memory.host_available_drop': {
     unit: 'bytes',
@@ -219,8 +220,10 @@ export const STARTUP_PHASES = {
   // runc, crun
   bundleNs: 'bundle: instance dir, config.json',
   overlayNs: 'overlay mount of the image layers',
-  // vm
+  // vm (hostPrepareNs: runs recorded before the launch used prepare()'s cache)
   hostPrepareNs: 'host preparation before QEMU',
+  vmRecordNs: 'VM dir and state file',
+  diskOverlayNs: 'per-VM qcow2 disk overlay (qemu-img)',
   qemuStartNs: 'QEMU process spawned',
   kernelNs: 'QEMU set-up and firmware, to the guest clock',
   initNs: 'guest kernel boot, to /init',
@@ -240,7 +243,7 @@ export const PHASE_LABEL_BY_TARGET: Partial<Record<TargetKind, Partial<Record<St
   podman: { readyNs: 'podman run: spawn to the ready line', exitNs: "ready line to podman run's exit" },
   vm: {
     readyNs: '/init: modules, mounts, to the ready line',
-    exitNs: "ready line to QEMU's exit (guest sync and poweroff)",
+    exitNs: "ready line to the guest's exit marker on the serial console",
   },
 };
 
@@ -296,11 +299,9 @@ export const STARTUP_CLOCK: Record<TargetKind, StartupClock> = {
   },
   vm: {
     launch:
-      "runVm's host work on every launch (VM dir and state file, per-VM qcow2 disk overlay: the host preparation phase), QEMU spawn, QEMU set-up and firmware, kernel boot, /init, workload start",
-    // NOTE: the guest's exit marker is parsed for the exit code, but its arrival is not stamped yet
-    // (issue 8): until it is, the VM's startup.exit holds the guest's shutdown and QEMU's exit.
-    exit: "QEMU's exit, after the guest's `sync; poweroff -f` (the exit marker's arrival is not stamped yet)",
-    teardown: 'removal of the VM dir and its disk overlay (QEMU has already exited)',
+      'the host work every launch needs, each a phase (VM dir and state file; per-VM qcow2 disk overlay), then QEMU spawn, QEMU set-up and firmware, kernel boot, /init, workload start; kernel, initramfs, base disk and accelerator come from prepare(), before the clock',
+    exit: "arrival of the guest's nonce-tagged exit marker on the serial console, printed by /init once the workload has exited, before the guest syncs and powers off",
+    teardown: "the guest's `sync; poweroff -f`, QEMU's exit, removal of the VM dir and its disk overlay",
   },
 };
 

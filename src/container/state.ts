@@ -65,6 +65,8 @@ export interface ContainerPaths {
   exitFile: string;
   /** The container's compiled seccomp filter (absent when unconfined): `exec` loads the same one. */
   seccompFilter: string;
+  /** The workload's capability set and no_new_privs (process-security.ts): `exec` gets the same. */
+  processSecurity: string;
 }
 
 export function containerPaths(containersDir: string, id: string): ContainerPaths {
@@ -79,6 +81,7 @@ export function containerPaths(containersDir: string, id: string): ContainerPath
     stderrLog: path.join(dir, 'stderr.log'),
     exitFile: path.join(dir, 'exit'),
     seccompFilter: path.join(dir, 'seccomp.json'),
+    processSecurity: path.join(dir, 'security.json'),
   };
 }
 

@@ -55,6 +55,10 @@ export interface ContainerSpec {
   shmSizeBytes?: number;
   /** --ulimit values, which replace the default of the same name. */
   ulimits?: UlimitSpec[];
+  /** Capability bits (capset(2) order) the workload keeps; absent: Docker's default set. */
+  capabilityMask?: bigint;
+  /** prctl(PR_SET_NO_NEW_PRIVS) before exec; absent: on. */
+  noNewPrivileges?: boolean;
 }
 
 /** A compiled seccomp filter as the helper takes it (src/container/seccomp compiles it). */

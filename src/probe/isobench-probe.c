@@ -9,7 +9,9 @@
  *   compute=N          N rounds of a fixed integer workload (xorshift + sum), report result
  *   syscalls=N         N getppid(2) calls (raw, never cached by libc), report ns per call: the
  *                      cost every syscall pays for a seccomp filter
- *   idle               pause() until a signal
+ *   idle               report the kernel's memory view (/proc/meminfo MemTotal, MemAvailable), then
+ *                      pause() until a signal: in a VM guest this is the guest's own view while the
+ *                      probe holds everything it allocated (natively and in a container, the host's)
  *   exit=N             exit with status N
  * Every report is one line: `isobench-probe <step> key=value ...`. */
 #define _GNU_SOURCE
@@ -108,6 +110,21 @@ static void step_syscalls(long calls) {
          calls ? (double)ns / (double)calls : 0.0);
 }
 
+/* Read once the workload is ready, so an allocation before `ready` is in it; silent without /proc. */
+static void report_meminfo(void) {
+  FILE *f = fopen("/proc/meminfo", "re");
+  if (!f) return;
+  char line[256];
+  unsigned long long v, total = 0, available = 0;
+  int found = 0;
+  while (found != 3 && fgets(line, sizeof line, f)) {
+    if (sscanf(line, "MemTotal: %llu kB", &v) == 1) total = v, found |= 1;
+    else if (sscanf(line, "MemAvailable: %llu kB", &v) == 1) available = v, found |= 2;
+  }
+  fclose(f);
+  if (found == 3) printf("isobench-probe meminfo total_kb=%llu available_kb=%llu\n", total, available);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc < 2) {
@@ -135,6 +152,7 @@ int main(int argc, char **argv) {
     } else if (!strncmp(a, "syscalls=", 9)) {
       step_syscalls(parse_num(val, "syscalls"));
     } else if (!strcmp(a, "idle")) {
+      report_meminfo();
       pause();
     } else if (!strncmp(a, "exit=", 5)) {
       fflush(stdout);

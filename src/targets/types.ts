@@ -40,7 +40,7 @@ export type Availability = { available: true; detail?: string } | { available: f
 export interface MemorySample extends ProcessMemoryFigures {
   /** Container targets: the cgroup's usage, anon/file split and peak. */
   cgroup?: { currentBytes?: number; peakBytes?: number; anonBytes?: number; fileBytes?: number };
-  /** VM target: the guest's own view at ready (MemTotal - MemAvailable, and MemTotal; the configured size until it reports). */
+  /** VM target: the guest's own view once the probe is ready (MemTotal - MemAvailable, and MemTotal; the configured size until it reports). */
   guest?: { usedBytes?: number; totalBytes?: number };
 }
 
@@ -49,7 +49,7 @@ export interface InstanceExit {
   exitCode: number;
   /**
    * The moment the host learned the exit status (waitpid, the monitor's exit report, the runtime
-   * CLI's exit, QEMU's exit for now: STARTUP_CLOCK in vocabulary.ts), or the end of the
+   * CLI's exit, the guest's exit marker: STARTUP_CLOCK in vocabulary.ts), or the end of the
    * workload's output when that was read later (never before the ready line). Before any teardown.
    */
   atNs: bigint;
@@ -66,7 +66,7 @@ export interface Instance {
   /**
    * Startup phase marks, ns from launch, each the end of a phase (named in STARTUP_PHASES,
    * vocabulary.ts): e.g. container helperStartNs … execNs, runc bundleNs and overlayNs, vm
-   * qemuStartNs … initNs; readyNs and exitNs for every target once known.
+   * vmRecordNs … initNs; readyNs and exitNs for every target once known.
    */
   phases(): Record<string, number>;
   /** stdout lines read so far (the probe's reports are parsed from these). */

@@ -1,5 +1,6 @@
-// The vm target: one QEMU guest per instance through runVm (attached), booting the workload's
-// image from its cached base disk with a per-VM qcow2 overlay.
+// The vm target: one QEMU guest per instance through runPreparedVm (attached), booting the
+// workload's image from what prepare() cached (kernel, initramfs, base disk, accelerator) with a
+// per-VM qcow2 overlay, so a launch redoes none of the preparation inside the clock.
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { WorkloadError } from '../errors.js';
@@ -11,13 +12,14 @@ import { findExecutable } from '../util/find-executable.js';
 import { probeKvm, resolveAccel } from '../vm/accel.js';
 import { variantOfDefinition } from '../vm/definition.js';
 import { resolveVmImage, type VmImageSource } from '../vm/image-source.js';
-import { type RunVmOptions, runVm, type VmRunResult } from '../vm/index.js';
-import { type PreparedVm, prepareVm, type VmLaunchOptions } from '../vm/prepare.js';
+import { type RunVmOptions, runPreparedVm, type VmRunResult } from '../vm/index.js';
+import { forLaunch, type PreparedVm, prepareVm, type VmLaunchOptions } from '../vm/prepare.js';
 import { QEMU_BINARY } from '../vm/qemu-args.js';
 import { SETUP_HINT } from '../vm/tools.js';
 import { listVmIds, readVmState, vmPaths } from '../vm/vm-state.js';
 import type { Accel } from '../vocabulary.js';
 import { ensureImage } from './image-prep.js';
+import { readProbeReport } from './probe-output.js';
 import { createReadyMarkerReader, type ReadyMarkerReader } from './ready-marker.js';
 import type {
   Availability,
@@ -49,11 +51,14 @@ export function guestMemoryMiB(memoryBytes: number): number {
   return Math.max(1, Math.round(memoryBytes / MIB));
 }
 
-/** runVm's phases shifted to "ns from launch" by `offsetNs` (launch -> runVm's own t0), plus the offset itself. */
+/**
+ * runPreparedVm's phases shifted to "ns from launch" by `offsetNs` (launch -> its own t0), up to
+ * the exit status: QEMU's exit comes after it and belongs to the teardown.
+ */
 export function phasesFromLaunch(result: Pick<VmRunResult, 'phases'>, offsetNs: number): Record<string, number> {
-  const phases: Record<string, number> = { hostPrepareNs: offsetNs };
+  const phases: Record<string, number> = {};
   for (const [key, value] of Object.entries(result.phases)) {
-    if (typeof value === 'number') phases[key] = value + offsetNs;
+    if (typeof value === 'number' && key !== 'qemuExitNs') phases[key] = value + offsetNs;
   }
   return phases;
 }
@@ -129,8 +134,19 @@ export class VmTarget implements Target {
     this.prepared.set(preparedKey(workload), prepared);
   }
 
-  /** Starts the VM without waiting for it: ready/exited follow runVm's stdout callback and promise. */
+  /** What prepare() cached for the workload's image and machine, prepared now if it was not (before the clock). */
+  private async preparedFor(workload: WorkloadSpec): Promise<PreparedVm> {
+    if (!this.prepared.has(preparedKey(workload))) await this.prepare(workload);
+    return this.prepared.get(preparedKey(workload))!;
+  }
+
+  /**
+   * Starts the VM without waiting for it: ready/exited follow runPreparedVm's stdout callback and
+   * promise. Only the per-VM host work (dir and state file, disk overlay: phases) and QEMU are in
+   * the clock; the workload's args and env are applied to the cached preparation without I/O.
+   */
   async launch(workload: WorkloadSpec): Promise<Instance> {
+    const prepared = forLaunch(await this.preparedFor(workload), this.launchOptions(workload));
     const name = `isobench-${randomBytes(6).toString('hex')}`;
     const abort = new AbortController();
     const reader = createReadyMarkerReader(workload.readyMarker);
@@ -147,13 +163,10 @@ export class VmTarget implements Target {
         started.pid = pid;
         started.vmId = vmId;
       },
-      onGuestMemory: (memory) => {
-        started.guestMemory = memory;
-      },
       ...(this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs }),
     };
     const launchedAtNs = monotonicNs();
-    const run = runVm(this.layout, options);
+    const run = runPreparedVm(this.layout, prepared, options);
     return new VmInstance({ layout: this.layout, workload, name, abort, reader, started, run, launchedAtNs });
   }
 
@@ -165,11 +178,7 @@ export class VmTarget implements Target {
 
   /** The footprint by file: the kernel (shared by every image booting it), the initramfs, the base disk. */
   async imageFootprintParts(workload: WorkloadSpec): Promise<ImageFootprintParts> {
-    let prepared = this.prepared.get(preparedKey(workload));
-    if (prepared === undefined) {
-      await this.prepare(workload);
-      prepared = this.prepared.get(preparedKey(workload))!;
-    }
+    const prepared = await this.preparedFor(workload);
     // No initramfs (a kernel that mounts the disk itself) counts as 0 bytes.
     const allocated = async (file: string | undefined) =>
       file === undefined ? 0 : (await measureDiskUsage([file])).allocatedBytes;
@@ -184,13 +193,19 @@ export class VmTarget implements Target {
   }
 }
 
-/** MemorySample.guest from the guest's report at ready, or the configured size while there is none. */
+/**
+ * MemorySample.guest from the probe's `meminfo` report (the guest's MemTotal and MemAvailable in
+ * kB, read once the probe idles after its ready line), or the configured size while there is none.
+ */
 export function guestMemorySample(
-  memory: VmRunResult['guestMemoryAtReady'],
+  report: Record<string, number> | undefined,
   configuredBytes: number,
 ): NonNullable<MemorySample['guest']> {
-  if (memory === undefined) return { totalBytes: configuredBytes };
-  return { usedBytes: Math.max(0, memory.totalBytes - memory.availableBytes), totalBytes: memory.totalBytes };
+  const totalKb = report?.total_kb;
+  const availableKb = report?.available_kb;
+  if (totalKb === undefined || availableKb === undefined || totalKb <= 0) return { totalBytes: configuredBytes };
+  // /proc/meminfo's "kB" is KiB.
+  return { usedBytes: Math.max(0, totalKb - availableKb) * 1024, totalBytes: totalKb * 1024 };
 }
 
 function preparedKey(workload: WorkloadSpec): string {
@@ -202,8 +217,6 @@ interface VmStarted {
   pid?: number;
   vmId?: string;
   atNs?: bigint;
-  /** The guest's MemTotal/MemAvailable at ready (runVm's onGuestMemory). */
-  guestMemory?: VmRunResult['guestMemoryAtReady'];
 }
 
 interface VmInstanceInit {
@@ -237,14 +250,14 @@ class VmInstance implements Instance {
         this.result = result;
         this.init.started.pid ??= result.qemuPid;
         this.init.started.vmId ??= result.id;
-        this.init.started.guestMemory ??= result.guestMemoryAtReady;
-        // runVm's phases count from its own t0 (just before QEMU is spawned): find t0 on our clock.
+        // runPreparedVm's phases count from its own t0 (its start): find t0 on our clock.
         const { started } = this.init;
         const t0 =
           started.atNs !== undefined
             ? started.atNs - BigInt(result.phases.qemuStartNs)
-            : doneAtNs - BigInt(result.phases.exitNs); // no hook: overestimates by runVm's post-exit work
+            : doneAtNs - BigInt(result.phases.qemuExitNs); // no hook: overestimates by runVm's post-exit work
         this.offsetNs = Math.max(0, Number(t0 - this.launchedAtNs));
+        // The exit marker's arrival: the host knew the status then; QEMU's exit after it is teardown.
         const atNs = this.launchedAtNs + BigInt(this.offsetNs + result.phases.exitNs);
         if (workload.readyMarker === undefined) reader.resolveAt(atNs);
         else {
@@ -267,7 +280,7 @@ class VmInstance implements Instance {
     this.exited.catch(() => undefined);
   }
 
-  /** ns from launch: hostPrepareNs, qemuStartNs, kernelNs, initNs, readyNs, exitNs (all known once exited). */
+  /** ns from launch: vmRecordNs, diskOverlayNs, qemuStartNs, kernelNs, initNs, readyNs, exitNs (all known once exited). */
   phases(): Record<string, number> {
     if (this.result !== undefined && this.offsetNs !== undefined) return phasesFromLaunch(this.result, this.offsetNs);
     const { atNs } = this.init.started;
@@ -294,13 +307,15 @@ class VmInstance implements Instance {
 
   /**
    * QEMU's PSS/USS/RSS (the whole guest as the host pays for it; pssSplit puts the mapped vmlinux
-   * under file, guest RAM under anon, or shmem when memfd-backed) and the guest's own view at ready:
-   * usedBytes = MemTotal - MemAvailable, totalBytes = MemTotal (both read by /init just before the
-   * workload is exec'd, not live). Before the guest reports, totalBytes is the configured size.
+   * under file, guest RAM under anon, or shmem when memfd-backed) and the guest's own view:
+   * usedBytes = MemTotal - MemAvailable, totalBytes = MemTotal, as the probe read them in the guest
+   * once it idled after its ready line (so with everything it allocated; not live). Before the
+   * probe reports (or for another workload), totalBytes is the configured size.
    */
   async sampleMemory(): Promise<MemorySample> {
     const { pid } = await this.findVm();
-    const guest = guestMemorySample(this.init.started.guestMemory, this.init.workload.vm.memoryBytes);
+    const report = readProbeReport(this.init.reader.lines(), 'meminfo');
+    const guest = guestMemorySample(report, this.init.workload.vm.memoryBytes);
     if (this.settled) {
       return { pssBytes: 0, ussBytes: 0, rssBytes: 0, pssSplit: { anonBytes: 0, fileBytes: 0, shmemBytes: 0 }, guest };
     }

@@ -71,9 +71,16 @@ export function outputFileError(file: string, error: unknown): unknown {
 
 /**
  * Atomically replaces `file` with `data`. The parent directory must exist, and `file` must be a
- * regular file if it exists (InputError if not).
+ * regular file if it exists (InputError if not). `durable: false` skips the fsyncs: a reader still
+ * never sees a torn file, but a power cut may bring the old one back (for records, such as a
+ * process id, that a power cut voids anyway).
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  mode = 0o644,
+  { durable = true }: { durable?: boolean } = {},
+): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   await checkReplaceable(file);
@@ -82,7 +89,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   });
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } catch (error) {
     await handle.close();
     await fs.rm(tmp, { force: true });
@@ -95,12 +102,16 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await fs.rm(tmp, { force: true });
     throw outputFileError(file, error);
   }
-  await fsyncDir(dir);
+  if (durable) await fsyncDir(dir);
 }
 
-/** Atomically writes JSON (pretty, trailing newline). */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+/** Atomically writes JSON (pretty, trailing newline); `durable` as writeFileAtomic's. */
+export async function writeJsonAtomic(
+  file: string,
+  value: unknown,
+  options: { durable?: boolean } = {},
+): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, 0o644, options);
 }
 
 /** fsyncs a directory so a rename inside it survives a crash. */

@@ -47,7 +47,7 @@ export async function prepareBareQemuCommand(
   await createOverlayDisk(prepared.baseDiskPath, paths.overlay);
   const nonce = randomBytes(8).toString('hex');
   const hostname = options.name ?? randomBytes(6).toString('hex');
-  const args = await buildPreparedQemuArgs(prepared, paths, { nonce, hostname, serial: { kind: 'stdio' } });
+  const args = buildPreparedQemuArgs(prepared, paths, { nonce, hostname, serial: { kind: 'stdio' } });
   return {
     argv: [qemu, ...args],
     readyMarker: `ISOBENCH-PHASE ${nonce} ready `,

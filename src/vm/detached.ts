@@ -37,7 +37,7 @@ export async function startVm(layout: RootLayout, options: StartVmOptions): Prom
   await createVmRecord(layout, state);
   try {
     await createOverlayDisk(prepared.baseDiskPath, paths.overlay);
-    const args = await buildPreparedQemuArgs(prepared, paths, {
+    const args = buildPreparedQemuArgs(prepared, paths, {
       nonce,
       hostname: state.name,
       serial: { kind: 'file', path: paths.serialLog },

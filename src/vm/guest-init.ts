@@ -1,10 +1,10 @@
 // The guest's /init: a busybox shell script that loads the modules, mounts the image disk, applies
 // the run config (from the kernel command line; cgroup filesystems only when it asks for them),
-// runs the workload with phase markers on the serial console (and the guest's MemTotal/MemAvailable
-// just before ready), and powers the guest off. It runs from one of two roots: an initramfs (stock
-// kernel: modules to load, the image disk mounted on /mnt and entered by chroot) or the image disk
-// itself (a kernel built with every driver in: the kernel mounts /dev/vda as / and runs
-// /.isobench/init). NOTE: the marker format is parsed by serial-parser.ts.
+// runs the workload with phase markers on the serial console, and powers the guest off. It runs
+// from one of two roots: an initramfs (stock kernel: modules to load, the image disk mounted on
+// /mnt and entered by chroot) or the image disk itself (a kernel built with every driver in: the
+// kernel mounts /dev/vda as / and runs /.isobench/init). NOTE: the marker format is parsed by
+// serial-parser.ts.
 
 /** Where /init runs from: an initramfs, or the image disk mounted by the kernel as root. */
 export type GuestRoot = 'initramfs' | 'disk';
@@ -213,17 +213,6 @@ if [ -n "$gspec" ]; then
 fi
 mkdir -p "${img}$ISB_WORKDIR" || fail "cannot create the working directory $ISB_WORKDIR"
 ISB_LAUNCH=$(cat ${p.launcher})
-# The guest's own view of its memory at ready, in kB; shell builtins only, and MemAvailable is the
-# third line of /proc/meminfo (proc(5)), so the loop stops after a few short reads.
-mem_total=0
-mem_avail=0
-while read -r k v _; do
-  case $k in
-  MemTotal:) mem_total=$v ;;
-  MemAvailable:) mem_avail=$v; break ;;
-  esac
-done < /proc/meminfo
-echo "ISOBENCH-MEMINFO $ISB_NONCE $mem_total $mem_avail"
 read t_ready _ < /proc/uptime
 echo "ISOBENCH-PHASE $ISB_NONCE ready $t_ready"
 if [ "$ISB_CGROUPS" = v2 ]; then

@@ -9,5 +9,5 @@ export type { GuestCgroupLayout } from './guest-config.js';
 export type { VmImageSource } from './image-source.js';
 export type { VmLaunchOptions } from './prepare.js';
 export type { VmNetwork } from './qemu-args.js';
-export { type RunVmOptions, runVm, type VmPhases, type VmRunResult } from './run-vm.js';
+export { type RunVmOptions, runPreparedVm, runVm, type VmPhases, type VmRunResult } from './run-vm.js';
 export type { VmState, VmStatus } from './vm-state.js';

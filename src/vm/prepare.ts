@@ -7,6 +7,7 @@ import type { Accel } from '../vocabulary.js';
 import { resolveAccel, type VmAccelRequest } from './accel.js';
 import { ensureBaseDisk } from './base-disk.js';
 import { isBuiltKernel, loadVmDefinition, type VmDefinition, type VmMachine } from './definition.js';
+import { clockParamsFor } from './guest-clock.js';
 import { type GuestCgroupLayout, mergeEnv } from './guest-config.js';
 import type { GuestRoot } from './guest-init.js';
 import { diskGuestPayload } from './guest-payload.js';
@@ -55,6 +56,8 @@ export interface PreparedVm {
   memoryMiB: number;
   cpus: number;
   network: VmNetwork;
+  /** Guest clock kernel parameters for `accel` (guest-clock.ts), read from the host once. */
+  clockParams: string[];
   kernelPath: string;
   kernelRelease: string;
   /** Where /init runs from: the initramfs (stock kernel) or the base disk (built kernel). */
@@ -157,6 +160,28 @@ async function prepareGuestBoot(
   };
 }
 
+/** The fields of a PreparedVm that differ between launches of one prepared image: pure, no I/O. */
+export type VmLaunchConfig = Pick<
+  PreparedVm,
+  'memoryMiB' | 'cpus' | 'network' | 'argv' | 'env' | 'workdir' | 'user' | 'cgroups' | 'dataDisks'
+>;
+
+/** The launch config of `options` over the definition's defaults and the image's config. */
+function launchConfig(definition: VmDefinition, image: VmImageSource, options: VmLaunchOptions): VmLaunchConfig {
+  const user = options.user ?? image.config.User ?? '';
+  return {
+    memoryMiB: options.memoryMiB ?? definition.memoryMiB,
+    cpus: options.cpus ?? definition.cpus,
+    network: options.network ?? 'none',
+    argv: workloadArgv(image.config, options.args),
+    env: mergeEnv(image.config.Env ?? [], options.env ?? [], user),
+    workdir: options.workdir ?? (image.config.WorkingDir || '/'),
+    user,
+    cgroups: options.cgroups ?? 'none',
+    dataDisks: options.dataDisks ?? [],
+  };
+}
+
 /** Resolves the image and builds (or finds cached) kernel, initramfs or disk payload, and base disk. */
 export async function prepareVm(layout: RootLayout, options: VmLaunchOptions): Promise<PreparedVm> {
   validateLaunchOptions(options);
@@ -165,21 +190,26 @@ export async function prepareVm(layout: RootLayout, options: VmLaunchOptions): P
   const machine = options.machine ?? definition.machine;
   const image = typeof options.image === 'string' ? await resolveVmImage(layout, options.image) : options.image;
   const boot = await prepareGuestBoot(layout, definition, machine, image, options.log);
-  const user = options.user ?? image.config.User ?? '';
   return {
     definition,
     image,
     accel,
     machine,
-    memoryMiB: options.memoryMiB ?? definition.memoryMiB,
-    cpus: options.cpus ?? definition.cpus,
-    network: options.network ?? 'none',
+    clockParams: await clockParamsFor(accel),
     ...boot,
-    argv: workloadArgv(image.config, options.args),
-    env: mergeEnv(image.config.Env ?? [], options.env ?? [], user),
-    workdir: options.workdir ?? (image.config.WorkingDir || '/'),
-    user,
-    cgroups: options.cgroups ?? 'none',
-    dataDisks: options.dataDisks ?? [],
+    ...launchConfig(definition, image, options),
   };
+}
+
+/**
+ * `prepared` with the launch config of `options` (args, env, sizing...), for another workload of
+ * the same image, definition and machine: no I/O, so a launch redoes none of prepareVm's work.
+ * @throws InputError when `options` is invalid or asks for another machine than `prepared` booted.
+ */
+export function forLaunch(prepared: PreparedVm, options: VmLaunchOptions): PreparedVm {
+  validateLaunchOptions(options);
+  if (options.machine !== undefined && options.machine !== prepared.machine) {
+    throw new InputError(`expected machine ${prepared.machine} (as prepared), got '${options.machine}'`);
+  }
+  return { ...prepared, ...launchConfig(prepared.definition, prepared.image, options) };
 }

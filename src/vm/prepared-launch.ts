@@ -1,6 +1,5 @@
 // Turns a PreparedVm into its first state record and its QEMU argv: shared by attached and
 // detached runs, which differ only in ownership and in where the serial console goes.
-import { clockParamsFor } from './guest-clock.js';
 import { buildKernelCmdline } from './guest-config.js';
 import { diskRootParams } from './guest-init.js';
 import type { PreparedVm } from './prepare.js';
@@ -37,14 +36,10 @@ export interface GuestLaunch {
   serial: SerialSink;
 }
 
-/** The QEMU argv booting `prepared` on the overlay and QMP socket in `paths`. */
-export async function buildPreparedQemuArgs(
-  prepared: PreparedVm,
-  paths: VmPaths,
-  launch: GuestLaunch,
-): Promise<string[]> {
+/** The QEMU argv booting `prepared` on the overlay and QMP socket in `paths`. Pure: no I/O. */
+export function buildPreparedQemuArgs(prepared: PreparedVm, paths: VmPaths, launch: GuestLaunch): string[] {
   const rootParams = prepared.guestRoot === 'disk' ? diskRootParams() : [];
-  const base = [...prepared.definition.cmdline, ...rootParams, ...(await clockParamsFor(prepared.accel))];
+  const base = [...prepared.definition.cmdline, ...rootParams, ...prepared.clockParams];
   const reserve = qemuCmdlineReserveBytes(prepared.machine, prepared.acpi, prepared.network);
   const cmdline = buildKernelCmdline(
     base,

@@ -11,7 +11,7 @@ import { spawnAttachedQemu } from './launch-qemu.js';
 import { createOverlayDisk } from './overlay-disk.js';
 import { type PreparedVm, prepareVm, type VmLaunchOptions } from './prepare.js';
 import { buildPreparedQemuArgs, newVmState } from './prepared-launch.js';
-import { type GuestMemoryInfo, SerialParser } from './serial-parser.js';
+import { SerialParser } from './serial-parser.js';
 import { assertVmNameFree, createVmRecord } from './vm-reserve.js';
 import { newVmId, type VmState, vmPaths, writeVmState } from './vm-state.js';
 
@@ -28,12 +28,14 @@ export interface RunVmOptions extends VmLaunchOptions {
   onQemuStarted?: (pid: number, vmId: string) => void;
   /** Called when the ready marker (printed right before the workload is exec'd) reaches the host. */
   onReady?: () => void;
-  /** Called while the VM runs with the guest's MemTotal/MemAvailable, read by /init just before ready. */
-  onGuestMemory?: (memory: GuestMemoryInfo) => void;
 }
 
-/** Host-monotonic phase times, ns since launch (just before QEMU is spawned). */
+/** Host-monotonic phase times, ns since the launch of the prepared VM (runPreparedVm's start). */
 export interface VmPhases {
+  /** The VM's dir and first state file written (under the `vms` lock, with the name check). */
+  vmRecordNs: number;
+  /** The per-VM qcow2 overlay over the base disk created (`qemu-img create`). */
+  diskOverlayNs: number;
   /** QEMU process created. */
   qemuStartNs: number;
   /** Estimated moment the guest clock started (readyNs minus the guest's uptime at ready). */
@@ -42,8 +44,10 @@ export interface VmPhases {
   initNs?: number;
   /** The ready marker (printed right before the workload is exec'd) reached the host. */
   readyNs: number;
-  /** QEMU exited. */
+  /** The guest's exit marker (printed once the workload has exited) reached the host: its exit status is known. */
   exitNs: number;
+  /** QEMU exited, after the guest's sync and power-off: teardown, not start-up. */
+  qemuExitNs: number;
 }
 
 export interface VmRunResult {
@@ -56,8 +60,6 @@ export interface VmRunResult {
   /** Guest uptime when /init printed ready, in ms (10 ms resolution). */
   guestUptimeAtReadyMs: number;
   guestUptimeAtInitMs?: number;
-  /** The guest's own MemTotal/MemAvailable just before ready; undefined if /init did not report them. */
-  guestMemoryAtReady?: GuestMemoryInfo;
   /** Last serial lines (kernel noise included), for diagnostics. */
   serialTail: string[];
   qemuPid: number;
@@ -79,7 +81,24 @@ export async function runVm(layout: RootLayout, options: RunVmOptions): Promise<
   options.signal?.throwIfAborted();
   // Early and cheap, before the kernel and disk are prepared; createVmRecord decides under the lock.
   if (options.name !== undefined) await assertVmNameFree(layout, options.name);
-  const prepared = await prepareVm(layout, options);
+  return runPreparedVm(layout, await prepareVm(layout, options), options);
+}
+
+/** ns on the host's monotonic clock since `t0`. */
+const since = (t0: bigint): number => Number(process.hrtime.bigint() - t0);
+
+/**
+ * runVm from a PreparedVm (prepareVm's, or forLaunch of a cached one): nothing of the preparation
+ * is redone. The host work every launch needs is timed as phases (vmRecordNs, diskOverlayNs).
+ * Throws as runVm does; QEMU is gone when this settles.
+ */
+export async function runPreparedVm(
+  layout: RootLayout,
+  prepared: PreparedVm,
+  options: RunVmOptions,
+): Promise<VmRunResult> {
+  options.signal?.throwIfAborted();
+  const t0 = process.hrtime.bigint();
   const id = newVmId();
   const paths = vmPaths(layout, id);
   const state: VmState = {
@@ -88,9 +107,11 @@ export async function runVm(layout: RootLayout, options: RunVmOptions): Promise<
     ownerStartTicks: readProcessStartTicks(process.pid),
   };
   await createVmRecord(layout, state);
+  const vmRecordNs = since(t0);
   try {
     await createOverlayDisk(prepared.baseDiskPath, paths.overlay);
-    const result = await superviseAttached(layout, state, prepared, options);
+    const diskOverlayNs = since(t0);
+    const result = await superviseAttached(layout, state, prepared, options, { t0, vmRecordNs, diskOverlayNs });
     state.status = 'exited';
     state.exitCode = result.exitCode;
     return result;
@@ -106,22 +127,22 @@ async function superviseAttached(
   state: VmState,
   prepared: PreparedVm,
   options: RunVmOptions,
+  host: { t0: bigint; vmRecordNs: number; diskOverlayNs: number },
 ): Promise<VmRunResult> {
+  const { t0 } = host;
   const paths = vmPaths(layout, state.id);
   const nonce = randomBytes(8).toString('hex');
-  const args = await buildPreparedQemuArgs(prepared, paths, { nonce, hostname: state.name, serial: { kind: 'stdio' } });
+  const args = buildPreparedQemuArgs(prepared, paths, { nonce, hostname: state.name, serial: { kind: 'stdio' } });
 
-  const since = (t0: bigint): number => Number(process.hrtime.bigint() - t0);
   let exitCode: number | undefined;
+  let exitNs: number | undefined;
   let guestError: string | undefined;
   let initNs: number | undefined;
   let readyNs: number | undefined;
   let uptimeAtInitMs: number | undefined;
   let uptimeAtReadyMs: number | undefined;
-  let guestMemory: GuestMemoryInfo | undefined;
   let stderrTail = '';
 
-  const t0 = process.hrtime.bigint();
   const parser = new SerialParser(nonce, {
     onPhase: (phase) => {
       if (phase.name === 'init') {
@@ -133,12 +154,10 @@ async function superviseAttached(
         options.onReady?.();
       }
     },
-    onGuestMemory: (memory) => {
-      guestMemory = memory;
-      options.onGuestMemory?.(memory);
-    },
     onOutput: (text) => options.stdout?.(text),
+    // The parser runs in the stdout 'data' handler: this is the marker's arrival on the host.
     onExit: (code) => {
+      exitNs = since(t0);
       exitCode = code;
     },
     onError: (message) => {
@@ -173,11 +192,12 @@ async function superviseAttached(
     state.qemuPid = child.pid;
     options.onQemuStarted?.(child.pid!, state.id);
     state.qemuStartTicks = readProcessStartTicks(child.pid!);
-    void writeVmState(layout, state).catch(() => undefined);
+    // While the guest boots, so no fsync: a QEMU pid is void after a power cut anyway.
+    void writeVmState(layout, state, { durable: false }).catch(() => undefined);
   });
   if (options.signal?.aborted) kill('abort');
   const exit = await closed;
-  const exitNs = since(t0);
+  const qemuExitNs = since(t0);
   clearTimeout(timer);
   options.signal?.removeEventListener('abort', onAbort);
   parser.end();
@@ -199,7 +219,7 @@ async function superviseAttached(
       hint: 'check the image (user, workdir) and the VM definition',
     });
   }
-  if (exitCode === undefined || readyNs === undefined || uptimeAtReadyMs === undefined) {
+  if (exitCode === undefined || exitNs === undefined || readyNs === undefined || uptimeAtReadyMs === undefined) {
     throw new WorkloadError(
       `VM ${state.name}: QEMU exited (code ${exit.code ?? exit.signal}) before the guest reported an exit code: ${stderrTail.trim() || 'no QEMU error'}. Last serial lines:\n${serialReport(tail)}`,
     );
@@ -211,15 +231,17 @@ async function superviseAttached(
     machine: prepared.machine,
     kernelRelease: prepared.kernelRelease,
     phases: {
+      vmRecordNs: host.vmRecordNs,
+      diskOverlayNs: host.diskOverlayNs,
       qemuStartNs,
       kernelNs: readyNs - uptimeAtReadyMs * 1e6,
       initNs,
       readyNs,
       exitNs,
+      qemuExitNs,
     },
     guestUptimeAtReadyMs: uptimeAtReadyMs,
     guestUptimeAtInitMs: uptimeAtInitMs,
-    guestMemoryAtReady: guestMemory,
     serialTail: tail,
     qemuPid: child.pid ?? -1,
   };

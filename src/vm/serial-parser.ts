@@ -1,7 +1,6 @@
 // Splits the guest's serial console into phase markers, the workload's output and noise.
 // NOTE: the markers are printed by /init (guest-init.ts) and carry the run's nonce, so a workload
-// cannot fake one. Everything between `ready` and `EXIT` is the workload's output; the MEMINFO
-// marker counts only before `ready`, so the workload cannot replace the guest's figures either.
+// cannot fake one. Everything between `ready` and `EXIT` is the workload's output.
 
 /** The number of serial lines kept for error messages. */
 export const SERIAL_TAIL_LINES = 20;
@@ -13,18 +12,8 @@ export interface SerialPhase {
   guestUptimeMs: number;
 }
 
-/** The guest's own view of its memory (/proc/meminfo), in bytes. */
-export interface GuestMemoryInfo {
-  /** MemTotal: RAM the guest kernel manages (configured size minus firmware and kernel reservations). */
-  totalBytes: number;
-  /** MemAvailable: the guest kernel's estimate of what it could still give to new programs. */
-  availableBytes: number;
-}
-
 export interface SerialEvents {
   onPhase?: (phase: SerialPhase) => void;
-  /** The guest's MemTotal/MemAvailable, printed by /init just before the ready marker. */
-  onGuestMemory?: (memory: GuestMemoryInfo) => void;
   /** Workload output, line-buffered, with the trailing newline when the line had one. */
   onOutput?: (text: string) => void;
   onExit?: (exitCode: number) => void;
@@ -35,7 +24,6 @@ export interface SerialEvents {
 export class SerialParser {
   private partial = '';
   private inWorkload = false;
-  private seenReady = false;
   private readonly tail: string[] = [];
   private readonly marker: RegExp;
 
@@ -43,7 +31,7 @@ export class SerialParser {
     nonce: string,
     private readonly events: SerialEvents,
   ) {
-    this.marker = new RegExp(`ISOBENCH-(PHASE|EXIT|ERROR|MEMINFO) ${nonce} (.*)$`);
+    this.marker = new RegExp(`ISOBENCH-(PHASE|EXIT|ERROR) ${nonce} (.*)$`);
   }
 
   /** Feeds raw serial bytes (decoded as UTF-8 by the caller). */
@@ -69,7 +57,7 @@ export class SerialParser {
     this.tail.push(line);
     if (this.tail.length > SERIAL_TAIL_LINES) this.tail.shift();
     const match = this.marker.exec(line);
-    if (!match || (match[1] === 'MEMINFO' && this.seenReady)) {
+    if (!match) {
       if (this.inWorkload) this.events.onOutput?.(terminated ? `${line}\n` : line);
       return;
     }
@@ -80,17 +68,11 @@ export class SerialParser {
     if (kind === 'PHASE') {
       const [name = '', uptime = ''] = rest!.split(' ');
       const seconds = Number.parseFloat(uptime);
-      if (name === 'ready') {
-        this.inWorkload = true;
-        this.seenReady = true;
-      }
+      if (name === 'ready') this.inWorkload = true;
       this.events.onPhase?.({
         name,
         guestUptimeMs: Number.isFinite(seconds) ? Math.round(seconds * 1000) : Number.NaN,
       });
-    } else if (kind === 'MEMINFO') {
-      const memory = parseMemInfoMarker(rest!);
-      if (memory !== undefined) this.events.onGuestMemory?.(memory);
     } else if (kind === 'EXIT') {
       this.inWorkload = false;
       this.events.onExit?.(Number.parseInt(rest!, 10));
@@ -98,14 +80,4 @@ export class SerialParser {
       this.events.onError?.(rest!);
     }
   }
-}
-
-/** "<MemTotal kB> <MemAvailable kB>" -> bytes; undefined unless both are whole numbers and total > 0. */
-function parseMemInfoMarker(rest: string): GuestMemoryInfo | undefined {
-  const match = /^(\d{1,15}) (\d{1,15})$/.exec(rest.trim());
-  if (!match) return undefined;
-  // /proc/meminfo's "kB" is KiB.
-  const totalBytes = Number(match[1]) * 1024;
-  const availableBytes = Number(match[2]) * 1024;
-  return totalBytes > 0 ? { totalBytes, availableBytes } : undefined;
 }

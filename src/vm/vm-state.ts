@@ -76,8 +76,13 @@ export function newVmId(): string {
   return randomBytes(6).toString('hex');
 }
 
-export async function writeVmState(layout: RootLayout, state: VmState): Promise<void> {
-  await writeJsonAtomic(vmPaths(layout, state.id).state, state);
+/** Writes state.json atomically; `durable: false` as writeFileAtomic's (for an update a power cut voids). */
+export async function writeVmState(
+  layout: RootLayout,
+  state: VmState,
+  options: { durable?: boolean } = {},
+): Promise<void> {
+  await writeJsonAtomic(vmPaths(layout, state.id).state, state, options);
 }
 
 /** Reads one VM's state, or undefined when its dir has no complete state.json. */

@@ -473,3 +473,26 @@ describe('rejections of the seccomp records: run configs on fd 4 (needs root), e
     }
   });
 });
+
+describe('rejections of the caps and no_new_privs records', () => {
+  const subs = !lacksRoot ? (['run', 'exec'] as const) : (['exec'] as const);
+  const records = (sub: 'run' | 'exec') => (sub === 'run' ? runRecords() : execRecords());
+
+  it.each([
+    ['caps', '-1', 'expected a decimal number'],
+    ['caps', '0x3', 'expected a decimal number in range'],
+    ['caps', '18446744073709551616', 'expected a decimal number in range'],
+    ['no_new_privs', '2', 'expected a decimal number in range'],
+    ['no_new_privs', 'true', 'expected a decimal number'],
+  ])('%s %j', async (key, value, what) => {
+    for (const sub of subs) await expectRejected(sub, with_(records(sub), [key, value]), key, what);
+  });
+
+  it('each at most once', async () => {
+    for (const sub of subs) {
+      await expectRejected(sub, with_(records(sub), ['caps', '1'], ['caps', '1']), 'caps', 'given twice');
+      const twice = with_(records(sub), ['no_new_privs', '0'], ['no_new_privs', '1']);
+      await expectRejected(sub, twice, 'no_new_privs', 'given twice');
+    }
+  });
+});

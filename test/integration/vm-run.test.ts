@@ -64,26 +64,15 @@ describe('vm run (QEMU)', () => {
     expect(result.exitCode).toBe(0);
     expect(['kvm', 'tcg']).toContain(result.accel);
     expect(result.machine).toBe('microvm');
-    expect(result.phases.readyNs).toBeGreaterThan(result.phases.qemuStartNs);
-    expect(result.phases.exitNs).toBeGreaterThan(result.phases.readyNs);
-  });
-
-  it("reports the guest's own memory at ready, while it runs and in the result", async () => {
-    const MIB = 1024 * 1024;
-    const reported: Array<{ totalBytes: number; availableBytes: number }> = [];
-    const { result } = await collect(layout, ['true'], {
-      image: '',
-      memoryMiB: 256,
-      onGuestMemory: (memory) => reported.push(memory),
-    });
-    expect(reported).toHaveLength(1);
-    expect(result.guestMemoryAtReady).toEqual(reported[0]);
-    const { totalBytes, availableBytes } = result.guestMemoryAtReady!;
-    // MemTotal: the configured 256 MiB minus firmware and kernel reservations.
-    expect(totalBytes).toBeGreaterThan(128 * MIB);
-    expect(totalBytes).toBeLessThanOrEqual(256 * MIB);
-    expect(availableBytes).toBeGreaterThan(0);
-    expect(availableBytes).toBeLessThan(totalBytes);
+    const p = result.phases;
+    // The per-launch host work, then QEMU; the exit marker arrives before QEMU exits (the guest
+    // prints it, then syncs and powers off).
+    expect(0).toBeLessThan(p.vmRecordNs);
+    expect(p.vmRecordNs).toBeLessThan(p.diskOverlayNs);
+    expect(p.diskOverlayNs).toBeLessThan(p.qemuStartNs);
+    expect(p.readyNs).toBeGreaterThan(p.qemuStartNs);
+    expect(p.exitNs).toBeGreaterThan(p.readyNs);
+    expect(p.qemuExitNs).toBeGreaterThan(p.exitNs);
   });
 
   it('propagates a non-zero exit code', async () => {

@@ -129,4 +129,15 @@ describe('serializeExecConfig', () => {
     const logged = serializeExecConfig({ pid: 7, cgroupProcsFiles: [] }, { ...proc, seccomp: { bytes, flags: 2 } });
     expect(logged.toString('latin1')).toMatch(/seccomp\x00060000000000ff7f\x00seccomp_flags\x002\x00$/);
   });
+
+  it('passes the capability mask and no_new_privs only when given', () => {
+    const proc = { args: ['id'], env: [], cwd: '/', uid: 0, gid: 0, additionalGids: [] };
+    const asked = serializeExecConfig(
+      { pid: 7, cgroupProcsFiles: [] },
+      { ...proc, capabilityMask: (1n << 40n) | 1n, noNewPrivileges: false },
+    );
+    expect(asked.toString('latin1')).toMatch(/arg\x00id\x00caps\x001099511627777\x00no_new_privs\x000\x00$/);
+    const on = serializeExecConfig({ pid: 7, cgroupProcsFiles: [] }, { ...proc, noNewPrivileges: true });
+    expect(on.toString('latin1')).toMatch(/arg\x00id\x00no_new_privs\x001\x00$/);
+  });
 });

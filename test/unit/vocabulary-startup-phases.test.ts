@@ -17,7 +17,21 @@ describe('startup phase words', () => {
       native: ['readyNs', 'exitNs'],
       podman: ['readyNs', 'exitNs'],
       vm: Object.keys(
-        phasesFromLaunch({ phases: { qemuStartNs: 1, kernelNs: 2, initNs: 3, readyNs: 4, exitNs: 5 } }, 0),
+        phasesFromLaunch(
+          {
+            phases: {
+              vmRecordNs: 1,
+              diskOverlayNs: 2,
+              qemuStartNs: 3,
+              kernelNs: 4,
+              initNs: 5,
+              readyNs: 6,
+              exitNs: 7,
+              qemuExitNs: 8,
+            },
+          },
+          0,
+        ),
       ),
     } as const;
     for (const [target, names] of Object.entries(marks)) {

@@ -14,7 +14,7 @@ import type { CliContext } from '../context.js';
 import { readEnvFiles } from '../env-file.js';
 import { formatErrorLine } from '../error-exit.js';
 import { type InteractiveFlags, resolveInteractive } from '../interactive-flags.js';
-import { parseSecurityOpts } from '../security-opts.js';
+import { parseSecurityOpts, refusePrivileged } from '../security-opts.js';
 
 export interface RunCommandOptions extends InteractiveFlags {
   /** --init: a reaper as PID 1. */
@@ -45,6 +45,11 @@ export interface RunCommandOptions extends InteractiveFlags {
   network?: string;
   /** Docker's `--security-opt` values, e.g. "seccomp=unconfined". */
   securityOpt?: string[];
+  /** Docker capability names (or ALL) to add to / drop from Docker's default set. */
+  capAdd?: string[];
+  capDrop?: string[];
+  /** Refused (security-opts.ts says why). */
+  privileged?: boolean;
 }
 
 /** Grace between the forwarded SIGTERM and the SIGKILL after Ctrl-C, in ms. */
@@ -121,6 +126,7 @@ export async function runCommand(
 ): Promise<number> {
   const limits = parseLimitFlags(opts);
   const network = parseNetworkMode(opts.network ?? 'none');
+  if (opts.privileged) refusePrivileged();
   const security = parseSecurityOpts(opts.securityOpt ?? []);
   const io = resolveInteractive(opts);
   const ulimits = parseUlimits(opts.ulimit ?? []);
@@ -148,6 +154,9 @@ export async function runCommand(
       ...(opts.init ? { init: true } : {}),
       ...(shmSizeBytes !== undefined ? { shmSizeBytes } : {}),
       ...(ulimits.length > 0 ? { ulimits } : {}),
+      ...(security.noNewPrivileges !== undefined ? { noNewPrivileges: security.noNewPrivileges } : {}),
+      ...(opts.capAdd?.length ? { capAdd: opts.capAdd } : {}),
+      ...(opts.capDrop?.length ? { capDrop: opts.capDrop } : {}),
       detach: opts.detach === true,
       remove: opts.rm === true,
       stdio: inherit ? 'inherit' : 'pipe',
@@ -213,10 +222,23 @@ export const cli = defineCommand({
       .addOption(new Option('--network <mode>', 'network: none (loopback only) or host').choices(['none', 'host']))
       .option(
         '--security-opt <opt>',
-        'seccomp=unconfined or seccomp=PROFILE.json (Docker format); repeatable',
+        'seccomp=unconfined|PROFILE.json (Docker format), no-new-privileges[=true|false] (default true); repeatable',
         collect,
         [],
       )
+      .option(
+        '--cap-add <cap>',
+        "add a capability to Docker's default set, e.g. NET_ADMIN, or ALL (repeatable)",
+        collect,
+        [],
+      )
+      .option(
+        '--cap-drop <cap>',
+        "drop a capability from Docker's default set, e.g. NET_RAW, or ALL (repeatable)",
+        collect,
+        [],
+      )
+      .option('--privileged', 'refused: isobench does not run privileged containers (use --cap-add)')
       .passThroughOptions(),
   stateRoot: 'write',
   run: runCommand,

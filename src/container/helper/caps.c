@@ -1,4 +1,5 @@
-/* Capabilities: Docker's default set, nothing more, via prctl and raw capset (no libcap). */
+/* Capabilities: the set the config names (`caps`, a bit mask), or Docker's default set when it
+ * names none; via prctl and raw capset (no libcap). */
 #include "helper.h"
 
 #include <errno.h>
@@ -9,48 +10,53 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const struct {
-  int cap;
-  const char *name;
-} DEFAULT_CAPS[] = {
-    {CAP_CHOWN, "CAP_CHOWN"},       {CAP_DAC_OVERRIDE, "CAP_DAC_OVERRIDE"},
-    {CAP_FSETID, "CAP_FSETID"},     {CAP_FOWNER, "CAP_FOWNER"},
-    {CAP_MKNOD, "CAP_MKNOD"},       {CAP_NET_RAW, "CAP_NET_RAW"},
-    {CAP_SETGID, "CAP_SETGID"},     {CAP_SETUID, "CAP_SETUID"},
-    {CAP_SETFCAP, "CAP_SETFCAP"},   {CAP_SETPCAP, "CAP_SETPCAP"},
-    {CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE"}, {CAP_SYS_CHROOT, "CAP_SYS_CHROOT"},
-    {CAP_KILL, "CAP_KILL"},         {CAP_AUDIT_WRITE, "CAP_AUDIT_WRITE"},
+/* Names by number (linux/capability.h), for warnings; NOTE: the same list as ALL_CAPS in
+ * src/container/capabilities.ts. */
+static const char *const CAP_NAMES[] = {
+    "CAP_CHOWN",           "CAP_DAC_OVERRIDE",    "CAP_DAC_READ_SEARCH", "CAP_FOWNER",       "CAP_FSETID",
+    "CAP_KILL",            "CAP_SETGID",          "CAP_SETUID",          "CAP_SETPCAP",      "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",  "CAP_NET_ADMIN",       "CAP_NET_RAW",      "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",       "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",       "CAP_SYS_CHROOT",   "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",       "CAP_SYS_BOOT",        "CAP_SYS_NICE",     "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",        "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",           "CAP_LEASE",        "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",         "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",      "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",      "CAP_PERFMON",      "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
 };
-#define N_DEFAULT (sizeof DEFAULT_CAPS / sizeof DEFAULT_CAPS[0])
+#define N_NAMES (sizeof CAP_NAMES / sizeof CAP_NAMES[0])
 
-static uint64_t g_kept; /* default caps the host's bounding set actually has */
+/* Docker's default set (moby oci/caps/defaults.go). */
+#define BIT(c) (1ULL << (c))
+static const uint64_t DEFAULT_CAPS = BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_FSETID) | BIT(CAP_FOWNER) |
+                                     BIT(CAP_MKNOD) | BIT(CAP_NET_RAW) | BIT(CAP_SETGID) | BIT(CAP_SETUID) |
+                                     BIT(CAP_SETFCAP) | BIT(CAP_SETPCAP) | BIT(CAP_NET_BIND_SERVICE) |
+                                     BIT(CAP_SYS_CHROOT) | BIT(CAP_KILL) | BIT(CAP_AUDIT_WRITE);
 
-static int is_default(int cap) {
-  for (size_t i = 0; i < N_DEFAULT; i++)
-    if (DEFAULT_CAPS[i].cap == cap) return 1;
-  return 0;
-}
+static uint64_t g_kept; /* asked-for caps the host's bounding set actually has */
 
-/* Shrinks the bounding set to Docker's default set; a default cap the host lacks is a warning. */
-void caps_drop_to_default(void) {
+/* Shrinks the bounding set to the asked-for set; one the host lacks is a warning, not a failure. */
+void caps_limit_bounding(const struct config *cfg) {
+  uint64_t wanted = cfg->caps_given ? cfg->caps : DEFAULT_CAPS;
   g_kept = 0;
-  for (size_t i = 0; i < N_DEFAULT; i++) {
-    if (prctl(PR_CAPBSET_READ, DEFAULT_CAPS[i].cap, 0, 0, 0) == 1)
-      g_kept |= 1ULL << DEFAULT_CAPS[i].cap;
-    else
-      warn_line("capability %s is not in the host's bounding set; the container runs without it",
-                DEFAULT_CAPS[i].name);
-  }
   /* PR_CAPBSET_READ fails with EINVAL past the kernel's last cap: that ends the loop. */
+  int last = -1;
   for (int cap = 0; cap < 64; cap++) {
     int have = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
     if (have < 0) break;
-    if (have == 1 && !is_default(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+    last = cap;
+    if (have == 1 && (wanted & BIT(cap))) g_kept |= BIT(cap);
+    else if (have == 1 && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
       fail("prctl", errno, "PR_CAPBSET_DROP cap %d", cap);
+  }
+  for (int cap = 0; cap < 64; cap++) {
+    if (!(wanted & BIT(cap)) || (g_kept & BIT(cap))) continue;
+    const char *name = (size_t)cap < N_NAMES ? CAP_NAMES[cap] : "an unnamed capability";
+    if (cap > last) warn_line("capability %s (%d) is unknown to this kernel; the container runs without it", name, cap);
+    else warn_line("capability %s is not in the host's bounding set; the container runs without it", name);
   }
 }
 
-/* After setuid: root keeps the default set as permitted+effective, others keep nothing (as Docker);
+/* After setuid: root keeps the set as permitted+effective, others keep nothing (as Docker);
  * the inheritable set is empty either way (Docker since CVE-2022-24769). */
 void caps_apply_after_setuid(uid_t uid) {
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};

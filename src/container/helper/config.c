@@ -57,6 +57,8 @@ enum key {
   K_TTY,
   K_INIT,
   K_SHM_SIZE,
+  K_CAPS,
+  K_NO_NEW_PRIVS,
   N_KEYS
 };
 
@@ -101,6 +103,8 @@ static const struct {
     [K_TTY] = {"tty", RUN | EXEC, 0},
     [K_INIT] = {"init", RUN, 0},
     [K_SHM_SIZE] = {"shm_size", RUN, 0},
+    [K_CAPS] = {"caps", RUN | EXEC, 0},
+    [K_NO_NEW_PRIVS] = {"no_new_privs", RUN | EXEC, 0},
 };
 
 static const char *const KIND_NAMES[] = {[CONFIG_RUN] = "a run", [CONFIG_EXEC] = "an exec"};
@@ -300,6 +304,12 @@ static void apply(struct config *cfg, enum key id, char *v) {
     cfg->seccomp_flags = (unsigned)parse_u64(k, v, 0, SECCOMP_FLAGS_ALLOWED);
     if (cfg->seccomp_flags & ~SECCOMP_FLAGS_ALLOWED) bad(k, "expected a sum of 2 (LOG) and 4 (SPEC_ALLOW)");
     break;
+  case K_CAPS:
+    /* A bit mask in capset(2) order; bits past the kernel's last cap are warned about, not fatal. */
+    cfg->caps = parse_u64(k, v, 0, ~0ULL);
+    cfg->caps_given = 1;
+    break;
+  case K_NO_NEW_PRIVS: cfg->new_privs_allowed = parse_u64(k, v, 0, 1) == 0; break;
   case N_KEYS: break;
   }
 }

@@ -47,6 +47,9 @@ int cmd_exec(const char *config_path) {
   signal(SIGTSTP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_PDEATHSIG");
+  /* Non-dumpable until the workload's execve resets it: the container's processes cannot open our
+   * /proc/PID files (exe, fd, mem) without CAP_SYS_PTRACE (ptrace(2), "Ptrace access mode"). */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_DUMPABLE 0");
   if (cfg.parent_pid && getppid() != cfg.parent_pid) fail("getppid", ESRCH, "parent %d already gone", cfg.parent_pid);
   /* Everything is opened while host paths still mean host paths. */
   int nsfd[N_NS];

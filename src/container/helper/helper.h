@@ -61,6 +61,11 @@ struct config {
   int init;
   int init_fd;                /* with init: the helper binary, opened before pivot_root */
   unsigned long long shm_size; /* bytes; 0: the default 64 MiB */
+  /* Capability bits the workload keeps (`caps`); without the key, Docker's default set. */
+  unsigned long long caps;
+  int caps_given;
+  /* `no_new_privs 0`: leave PR_SET_NO_NEW_PRIVS off (it is on without the key). */
+  int new_privs_allowed;
 };
 
 /* status.c: the line protocol on fd 3 and error reporting. */
@@ -108,7 +113,7 @@ void devices_setup(int rootfd, unsigned long long shm_size);
 void net_bring_lo_up(void);
 
 /* caps.c */
-void caps_drop_to_default(void);
+void caps_limit_bounding(const struct config *cfg);
 void caps_apply_after_setuid(uid_t uid);
 
 /* process.c: the last steps before execve, shared by run and exec. */
@@ -128,6 +133,9 @@ int cmd_init(int argc, char **argv);
 
 /* seccomp.c */
 void seccomp_install(const struct config *cfg);
+
+/* sealed-exe.c: re-exec from a sealed memfd copy of ourselves (CVE-2019-5736); returns in the copy. */
+void sealed_exe_reexec(char **argv);
 
 /* monitor.c */
 void monitor_block_signals(sigset_t *saved);

@@ -15,7 +15,11 @@ int main(int argc, char **argv) {
   if (argc != 3) return usage();
   status_init();
   if (strcmp(argv[1], "run") == 0) return cmd_run(argv[2]);
-  if (strcmp(argv[1], "exec") == 0) return cmd_exec(argv[2]);
+  if (strcmp(argv[1], "exec") == 0) {
+    /* exec's process is seen from inside a running container: it must not be the host's binary. */
+    sealed_exe_reexec(argv);
+    return cmd_exec(argv[2]);
+  }
   if (strcmp(argv[1], "overlay-marks") == 0) return cmd_overlay_marks(argv[2]);
   if (strcmp(argv[1], "opaque-dirs") == 0) return cmd_opaque_dirs(argv[2]);
   return usage();

@@ -113,18 +113,32 @@ static _Noreturn void exec_workload(const struct config *cfg) {
   exec_failed(file, denied ? EACCES : ENOENT, detail);
 }
 
+/* CVE-2024-21626: a cwd such as /proc/self/fd/N names whatever our fd N is, perhaps a host dir
+ * outside the container's root. The kernel's getcwd(2) then answers "(unreachable)...", not an
+ * absolute path: refuse it. The raw syscall, so no libc turns that answer into something else. */
+static void require_cwd_inside_root(const char *cwd) {
+  char buf[PATH_MAX];
+  long n = syscall(SYS_getcwd, buf, sizeof buf);
+  if (n < 0) fail("getcwd", errno, "cwd `%s`", cwd);
+  if (buf[0] != '/') fail("chdir", EXDEV, "cwd `%s` is outside the container's root", cwd);
+}
+
 _Noreturn void process_finish_and_exec(const struct config *cfg, int ensure_cwd) {
   if (ensure_cwd) make_dirs(cfg->cwd);
   trace_mark("rlimits_cwd");
-  caps_drop_to_default();
+  caps_limit_bounding(cfg);
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which capset below takes away:
+   * load it now (as runc does). The steps after it are all syscalls Docker's profile allows. */
+  if (cfg->new_privs_allowed) seccomp_install(cfg);
   /* Supplementary groups first: setgroups needs CAP_SETGID, which setuid to non-root drops. */
   if (setgroups(cfg->n_gids, cfg->gids) < 0) fail("setgroups", errno, "%zu groups", cfg->n_gids);
   if (setgid(cfg->gid) < 0) fail("setgid", errno, "gid %u", (unsigned)cfg->gid);
   if (setuid(cfg->uid) < 0) fail("setuid", errno, "uid %u", (unsigned)cfg->uid);
   caps_apply_after_setuid(cfg->uid);
-  /* no_new_privs: setuid binaries and file caps cannot regain what we dropped. */
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_NO_NEW_PRIVS");
+  /* no_new_privs (unless turned off): setuid binaries and file caps cannot regain what we dropped. */
+  if (!cfg->new_privs_allowed && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_NO_NEW_PRIVS");
   if (chdir(cfg->cwd) < 0) fail("chdir", errno, "cwd `%s`", cfg->cwd);
+  require_cwd_inside_root(cfg->cwd);
   umask(022);
   /* Ignored signals stay ignored across execve: give the workload default dispositions. */
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
@@ -136,7 +150,7 @@ _Noreturn void process_finish_and_exec(const struct config *cfg, int ensure_cwd)
   /* Whatever fd we might have missed, the workload must not inherit it. */
   syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
   /* Last: after caps, ids and no_new_privs, so nothing above runs under the workload's filter. */
-  seccomp_install(cfg);
+  if (!cfg->new_privs_allowed) seccomp_install(cfg);
   stamp_mark(STAMP_EXEC);
   trace_mark("exec");
   exec_workload(cfg);

@@ -2,7 +2,9 @@
  * (src/container/seccomp/) and passed in the config. It is the last step before execve, so the
  * helper's own setup (mounts, setgroups, capset, ...) is not subject to it, and every syscall the
  * helper still makes after it (execve along PATH, write of an error line, exit) is one the
- * default profile allows. no_new_privs is already on: loading a filter needs it, or CAP_SYS_ADMIN. */
+ * default profile allows. no_new_privs is already on: loading a filter needs it, or CAP_SYS_ADMIN.
+ * With `no_new_privs 0` it is loaded earlier instead, while CAP_SYS_ADMIN is still effective
+ * (process.c): then setgroups, setuid, capset and prctl run under it too, as in runc. */
 #include "helper.h"
 
 #include <errno.h>

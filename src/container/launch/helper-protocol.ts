@@ -52,7 +52,10 @@ function limitRecord(u: UlimitSpec): string {
 }
 
 /** The process `exec` starts inside a running container: the process fields of a spec (cwd must exist inside it). */
-export type ExecProcess = Pick<ContainerSpec, 'args' | 'env' | 'cwd' | 'uid' | 'gid' | 'additionalGids' | 'seccomp'>;
+export type ExecProcess = Pick<
+  ContainerSpec,
+  'args' | 'env' | 'cwd' | 'uid' | 'gid' | 'additionalGids' | 'seccomp' | 'capabilityMask' | 'noNewPrivileges'
+>;
 
 /** Appends `key\0value\0` records; a NUL inside a value would end it early, so it is refused. */
 class RecordWriter {
@@ -80,6 +83,9 @@ function addProcess(w: RecordWriter, proc: ExecProcess): void {
     w.add('seccomp', proc.seccomp.bytes.toString('hex'));
     if (proc.seccomp.flags !== 0) w.add('seccomp_flags', proc.seccomp.flags);
   }
+  // Only when asked: a config without them gets the helper's defaults (Docker's caps, no_new_privs on).
+  if (proc.capabilityMask !== undefined) w.add('caps', proc.capabilityMask.toString());
+  if (proc.noNewPrivileges !== undefined) w.add('no_new_privs', proc.noNewPrivileges ? 1 : 0);
 }
 
 /** Serializes a `run` config. Record order is fixed (version first), so the bytes are deterministic. */

@@ -5,8 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { requireRoot } from '../../errors.js';
+import { capabilityMask } from '../capabilities.js';
 import type { RuntimeContext } from '../context.js';
 import { execInContainer } from '../launch/exec-process.js';
+import { readProcessSecurity } from '../process-security.js';
 import { readStoredFilter } from '../seccomp/index.js';
 import { containerPaths, toExitInfo } from '../state.js';
 import type { ExitInfo } from '../types.js';
@@ -55,6 +57,7 @@ export async function execContainer(
   const user = await resolveUser(options.user ?? record.user, record.lowerDirs, paths.upperDir);
   // The exec'd process runs under the container's own filter, as in Docker.
   const seccomp = readStoredFilter(paths.seccompFilter);
+  const security = readProcessSecurity(paths.processSecurity);
   const cgroup = ctx.cgroups.open(record.id);
   const configFile = path.join(paths.dir, `exec-${randomBytes(6).toString('hex')}.conf`);
   try {
@@ -72,6 +75,8 @@ export async function execContainer(
         gid: user.gid,
         additionalGids: user.additionalGids,
         ...(seccomp ? { seccomp } : {}),
+        capabilityMask: capabilityMask(security.capabilities),
+        noNewPrivileges: security.noNewPrivileges,
       },
       options.stdio ?? 'inherit',
       configFile,

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { InputError } from '../../errors.js';
 import type { StoredImage } from '../../image/types.js';
 import { readProcessStartTicks } from '../../util/process.js';
-import { DOCKER_DEFAULT_CAPS } from '../capabilities.js';
+import { resolveCapabilities } from '../capabilities.js';
 import { validateLimits } from '../cgroups/index.js';
 import type { RuntimeContext } from '../context.js';
+import type { ProcessSecurity } from '../process-security.js';
 import { type CompiledFilter, type SeccompChoice, seccompFilterFor } from '../seccomp/index.js';
 import {
   type ContainerRecord,
@@ -71,6 +72,11 @@ export interface RunRequest {
   shmSizeBytes?: number;
   /** --ulimit values (parsed by parseUlimits). */
   ulimits?: UlimitSpec[];
+  /** Docker's --cap-add/--cap-drop names (with or without CAP_, any case, or ALL); default: Docker's set. */
+  capAdd?: string[];
+  capDrop?: string[];
+  /** Default true (stricter than Docker's false). */
+  noNewPrivileges?: boolean;
   onWarning?: (message: string) => void;
 }
 
@@ -96,6 +102,7 @@ export interface RunPlan {
   init: boolean;
   shmSizeBytes: number | undefined;
   ulimits: UlimitSpec[];
+  security: ProcessSecurity;
 }
 
 let creatorStartTime: number | null | undefined;
@@ -115,9 +122,14 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
   const network = parseNetworkMode(req.network ?? 'none');
   const limits = req.limits ?? {};
   validateLimits(limits, ctx.hostCpuCount);
-  const seccomp = seccompFilterFor(req.seccomp ?? { kind: 'default' }, DOCKER_DEFAULT_CAPS);
   validateInteractive(req);
   checkUlimitsSettable(req.ulimits ?? []);
+  const security: ProcessSecurity = {
+    capabilities: resolveCapabilities(req.capAdd, req.capDrop),
+    noNewPrivileges: req.noNewPrivileges ?? true,
+  };
+  // The profile's capability conditions (e.g. CAP_SYS_ADMIN allows more) see the chosen set.
+  const seccomp = seccompFilterFor(req.seccomp ?? { kind: 'default' }, security.capabilities);
 
   const image = await ctx.store.resolve(req.image);
   const config = image.config.config ?? {};
@@ -167,6 +179,7 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
     init: req.init === true,
     shmSizeBytes: req.shmSizeBytes,
     ulimits: req.ulimits ?? [],
+    security,
   };
 }
 

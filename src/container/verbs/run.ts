@@ -9,10 +9,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireRoot } from '../../errors.js';
 import { readProcessStartTicks } from '../../util/process.js';
+import { capabilityMask } from '../capabilities.js';
 import type { CgroupHandle } from '../cgroups/types.js';
 import type { RuntimeContext } from '../context.js';
 import { type ContainerHandle, makeHandle } from '../handle.js';
 import { type LaunchedHelper, spawnLaunch } from '../launch/helper-process.js';
+import { writeProcessSecurity } from '../process-security.js';
 import { serializeStoredFilter } from '../seccomp/index.js';
 import { type ContainerPaths, containerPaths, writeRecord } from '../state.js';
 import type { ContainerSpec, LaunchMode } from '../types.js';
@@ -86,6 +88,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
       mkdirSync(paths.workDir, { mode: 0o700 });
       mkdirSync(paths.rootfsDir, { mode: 0o755 });
       if (plan.seccomp) writeFileSync(paths.seccompFilter, serializeStoredFilter(plan.seccomp), { mode: 0o600 });
+      writeProcessSecurity(paths.processSecurity, plan.security);
       await reserveName(ctx, record, paths, plan.nameGiven);
     })();
     // Both settle before we go on: a failure of either is reported (the name conflict first), and
@@ -115,6 +118,8 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
       ...(plan.init ? { init: true } : {}),
       ...(plan.shmSizeBytes !== undefined ? { shmSizeBytes: plan.shmSizeBytes } : {}),
       ...(plan.ulimits.length > 0 ? { ulimits: plan.ulimits } : {}),
+      capabilityMask: capabilityMask(plan.security.capabilities),
+      noNewPrivileges: plan.security.noNewPrivileges,
     };
     const mode: LaunchMode = req.detach
       ? {

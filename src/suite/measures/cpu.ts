@@ -1,7 +1,7 @@
 // cpu: the probe's fixed compute job timed by the probe itself; cpu.relative_to_native is
 // derived after the series from the native median at the same point.
 import { WorkloadError } from '../../errors.js';
-import { readProbeReport } from '../probe-output.js';
+import { readProbeReport } from '../../targets/probe-output.js';
 import { runToExit } from './run-instance.js';
 import type { MeasureIteration } from './types.js';
 

@@ -1,7 +1,7 @@
 // io: write throughput as the probe itself measured it inside the target (write + fsync), so
 // the figure is the isolation's I/O path, not the launch around it.
 import { WorkloadError } from '../../errors.js';
-import { readProbeReport } from '../probe-output.js';
+import { readProbeReport } from '../../targets/probe-output.js';
 import { runToExit } from './run-instance.js';
 import type { MeasureIteration } from './types.js';
 

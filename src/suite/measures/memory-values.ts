@@ -22,7 +22,7 @@ export function memoryValues(sample: MemorySample): Record<string, number> {
   values['memory.rss'] = sample.rssBytes;
   if (sample.cgroup?.currentBytes !== undefined) values['memory.cgroup'] = sample.cgroup.currentBytes;
   if (sample.cgroup?.peakBytes !== undefined) values['memory.peak'] = sample.cgroup.peakBytes;
-  // The guest's own view (vm only), as /init read it at ready.
+  // The guest's own view (vm only), as the probe read it in the guest once ready.
   if (sample.guest?.usedBytes !== undefined) values['memory.guest_used'] = sample.guest.usedBytes;
   return values;
 }

@@ -14,6 +14,17 @@ export interface ResourceLimits {
   /** CPU quota in cores, e.g. 1.5 (cfs_quota/cfs_period). */
   cpus?: number;
   pidsLimit?: number;
+  /** CPUs the workload may run on, in cpuset list syntax ("0-1,3"): the cgroup cpuset (--cpuset-cpus). */
+  cpusetCpus?: string;
+}
+
+/** --ulimit: a resource limit the workload gets exactly; the helper refuses (never clamps) it. */
+export interface UlimitSpec {
+  /** setrlimit(2) resource, lower-case without RLIMIT_ (Docker's names: nofile, nproc, core, ...). */
+  name: string;
+  /** RLIM_INFINITY is 2^64-1, past a JS number: unlimited is 'unlimited'. */
+  soft: number | 'unlimited';
+  hard: number | 'unlimited';
 }
 
 /** Everything needed to start one container; validated before it reaches the launcher. */
@@ -50,6 +61,12 @@ export interface ContainerSpec {
   readonlyRootfs?: boolean;
   /** The seccomp filter the helper loads last before execve; absent: none (unconfined). */
   seccomp?: SeccompFilterBytes;
+  /** --init: the helper runs as PID 1, forwarding signals and reaping orphans (helper/init.c). */
+  init?: boolean;
+  /** Size of the /dev/shm tmpfs in bytes; absent: 64 MiB (Docker's default). */
+  shmSizeBytes?: number;
+  /** --ulimit values, which replace the default of the same name. */
+  ulimits?: UlimitSpec[];
   /** Capability bits (capset(2) order) the workload keeps; absent: Docker's default set. */
   capabilityMask?: bigint;
   /** prctl(PR_SET_NO_NEW_PRIVS) before exec; absent: on. */
@@ -85,6 +102,8 @@ export type LaunchMode =
       /** 'inherit': the workload writes straight to our stdout/stderr; 'pipe': streams on the result. */
       stdio: 'inherit' | 'pipe' | 'ignore';
       stdin?: 'inherit' | 'ignore';
+      /** -t: the workload gets a pty; the helper relays it to its stdin/stdout (stdio 'inherit' or 'pipe'). */
+      tty?: boolean;
     }
   | {
       kind: 'detached';

@@ -257,6 +257,29 @@ describe.skipIf(lacksRoot)(
       await expectRejected('run', records, 'rlimit', 'resource name given twice');
     });
 
+    it('a --ulimit of a resource the defaults already set, and bad interactive values', async () => {
+      await expectRejected(
+        'run',
+        with_(runRecords(), ['ulimit', 'nofile 10 10']),
+        'ulimit',
+        'resource name given twice',
+      );
+      await expectRejected(
+        'run',
+        with_(runRecords(), ['ulimit', 'nproc 2 1']),
+        'ulimit',
+        'soft limit above hard limit',
+      );
+      await expectRejected('run', with_(runRecords(), ['tty', 'yes']), 'tty', 'expected 1');
+      await expectRejected('run', with_(runRecords(), ['init', '0']), 'init', 'expected 1');
+      await expectRejected(
+        'run',
+        with_(runRecords(), ['shm_size', '0']),
+        'shm_size',
+        'expected a decimal number in range',
+      );
+    });
+
     it('an unknown key', async () => {
       await expectRejected('run', with_(runRecords(), ['colour', 'blue']), 'colour', 'unknown key');
     });

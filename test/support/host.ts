@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { findExecutable } from '../../src/util/find-executable.js';
 
 /** What a test file can need from the host. */
-export type HostNeed = 'root' | 'qemu' | 'runc' | 'crun' | 'podman' | 'clang' | 'cgroup-v1-memory';
+export type HostNeed = 'root' | 'qemu' | 'runc' | 'crun' | 'podman' | 'clang' | 'python3' | 'cgroup-v1-memory';
 
 interface NeedCheck {
   /** Says what is missing and the fix; undefined when the host has it. */
@@ -37,6 +37,7 @@ const CHECKS: Record<HostNeed, NeedCheck> = {
   crun: { lack: () => lackOfTool('crun'), providedBySetup: true },
   podman: { lack: () => lackOfTool('podman'), providedBySetup: true },
   clang: { lack: () => lackOfTool('clang'), providedBySetup: true },
+  python3: { lack: () => lackOfTool('python3'), providedBySetup: true },
   'cgroup-v1-memory': {
     lack: async () =>
       existsSync('/sys/fs/cgroup/memory/memory.stat')

@@ -4,6 +4,7 @@
 import { type ContainerHandle, Runtime } from '../../container/index.js';
 import { WorkloadExecError } from '../../container/launch/helper-protocol.js';
 import type { ResourceLimits } from '../../container/types.js';
+import { parseUlimits } from '../../container/ulimit.js';
 import { parseNetworkChoice } from '../../container/validate-request.js';
 import {
   checkMountTargets,
@@ -18,9 +19,18 @@ import { collect, defineCommand } from '../command.js';
 import type { CliContext } from '../context.js';
 import { readEnvFiles } from '../env-file.js';
 import { formatErrorLine } from '../error-exit.js';
+import { type InteractiveFlags, resolveInteractive } from '../interactive-flags.js';
 import { parseSecurityOpts, refusePrivileged } from '../security-opts.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends InteractiveFlags {
+  /** --init: a reaper as PID 1. */
+  init?: boolean;
+  /** NAME=SOFT[:HARD], repeatable. */
+  ulimit?: string[];
+  /** e.g. "256m" */
+  shmSize?: string;
+  /** e.g. "0-1,3" */
+  cpusetCpus?: string;
   rm?: boolean;
   detach?: boolean;
   name?: string;
@@ -61,8 +71,11 @@ export interface RunCommandOptions {
 const INTERRUPT_GRACE_MS = 2_000;
 
 /** Turns the --memory/--cpus/--pids-limit strings into limits. @throws InputError naming the flag. */
-export function parseLimitFlags(opts: Pick<RunCommandOptions, 'memory' | 'cpus' | 'pidsLimit'>): ResourceLimits {
+export function parseLimitFlags(
+  opts: Pick<RunCommandOptions, 'memory' | 'cpus' | 'pidsLimit' | 'cpusetCpus'>,
+): ResourceLimits {
   const limits: ResourceLimits = {};
+  if (opts.cpusetCpus !== undefined) limits.cpusetCpus = opts.cpusetCpus;
   if (opts.memory !== undefined) limits.memoryBytes = parseSize(opts.memory, '--memory');
   if (opts.cpus !== undefined) {
     if (!/^\d+(\.\d+)?$/.test(opts.cpus.trim())) {
@@ -142,6 +155,9 @@ export async function runCommand(
   const network = opts.network ?? 'none';
   parseNetworkChoice(network);
   const security = parseSecurityOpts(opts.securityOpt ?? []);
+  const io = resolveInteractive(opts);
+  const ulimits = parseUlimits(opts.ulimit ?? []);
+  const shmSizeBytes = opts.shmSize === undefined ? undefined : parseSize(opts.shmSize, '--shm-size');
   const env = [...(await readEnvFiles(opts.envFile ?? [])), ...(opts.env ?? [])];
   const mounts = parseMountOptions(opts);
   const runtime = await Runtime.open(ctx.root);
@@ -162,6 +178,11 @@ export async function runCommand(
       network,
       ...(opts.publish && opts.publish.length > 0 ? { publish: opts.publish } : {}),
       ...(security.seccomp ? { seccomp: security.seccomp } : {}),
+      ...(io.stdin === 'inherit' ? { stdin: io.stdin } : {}),
+      ...(io.tty ? { tty: true } : {}),
+      ...(opts.init ? { init: true } : {}),
+      ...(shmSizeBytes !== undefined ? { shmSizeBytes } : {}),
+      ...(ulimits.length > 0 ? { ulimits } : {}),
       ...(security.noNewPrivileges !== undefined ? { noNewPrivileges: security.noNewPrivileges } : {}),
       ...(opts.capAdd?.length ? { capAdd: opts.capAdd } : {}),
       ...(opts.capDrop?.length ? { capDrop: opts.capDrop } : {}),
@@ -211,6 +232,9 @@ export const cli = defineCommand({
     command
       .argument('<image>')
       .argument('[cmd...]', 'command and arguments (default: the image Entrypoint/Cmd)')
+      .option('-i, --interactive', 'keep stdin open and pass it to the container')
+      .option('-t, --tty', 'give the container a pseudo-terminal (-it: an interactive shell)')
+      .option('--init', 'run a reaper as PID 1 that forwards signals and reaps orphans')
       .option('--rm', 'remove the container when it exits')
       .option('-d, --detach', 'run in the background and print its id')
       .option('--name <name>', 'container name')
@@ -227,6 +251,9 @@ export const cli = defineCommand({
       .option('--mount <spec>', 'type=bind|volume|tmpfs,source=...,target=...[,readonly] (repeatable)', collect, [])
       .option('--tmpfs <path[:opts]>', 'mount a tmpfs, e.g. /run:size=64m,mode=1777 (repeatable)', collect, [])
       .option('--read-only', 'mount the rootfs read-only (/dev, /proc, /sys, tmpfs and volumes stay writable)')
+      .option('--cpuset-cpus <list>', 'CPUs the container may use, e.g. 0-1 or 0,2')
+      .option('--ulimit <name=soft[:hard]>', 'a resource limit, e.g. nofile=1024:2048 (repeatable)', collect, [])
+      .option('--shm-size <size>', 'size of /dev/shm, e.g. 256m (default 64m)')
       .option('--network <network>', 'none (loopback only, the default), host, bridge or a network (`network create`)')
       .option(
         '-p, --publish <[ip:]hport:cport>',

@@ -5,8 +5,11 @@ import path from 'node:path';
 import { InputError } from '../../errors.js';
 import type { CgroupHost } from './types.js';
 
-/** The controllers a container cgroup uses: limits (memory, cpu, pids) and accounting (cpuacct). */
-export type Controller = 'memory' | 'cpu' | 'cpuacct' | 'pids';
+/**
+ * The controllers a container cgroup uses: limits (memory, cpu, pids) and accounting (cpuacct),
+ * plus cpuset for the containers that ask for it (--cpuset-cpus; see cpuset.ts).
+ */
+export type Controller = 'memory' | 'cpu' | 'cpuacct' | 'pids' | 'cpuset';
 export const CONTROLLERS: readonly Controller[] = ['memory', 'cpu', 'cpuacct', 'pids'];
 
 export interface Hierarchy {
@@ -28,7 +31,7 @@ export interface CgroupLayout {
  * Per controller: the v1 hierarchy if mounted as v1, else cgroup2 if its cgroup.controllers lists it,
  * else unavailable. cpuacct on cgroup2 is cpu.stat, which every cgroup2 dir has without a controller.
  */
-export function planCgroupLayout(host: CgroupHost): CgroupLayout {
+export function planCgroupLayout(host: CgroupHost, options: { cpuset?: boolean } = {}): CgroupLayout {
   const byMount = new Map<string, Hierarchy>();
   const placement: Partial<Record<Controller, Hierarchy>> = {};
   const place = (controller: Controller, version: 'v1' | 'v2', mount: string) => {
@@ -40,7 +43,7 @@ export function planCgroupLayout(host: CgroupHost): CgroupLayout {
     hierarchy.controllers.push(controller);
     placement[controller] = hierarchy;
   };
-  for (const controller of CONTROLLERS) {
+  for (const controller of options.cpuset ? [...CONTROLLERS, 'cpuset' as const] : CONTROLLERS) {
     const v1Mount = host.v1[controller];
     if (v1Mount !== undefined) place(controller, 'v1', v1Mount);
     else if (host.v2 && (controller === 'cpuacct' || host.v2.controllers.includes(controller))) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConflictError, EnvironmentError, IsobenchError } from '../../errors.js';
 import type { ResourceLimits } from '../types.js';
 import { type CgroupFs, errnoCode, readOptionalFile, writeControlFile } from './cgroup-fs.js';
+import { applyCpusetCpus, fillV1CpusetLevel } from './cpuset.js';
 import { createCgroupHandle, removeCgroupDir, removeParentDir } from './handle.js';
 import {
   type CgroupLayout,
@@ -24,6 +25,7 @@ const LIMIT_FLAGS: Record<Controller, string> = {
   cpu: '--cpus',
   cpuacct: '',
   pids: '--pids-limit',
+  cpuset: '--cpuset-cpus',
 };
 
 export interface ManagerOptions {
@@ -41,6 +43,7 @@ function requireControllers(host: CgroupHost, layout: CgroupLayout, limits: Reso
   if (limits.memoryBytes !== undefined) needed.push('memory');
   if (limits.cpus !== undefined) needed.push('cpu');
   if (limits.pidsLimit !== undefined) needed.push('pids');
+  if (limits.cpusetCpus !== undefined) needed.push('cpuset');
   for (const controller of needed) {
     if (layout.placement[controller]) continue;
     const where = host.v2
@@ -89,6 +92,7 @@ async function ensureParents(fs: CgroupFs, hierarchy: Hierarchy, parentSegments:
       if (errnoCode(error) !== 'EEXIST') throw mkdirError(level, error);
     }
     if (v2Controllers.length > 0) await enableV2Controllers(fs, level, v2Controllers);
+    await fillV1CpusetLevel(fs, hierarchy, level);
   }
 }
 
@@ -166,19 +170,27 @@ async function applyLimits(
   if (limits.pidsLimit !== undefined && pids) {
     await writeControlFile(fs, path.join(dirOf(pids), 'pids.max'), String(limits.pidsLimit));
   }
+  const cpuset = layout.placement.cpuset;
+  if (limits.cpusetCpus !== undefined && cpuset) {
+    await applyCpusetCpus(fs, cpuset, dirOf(cpuset), limits.cpusetCpus);
+  }
 }
 
 /** The manager over an already detected host; openCgroupManager() wires the real kernel in. */
 export function createCgroupManager({ host, parentSegments, fs, hostCpuCount }: ManagerOptions): CgroupManager {
-  const layout = planCgroupLayout(host);
+  // Only a container with --cpuset-cpus gets a cpuset cgroup; open() and listIds() see every dir
+  // one may have (a missing dir reads as empty and its rmdir as done).
+  const baseLayout = planCgroupLayout(host);
+  const fullLayout = planCgroupLayout(host, { cpuset: true });
   const open = (id: string): CgroupHandle => {
     validateCgroupId(id);
-    return createCgroupHandle({ id, layout, parentSegments, fs });
+    return createCgroupHandle({ id, layout: fullLayout, parentSegments, fs });
   };
 
   const create = async (id: string, limits: ResourceLimits): Promise<CgroupHandle> => {
     validateCgroupId(id);
     validateLimits(limits, hostCpuCount);
+    const layout = limits.cpusetCpus !== undefined ? fullLayout : baseLayout;
     requireControllers(host, layout, limits);
     const dirOf = (h: Hierarchy) => path.join(h.mount, ...parentSegments, id);
     const created: string[] = [];
@@ -203,7 +215,7 @@ export function createCgroupManager({ host, parentSegments, fs, hostCpuCount }: 
 
   const listIds = async (): Promise<string[]> => {
     const ids = new Set<string>();
-    for (const hierarchy of layout.hierarchies) {
+    for (const hierarchy of fullLayout.hierarchies) {
       try {
         for (const name of await fs.listDirs(path.join(hierarchy.mount, ...parentSegments))) ids.add(name);
       } catch (error) {

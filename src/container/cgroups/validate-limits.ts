@@ -3,6 +3,7 @@
 import { InputError } from '../../errors.js';
 import { formatSize } from '../../util/parse-size.js';
 import type { ResourceLimits } from '../types.js';
+import { validateCpusetCpus } from './cpuset.js';
 
 /** Below this a container cannot even start (the runtime, libc and a shell do not fit). */
 export const MIN_MEMORY_BYTES = 4 * 1024 * 1024;
@@ -55,4 +56,5 @@ export function validateLimits(limits: ResourceLimits, hostCpuCount: number): vo
   if (pidsLimit !== undefined && (!Number.isSafeInteger(pidsLimit) || pidsLimit < 1)) {
     throw new InputError(`expected --pids-limit to be a whole number of at least 1, got ${pidsLimit}`);
   }
+  if (limits.cpusetCpus !== undefined) validateCpusetCpus(limits.cpusetCpus);
 }

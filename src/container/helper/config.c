@@ -57,6 +57,10 @@ enum key {
   K_TARGET_PID,
   K_SECCOMP,
   K_SECCOMP_FLAGS,
+  K_ULIMIT,
+  K_TTY,
+  K_INIT,
+  K_SHM_SIZE,
   K_CAPS,
   K_NO_NEW_PRIVS,
   K_NET_VETH,
@@ -103,6 +107,10 @@ static const struct {
     [K_TARGET_PID] = {"target_pid", EXEC, 0},
     [K_SECCOMP] = {"seccomp", RUN | EXEC, 0},
     [K_SECCOMP_FLAGS] = {"seccomp_flags", RUN | EXEC, 0},
+    [K_ULIMIT] = {"ulimit", RUN | EXEC, 1},
+    [K_TTY] = {"tty", RUN | EXEC, 0},
+    [K_INIT] = {"init", RUN, 0},
+    [K_SHM_SIZE] = {"shm_size", RUN, 0},
     [K_CAPS] = {"caps", RUN | EXEC, 0},
     [K_NO_NEW_PRIVS] = {"no_new_privs", RUN | EXEC, 0},
     [K_NET_VETH] = {"net_veth", RUN, 0},
@@ -171,28 +179,30 @@ static const struct {
     {"stack", RLIMIT_STACK},
 };
 
-/* `rlimit` value: "NAME SOFT HARD", e.g. "nofile 1048576 1048576"; each NAME at most once. */
-static void parse_rlimit(struct config *cfg, char *v) {
+/* `rlimit` (a default, clamped) and `ulimit` (--ulimit, strict) value: "NAME SOFT HARD", e.g.
+ * "nofile 1048576 1048576"; each NAME at most once across both keys. */
+static void parse_rlimit(struct config *cfg, const char *key, char *v, int strict) {
   char *soft = strchr(v, ' ');
-  if (!soft) bad("rlimit", "expected `NAME SOFT HARD`");
+  if (!soft) bad(key, "expected `NAME SOFT HARD`");
   *soft++ = '\0';
   char *hard = strchr(soft, ' ');
-  if (!hard) bad("rlimit", "expected `NAME SOFT HARD`");
+  if (!hard) bad(key, "expected `NAME SOFT HARD`");
   *hard++ = '\0';
   for (size_t i = 0; i < sizeof RLIMITS / sizeof RLIMITS[0]; i++) {
     if (strcmp(RLIMITS[i].name, v) != 0) continue;
     for (size_t j = 0; j < cfg->n_rlimits; j++)
-      if (cfg->rlimits[j].resource == RLIMITS[i].resource) bad("rlimit", "resource name given twice");
+      if (cfg->rlimits[j].resource == RLIMITS[i].resource) bad(key, "resource name given twice");
     cfg->rlimits = grow(cfg->rlimits, cfg->n_rlimits + 1, sizeof *cfg->rlimits);
     struct rlimit_entry *e = &cfg->rlimits[cfg->n_rlimits++];
     e->resource = RLIMITS[i].resource;
     e->name = RLIMITS[i].name;
-    e->soft = parse_u64("rlimit", soft, 0, RLIM_INFINITY);
-    e->hard = parse_u64("rlimit", hard, 0, RLIM_INFINITY);
-    if (e->soft > e->hard) bad("rlimit", "soft limit above hard limit");
+    e->soft = parse_u64(key, soft, 0, RLIM_INFINITY);
+    e->hard = parse_u64(key, hard, 0, RLIM_INFINITY);
+    e->strict = strict;
+    if (e->soft > e->hard) bad(key, "soft limit above hard limit");
     return;
   }
-  bad("rlimit", "unknown resource name");
+  bad(key, "unknown resource name");
 }
 
 static void add_bind(struct config *cfg, const char *source, int readonly) {
@@ -354,7 +364,15 @@ static void apply(struct config *cfg, enum key id, char *v) {
     if (strcmp(v, "1")) bad(k, "expected 1");
     cfg->readonly_rootfs = 1;
     break;
-  case K_RLIMIT: parse_rlimit(cfg, v); break;
+  case K_RLIMIT: parse_rlimit(cfg, k, v, 0); break;
+  case K_ULIMIT: parse_rlimit(cfg, k, v, 1); break;
+  case K_TTY:
+  case K_INIT:
+    if (strcmp(v, "1")) bad(k, "expected 1");
+    *(id == K_TTY ? &cfg->tty : &cfg->init) = 1;
+    break;
+  /* tmpfs takes any size; at least one page, and below 2^63 so `size=` never wraps. */
+  case K_SHM_SIZE: cfg->shm_size = parse_u64(k, v, 4096, 0x7fffffffffffffffULL); break;
   case K_STDOUT_LOG: cfg->stdout_log = require_abs(k, v); break;
   case K_STDERR_LOG: cfg->stderr_log = require_abs(k, v); break;
   case K_EXIT_FILE: cfg->exit_file = require_abs(k, v); break;

@@ -47,7 +47,8 @@ static void make_device(int devfd, const char *name, unsigned major, unsigned mi
     fail("mount", errno, "bind `%s` on `/dev/%s`", host, name);
 }
 
-void devices_setup(int rootfd) {
+/* shm_size: bytes of the /dev/shm tmpfs (--shm-size), 0 for Docker's default of 64 MiB. */
+void devices_setup(int rootfd, unsigned long long shm_size) {
   int fd = open_dir_beneath(rootfd, "dev", 1, NULL);
   if (fd < 0) fail("openat", errno, "mount point `/dev` in the rootfs (a symlink or not a directory?)");
   char at[64];
@@ -71,8 +72,10 @@ void devices_setup(int rootfd) {
   if (mount("devpts", dev_path(devfd, "pts"), "devpts", MS_NOSUID | MS_NOEXEC,
             "newinstance,ptmxmode=0666,mode=620,gid=5") < 0)
     fail("mount", errno, "mount `devpts` on `/dev/pts`");
-  if (mount("shm", dev_path(devfd, "shm"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0)
-    fail("mount", errno, "mount `tmpfs` on `/dev/shm`");
+  char shm_opts[64];
+  snprintf(shm_opts, sizeof shm_opts, "mode=1777,size=%llu", shm_size ? shm_size : 64ULL << 20);
+  if (mount("shm", dev_path(devfd, "shm"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm_opts) < 0)
+    fail("mount", errno, "mount `tmpfs` on `/dev/shm` (%s)", shm_opts);
   /* mqueue shows the message queues of the container's (new) ipc namespace. */
   if (mount("mqueue", dev_path(devfd, "mqueue"), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
     fail("mount", errno, "mount `mqueue` on `/dev/mqueue`");

@@ -64,6 +64,8 @@ int cmd_exec(const char *config_path) {
   if (nsfd[3] >= 0 && setns(nsfd[3], CLONE_NEWPID) < 0) fail("setns", errno, "pid namespace of %d", cfg.target_pid);
   int errp[2];
   if (pipe2(errp, O_CLOEXEC) < 0) fail("pipe2", errno, "error pipe");
+  int ttyp[2] = {-1, -1};
+  if (cfg.tty) tty_socketpair(ttyp);
   sigset_t saved;
   monitor_block_signals(&saved);
   pid_t child = fork();
@@ -81,9 +83,12 @@ int cmd_exec(const char *config_path) {
         fail("setns", errno, "%s namespace of %d", NAMESPACES[i].name, cfg.target_pid);
     }
     process_apply_rlimits(&cfg);
+    /* After the mount namespace: the pty comes from the container's devpts. */
+    if (cfg.tty) close(ttyp[0]), tty_child_setup(ttyp[1], cfg.uid);
     process_finish_and_exec(&cfg, 0);
   }
   close(errp[1]);
+  if (cfg.tty) close(ttyp[1]), tty_monitor_arm();
   for (size_t i = 0; i < N_NS; i++)
     if (nsfd[i] >= 0) close(nsfd[i]);
   for (size_t i = 0; i < cfg.cgroup_procs.len; i++) close(cgfd[i]);
@@ -95,6 +100,7 @@ int cmd_exec(const char *config_path) {
     return monitor_exit_code(status, &signo);
   }
   status_line("pid %d", (int)child);
+  if (cfg.tty) tty_monitor_relay(ttyp[0]);
   if (monitor_wait(child, &status) < 0) return EXIT_SETUP_FAILED;
   int code = monitor_exit_code(status, &signo);
   status_line("exit %d %d", code, signo);

@@ -34,6 +34,7 @@ struct rlimit_entry {
   const char *name;
   rlim_t soft;
   rlim_t hard;
+  int strict; /* --ulimit: EPERM is an error naming it (a default is clamped instead) */
 };
 
 /* A container's end of a bridge network (net.c parses `net_veth`). */
@@ -69,6 +70,11 @@ struct config {
   struct sock_filter *seccomp;
   unsigned short seccomp_len;
   unsigned seccomp_flags; /* SECCOMP_FILTER_FLAG_LOG / _SPEC_ALLOW */
+  /* Interactive runs (tty.c, init.c): a pty for the workload; the init as PID 1; /dev/shm's size. */
+  int tty;
+  int init;
+  int init_fd;                /* with init: the helper binary, opened before pivot_root */
+  unsigned long long shm_size; /* bytes; 0: the default 64 MiB */
   /* Capability bits the workload keeps (`caps`); without the key, Docker's default set. */
   unsigned long long caps;
   int caps_given;
@@ -123,7 +129,7 @@ void mounts_readonly_root(const struct config *cfg);
 void cgroup_join_self(const char *procs_file);
 
 /* devices.c */
-void devices_setup(int rootfd);
+void devices_setup(int rootfd, unsigned long long shm_size);
 
 /* net.c */
 void net_bring_lo_up(void);
@@ -142,6 +148,17 @@ void caps_apply_after_setuid(uid_t uid);
 /* process.c: the last steps before execve, shared by run and exec. */
 void process_apply_rlimits(const struct config *cfg);
 _Noreturn void process_finish_and_exec(const struct config *cfg, int ensure_cwd);
+
+/* tty.c: -t. The child makes a pty in the container's devpts its terminal and sends the master
+ * over `sock`; the monitor relays between its own stdio and the master until the workload is gone. */
+void tty_socketpair(int sv[2]);
+void tty_child_setup(int sock, uid_t uid);
+void tty_monitor_arm(void); /* before the workload runs: SIGWINCH and the raw-mode restore on parent death */
+int tty_monitor_relay(int sock);
+
+/* init.c: --init, the reaper run as the container's PID 1 (argv[0] `isobench-init`). */
+#define INIT_ARGV0 "isobench-init"
+int cmd_init(int argc, char **argv);
 
 /* seccomp.c */
 void seccomp_install(const struct config *cfg);

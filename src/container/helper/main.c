@@ -10,6 +10,8 @@ static int usage(void) {
 }
 
 int main(int argc, char **argv) {
+  /* --init: the helper exec'd as the container's PID 1 (process.c): nothing of the rest applies. */
+  if (argc > 0 && strcmp(argv[0], INIT_ARGV0) == 0) return cmd_init(argc, argv);
   if (argc != 3) return usage();
   status_init();
   if (strcmp(argv[1], "run") == 0) return cmd_run(argv[2]);

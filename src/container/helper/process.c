@@ -2,11 +2,13 @@
 #include "helper.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -15,7 +17,8 @@
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* setrlimit as asked; past the hard limit we may not raise (no CAP_SYS_RESOURCE), clamp instead of failing. */
+/* setrlimit as asked. Past the hard limit we may not raise (no CAP_SYS_RESOURCE): a default is
+ * clamped, a --ulimit the user gave is an error naming it. */
 void process_apply_rlimits(const struct config *cfg) {
   for (size_t i = 0; i < cfg->n_rlimits; i++) {
     const struct rlimit_entry *e = &cfg->rlimits[i];
@@ -25,6 +28,9 @@ void process_apply_rlimits(const struct config *cfg) {
                              (unsigned long long)e->hard);
     struct rlimit cur;
     if (getrlimit(e->resource, &cur) < 0) fail("getrlimit", errno, "%s", e->name);
+    if (e->strict)
+      fail("setrlimit", EPERM, "--ulimit %s=%llu:%llu: above the hard limit %llu, which this host does not let us raise",
+           e->name, (unsigned long long)e->soft, (unsigned long long)e->hard, (unsigned long long)cur.rlim_max);
     if (want.rlim_max > cur.rlim_max) want.rlim_max = cur.rlim_max;
     if (want.rlim_cur > want.rlim_max) want.rlim_cur = want.rlim_max;
     if (setrlimit(e->resource, &want) < 0)
@@ -54,8 +60,30 @@ static _Noreturn void exec_failed(const char *file, int err, const char *detail)
   _exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC);
 }
 
+/* --init: execveat of the helper binary opened before pivot_root (the image needs nothing), as
+ * `isobench-init ERRFD -- ARGS...`; it keeps the error pipe to report the workload's own execve. */
+static _Noreturn void exec_init(const struct config *cfg) {
+  char **argv = calloc(cfg->args.len + 4, sizeof *argv);
+  char fd_text[16];
+  if (!argv) fail("malloc", ENOMEM, "init argv");
+  snprintf(fd_text, sizeof fd_text, "%d", g_error_fd);
+  argv[0] = INIT_ARGV0;
+  argv[1] = fd_text;
+  argv[2] = "--";
+  for (size_t i = 0; i < cfg->args.len; i++) argv[3 + i] = (char *)cfg->args.items[i];
+  char *empty[] = {NULL};
+  char *const *envp = cfg->env.len ? (char *const *)cfg->env.items : empty;
+  /* The error pipe must survive this execve (and only this one: the init sets CLOEXEC again). */
+  if (fcntl(g_error_fd, F_SETFD, 0) < 0) fail("fcntl", errno, "error pipe for the init");
+  syscall(SYS_execveat, cfg->init_fd, "", argv, envp, AT_EMPTY_PATH);
+  int err = errno;
+  fcntl(g_error_fd, F_SETFD, FD_CLOEXEC);
+  fail("execveat", err, "the init (the isobench helper binary, fd %d)", cfg->init_fd);
+}
+
 /* execve, searching the container's PATH (not ours) when argv[0] has no '/'. */
 static _Noreturn void exec_workload(const struct config *cfg) {
+  if (cfg->init) exec_init(cfg);
   const char *file = cfg->args.items[0];
   char *const *argv = (char *const *)cfg->args.items;
   char *empty[] = {NULL};

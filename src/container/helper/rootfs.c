@@ -108,7 +108,7 @@ void rootfs_mount_specials(const struct config *cfg) {
   if (rootfd < 0) fail("open", errno, "`%s`", cfg->rootfs);
   mount_at(rootfd, "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
   trace_mark("proc");
-  devices_setup(rootfd);
+  devices_setup(rootfd, cfg->shm_size);
   trace_mark("dev");
   mount_at(rootfd, "sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL);
   trace_mark("sys");

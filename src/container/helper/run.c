@@ -21,9 +21,10 @@
 /* The config comes on this fd, as `key\0value\0` records (config.c), ended by EOF. */
 #define CONFIG_FD 4
 
-/* What the arguments say, before the config: the clone's namespaces and who monitors. */
+/* What the arguments say, before the config: the clone's namespaces, who monitors, and whether
+ * the child gets a socket to send a pty master through (-t). */
 struct launch_hints {
-  int detached, net_none, net_bridge;
+  int detached, net_none, net_bridge, tty;
 };
 
 static void require(const char *value, const char *key, const char *path) {
@@ -32,7 +33,7 @@ static void require(const char *value, const char *key, const char *path) {
 
 /* Runs in the clone child, PID 1 of the new pid namespace, once the config is in; never returns.
  * Detached, `devnull` and the log fds become its stdio; attached, -1. lo is already up. */
-static _Noreturn void setup_child(const struct config *cfg, int devnull, int log_out, int log_err) {
+static _Noreturn void setup_child(const struct config *cfg, int devnull, int log_out, int log_err, int tty_sock) {
   /* "0" = the writer: only the workload joins the cgroups, the monitor stays outside. */
   for (size_t i = 0; i < cfg->cgroup_procs.len; i++) cgroup_join_self(cfg->cgroup_procs.items[i]);
   trace_mark("cgroups");
@@ -50,6 +51,8 @@ static _Noreturn void setup_child(const struct config *cfg, int devnull, int log
   mounts_readonly_root(cfg);
   stamp_mark(STAMP_ROOTFS);
   trace_mark("masks");
+  /* After pivot_root: the pty comes from the container's own devpts. */
+  if (cfg->tty) tty_child_setup(tty_sock, cfg->uid);
   process_apply_rlimits(cfg);
   if (devnull >= 0) {
     /* Detached: no terminal, output appended to the log files. */
@@ -76,6 +79,7 @@ static void require_keys(const struct config *cfg, const char *label) {
   require(cfg->rootfs, "rootfs", label);
   require(cfg->upper, "upper", label);
   require(cfg->work, "work", label);
+  if (cfg->detached && cfg->tty) fail("config", EINVAL, "config `%s`: key `tty`: only for attached runs", label);
   if (cfg->detached) {
     require(cfg->stdout_log, "stdout_log", label);
     require(cfg->stderr_log, "stderr_log", label);
@@ -148,7 +152,7 @@ static void close_fds_except(int *keep) {
 
 /* The monitor's part once the child runs: report `monitor`/`pid`, wait, report the exit, then let
  * the container's mount namespace go (`ns_fd`, from hold_mount_ns). `sync_fd` >= 0 means detached. */
-static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int sync_fd, int ns_fd,
+static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int sync_fd, int ns_fd, int tty_sock,
                          const sigset_t *saved) {
   monitor_install_handlers(child, saved);
   status_line("monitor %d", (int)getpid());
@@ -160,6 +164,8 @@ static int monitor_child(const struct config *cfg, pid_t child, int err_fd, int 
   }
   trace_mark("execd");
   status_pid_line(child);
+  /* -t (attached only): relay until the workload and all it started have let go of the pty. */
+  if (tty_sock >= 0) tty_monitor_relay(tty_sock);
   if (sync_fd >= 0) {
     /* Tell the spawned helper it may exit, then shed every fd: the TS side's pipes must close. */
     if (write(sync_fd, "k", 1) != 1) {
@@ -201,7 +207,7 @@ static void ignore_terminal_signals(void) {
 }
 
 /* The child's part: lo up, then the config's bytes from the monitor (sent once it accepted them). */
-static _Noreturn void child_main(const struct launch_hints *hints, int cfg_fd) {
+static _Noreturn void child_main(const struct launch_hints *hints, int cfg_fd, int tty_sock) {
   trace_mark("child");
   /* The helper (our parent) dies -> we die: no orphaned container. */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) fail("prctl", errno, "PR_SET_PDEATHSIG");
@@ -222,7 +228,10 @@ static _Noreturn void child_main(const struct launch_hints *hints, int cfg_fd) {
   }
   int devnull = -1, log_out = -1, log_err = -1;
   if (cfg.detached) open_detached_stdio(&cfg, &devnull, &log_out, &log_err);
-  setup_child(&cfg, devnull, log_out, log_err);
+  /* --init: our own binary, opened while host paths still mean host paths (the image needs nothing). */
+  if (cfg.init && (cfg.init_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) < 0)
+    fail("open", errno, "`/proc/self/exe` (the helper binary, run as the init)");
+  setup_child(&cfg, devnull, log_out, log_err, tty_sock);
 }
 
 /* Writes the whole config to the child; a write error means it died (its error, if any, is on the
@@ -245,6 +254,8 @@ static int start(const void *arg, int sync_fd) {
   if (pipe2(errp, O_CLOEXEC) < 0) fail("pipe2", errno, "error pipe");
   /* The config's bytes for the child, once we have accepted them. */
   if (pipe2(cfgp, O_CLOEXEC) < 0) fail("pipe2", errno, "config pipe");
+  int ttyp[2] = {-1, -1};
+  if (hints->tty) tty_socketpair(ttyp);
   sigset_t saved;
   monitor_block_signals(&saved);
   pid_t child = clone_namespaces(hints->net_none || hints->net_bridge);
@@ -252,9 +263,11 @@ static int start(const void *arg, int sync_fd) {
     close(errp[0]);
     close(cfgp[1]);
     close(CONFIG_FD);
+    if (ttyp[0] >= 0) close(ttyp[0]);
     g_error_fd = errp[1];
-    child_main(hints, cfgp[0]);
+    child_main(hints, cfgp[0], ttyp[1]);
   }
+  if (ttyp[1] >= 0) close(ttyp[1]);
   /* Before the config goes to the child: until then it cannot exit (but by failing). */
   int ns_fd = hold_mount_ns(child);
   close(errp[1]);
@@ -279,10 +292,14 @@ static int start(const void *arg, int sync_fd) {
   struct config cfg;
   config_parse(&cfg, copy, size, "fd 4", CONFIG_RUN);
   require_keys(&cfg, "fd 4");
-  if (cfg.detached != hints->detached || cfg.net_none != hints->net_none || cfg.net_bridge != hints->net_bridge)
-    fail("config", EINVAL, "config on fd 4: mode/network differ from the `run` argument");
+  if (cfg.detached != hints->detached || cfg.net_none != hints->net_none || cfg.net_bridge != hints->net_bridge ||
+      cfg.tty != hints->tty)
+    fail("config", EINVAL, "config on fd 4: mode/network/tty differ from the `run` argument");
   struct net_veth veth;
   if (cfg.net_bridge) net_parse_veth(cfg.net_veth, &veth, "fd 4");
+  /* -t: restore the caller's terminal even when the node process is SIGKILLed (a catchable
+   * parent-death signal); armed before the parent check below, so no death goes unseen. */
+  if (cfg.tty) tty_monitor_arm();
   if (!cfg.detached && cfg.parent_pid && getppid() != cfg.parent_pid)
     fail("getppid", ESRCH, "parent %d already gone", cfg.parent_pid);
   if (cfg.net_bridge) {
@@ -295,7 +312,7 @@ static int start(const void *arg, int sync_fd) {
   /* The child parses its own copy of the same bytes (it was cloned before they came). */
   send_config(cfgp[1], buf, size);
   free(buf);
-  return monitor_child(&cfg, child, errp[0], sync_fd, ns_fd, &saved);
+  return monitor_child(&cfg, child, errp[0], sync_fd, ns_fd, ttyp[0], &saved);
 }
 
 /* Detached: fork the long-lived monitor (a session leader) and exit once the workload started. */
@@ -319,14 +336,24 @@ static int fork_monitor(const struct launch_hints *hints) {
 }
 
 int cmd_run(const char *hints_text) {
-  struct launch_hints hints;
-  if (!strcmp(hints_text, "attached:none")) hints = (struct launch_hints){0, 1, 0};
-  else if (!strcmp(hints_text, "attached:host")) hints = (struct launch_hints){0, 0, 0};
-  else if (!strcmp(hints_text, "attached:bridge")) hints = (struct launch_hints){0, 0, 1};
-  else if (!strcmp(hints_text, "detached:none")) hints = (struct launch_hints){1, 1, 0};
-  else if (!strcmp(hints_text, "detached:host")) hints = (struct launch_hints){1, 0, 0};
-  else if (!strcmp(hints_text, "detached:bridge")) hints = (struct launch_hints){1, 0, 1};
-  else fail("run", EINVAL, "expected attached|detached:none|host|bridge, got `%s`", hints_text);
+  /* MODE:NETWORK, then `:tty` for an attached run with -t. */
+  struct launch_hints hints = {0};
+  char mode[16], network[16], extra[8];
+  int n = sscanf(hints_text, "%15[a-z]:%15[a-z]:%7[a-z]", mode, network, extra);
+  int ok = n >= 2 && (!strcmp(mode, "attached") || !strcmp(mode, "detached")) &&
+           (!strcmp(network, "none") || !strcmp(network, "host") || !strcmp(network, "bridge"));
+  if (ok) {
+    hints.detached = !strcmp(mode, "detached");
+    hints.net_none = !strcmp(network, "none");
+    hints.net_bridge = !strcmp(network, "bridge");
+    hints.tty = n == 3;
+    ok = n == 2 || (n == 3 && !strcmp(extra, "tty") && !hints.detached);
+    /* sscanf stops at the first mismatch: the round trip proves nothing trailed. */
+    char again[48];
+    snprintf(again, sizeof again, "%s:%s%s", mode, network, hints.tty ? ":tty" : "");
+    ok = ok && !strcmp(again, hints_text);
+  }
+  if (!ok) fail("run", EINVAL, "expected attached|detached:none|host|bridge (attached: optionally :tty), got `%s`", hints_text);
   /* fd 4 must be there: it is the only way the config comes. */
   if (fcntl(CONFIG_FD, F_SETFD, FD_CLOEXEC) < 0) fail("fcntl", errno, "config fd %d", CONFIG_FD);
   ignore_terminal_signals();

@@ -34,9 +34,13 @@ export async function execInContainer(
   proc: ExecProcess,
   stdio: 'inherit' | 'pipe',
   configFile: string,
+  interactive: { stdin?: 'inherit' | 'ignore'; tty?: boolean } = {},
 ): Promise<ExecResult> {
-  await writeHelperConfig(configFile, serializeExecConfig(target, proc, { parentPid: process.pid }));
-  const run = startHelper('exec', configFile, [stdio === 'pipe' ? 'ignore' : 'inherit', stdio, stdio]);
+  const tty = interactive.tty === true;
+  await writeHelperConfig(configFile, serializeExecConfig(target, proc, { parentPid: process.pid, tty }));
+  // Without -i, stdin stays the caller's as before for 'inherit' (the pty alone reads nothing from it).
+  const stdin = interactive.stdin ?? (stdio === 'pipe' || tty ? 'ignore' : 'inherit');
+  const run = startHelper('exec', configFile, [stdin, stdio, stdio]);
   const output = stdio === 'pipe' ? Promise.all([collect(run.child.stdout), collect(run.child.stderr)]) : undefined;
   await run.started;
   const end = await run.finished;

@@ -206,6 +206,11 @@ export function startHelper(
   return { child, started, reported, finished };
 }
 
+/** The `run` argument: MODE:NETWORK, and `:tty` when the child needs the pty socket (-t). */
+function runHints(mode: { kind: 'attached' | 'detached'; tty?: boolean }, network: NetworkMode): string {
+  return `${mode.kind}:${network}${mode.kind === 'attached' && mode.tty ? ':tty' : ''}`;
+}
+
 /** spawn stdio for fds 0-2 per launch mode; detached helpers get nothing (the workload writes to log files). */
 function stdioFor(mode: LaunchMode): [StdioSlot, StdioSlot, StdioSlot] {
   if (mode.kind === 'detached') return ['ignore', 'ignore', 'ignore'];
@@ -258,13 +263,13 @@ export interface PendingLaunch {
  * attached, its stdio; the rest comes with launch().
  */
 export function spawnLaunch(
-  mode: Pick<Extract<LaunchMode, { kind: 'attached' }>, 'kind' | 'stdio' | 'stdin'> | { kind: 'detached' },
+  mode: Pick<Extract<LaunchMode, { kind: 'attached' }>, 'kind' | 'stdio' | 'stdin' | 'tty'> | { kind: 'detached' },
   network: NetworkMode,
   onWarning?: (message: string) => void,
 ): PendingLaunch {
   const slots: [StdioSlot, StdioSlot, StdioSlot] =
     mode.kind === 'detached' ? ['ignore', 'ignore', 'ignore'] : [mode.stdin ?? 'ignore', mode.stdio, mode.stdio];
-  const run = startHelper('run', `${mode.kind}:${network}`, slots, onWarning);
+  const run = startHelper('run', runHints(mode, network), slots, onWarning);
   const config = run.child.stdio[4] as Writable;
   // EPIPE when the helper died early: its exit (and error line) reports why.
   config.on('error', () => undefined);
@@ -277,7 +282,8 @@ export function spawnLaunch(
     launch(spec, options) {
       use();
       const given = stdioFor(options.mode);
-      if (options.mode.kind !== mode.kind || given.some((slot, i) => slot !== slots[i])) {
+      const ttyDiffers = runHints(options.mode, network) !== runHints(mode, network);
+      if (options.mode.kind !== mode.kind || ttyDiffers || given.some((slot, i) => slot !== slots[i])) {
         config.end();
         throw new InternalError(`spawnLaunch(${mode.kind}) launched with another mode or stdio`);
       }

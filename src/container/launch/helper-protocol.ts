@@ -3,7 +3,7 @@
 // writes back on fd 3. Pure: no I/O here, so both directions are unit-tested byte for byte.
 import { constants as osConstants } from 'node:os';
 import { HelperError, InputError, type IsobenchError, WorkloadError } from '../../errors.js';
-import type { ContainerSpec, LaunchOptions } from '../types.js';
+import type { ContainerSpec, LaunchOptions, UlimitSpec } from '../types.js';
 import { sortByDepth } from '../volumes/parse.js';
 
 /** Resource names the helper accepts in an `rlimit` record (setrlimit(2) RLIMIT_*, lower-case). */
@@ -41,6 +41,15 @@ export interface HelperConfigExtra {
   parentPid?: number;
   /** Defaults to DEFAULT_RLIMITS. */
   rlimits?: readonly RlimitSpec[];
+}
+
+/** RLIM_INFINITY as the helper parses it (rlim_t is 64 bits; a JS number cannot hold it). */
+const RLIM_INFINITY_TEXT = '18446744073709551615';
+
+/** An `rlimit`/`ulimit` record value: "NAME SOFT HARD". */
+function limitRecord(u: UlimitSpec): string {
+  const text = (v: number | 'unlimited') => (v === 'unlimited' ? RLIM_INFINITY_TEXT : String(v));
+  return `${u.name} ${text(u.soft)} ${text(u.hard)}`;
 }
 
 /** The process `exec` starts inside a running container: the process fields of a spec (cwd must exist inside it). */
@@ -108,7 +117,15 @@ export function serializeHelperConfig(
     w.add('bind_to', m.target);
   }
   if (spec.readonlyRootfs) w.add('readonly_rootfs', 1);
-  for (const r of extra.rlimits ?? DEFAULT_RLIMITS) w.add('rlimit', `${r.name} ${r.soft} ${r.hard}`);
+  // A --ulimit replaces the default of its name; the helper applies it strictly (no clamping).
+  const ulimits = spec.ulimits ?? [];
+  for (const r of extra.rlimits ?? DEFAULT_RLIMITS) {
+    if (!ulimits.some((u) => u.name === r.name)) w.add('rlimit', `${r.name} ${r.soft} ${r.hard}`);
+  }
+  for (const u of ulimits) w.add('ulimit', limitRecord(u));
+  if (spec.shmSizeBytes !== undefined) w.add('shm_size', spec.shmSizeBytes);
+  if (spec.init) w.add('init', 1);
+  if (options.mode.kind === 'attached' && options.mode.tty) w.add('tty', 1);
   if (options.mode.kind === 'detached') {
     const mode = options.mode;
     w.add('stdout_log', mode.stdoutLog).add('stderr_log', mode.stderrLog).add('exit_file', mode.exitFile);
@@ -122,10 +139,11 @@ export function serializeHelperConfig(
 export function serializeExecConfig(
   target: { pid: number; cgroupProcsFiles: string[] },
   proc: ExecProcess,
-  extra: Pick<HelperConfigExtra, 'parentPid'> = {},
+  extra: Pick<HelperConfigExtra, 'parentPid'> & { tty?: boolean } = {},
 ): Buffer {
   const w = new RecordWriter().add('version', 1).add('target_pid', target.pid);
   if (extra.parentPid !== undefined) w.add('parent_pid', extra.parentPid);
+  if (extra.tty) w.add('tty', 1);
   w.addAll('cgroup_procs', target.cgroupProcsFiles);
   addProcess(w, proc);
   return w.toBuffer();

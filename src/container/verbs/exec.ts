@@ -25,6 +25,10 @@ export interface ExecOptions {
   user?: string;
   /** Default 'inherit'; 'pipe' collects the output into the result. */
   stdio?: 'inherit' | 'pipe';
+  /** -i: the process reads our stdin (with stdio 'inherit' it does by default, unless tty). */
+  stdin?: 'inherit' | 'ignore';
+  /** -t: the process gets a pty in the container, relayed by the helper. */
+  tty?: boolean;
 }
 
 /** How an exec'd process ended; stdout/stderr (UTF-8) only with stdio 'pipe'. */
@@ -58,7 +62,11 @@ export async function execContainer(
   const configFile = path.join(paths.dir, `exec-${randomBytes(6).toString('hex')}.conf`);
   try {
     const ended = await execInContainer(
-      { pid: record.pid!, cgroupProcsFiles: cgroup.procsFiles },
+      // Only the cgroups the container has (a cpuset one only with --cpuset-cpus).
+      {
+        pid: record.pid!,
+        cgroupProcsFiles: cgroup.procsFiles.filter((f) => record.cgroupDirs.includes(path.dirname(f))),
+      },
       {
         args,
         env: mergeEnv(record.env, options.env ?? []),
@@ -72,6 +80,7 @@ export async function execContainer(
       },
       options.stdio ?? 'inherit',
       configFile,
+      { ...(options.stdin ? { stdin: options.stdin } : {}), ...(options.tty ? { tty: true } : {}) },
     );
     const exit: ExecExit = toExitInfo(ended.exitCode, ended.signal, await cgroup.readOomKills().catch(() => 0));
     if (ended.stdout !== undefined) exit.stdout = ended.stdout;

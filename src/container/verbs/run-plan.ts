@@ -18,7 +18,8 @@ import {
   STATE_SCHEMA_VERSION,
   validateContainerName,
 } from '../state.js';
-import type { NetworkMode, ResourceLimits } from '../types.js';
+import type { NetworkMode, ResourceLimits, UlimitSpec } from '../types.js';
+import { checkUlimitsSettable } from '../ulimit.js';
 import { type ResolvedUserIds, resolveUser } from '../user.js';
 import {
   DEFAULT_PATH,
@@ -66,6 +67,16 @@ export interface RunRequest {
   stdio?: 'inherit' | 'pipe' | 'ignore';
   /** Default: isobench's default profile (Docker's policy). */
   seccomp?: SeccompChoice;
+  /** Attached runs only (-i): the workload reads our stdin; default 'ignore' (/dev/null). */
+  stdin?: 'inherit' | 'ignore';
+  /** Attached runs only (-t): the workload gets a pty, relayed by the helper. */
+  tty?: boolean;
+  /** --init: a reaper as PID 1 that forwards signals to the workload. */
+  init?: boolean;
+  /** --shm-size in bytes; default 64 MiB. */
+  shmSizeBytes?: number;
+  /** --ulimit values (parsed by parseUlimits). */
+  ulimits?: UlimitSpec[];
   /** Docker's --cap-add/--cap-drop names (with or without CAP_, any case, or ALL); default: Docker's set. */
   capAdd?: string[];
   capDrop?: string[];
@@ -100,6 +111,9 @@ export interface RunPlan {
   stopSignal: string;
   /** Undefined: unconfined. */
   seccomp: CompiledFilter | undefined;
+  init: boolean;
+  shmSizeBytes: number | undefined;
+  ulimits: UlimitSpec[];
   security: ProcessSecurity;
   /** Host paths resolved; volumes by name (made, when missing, once the record names them). */
   mounts: MountRecord[];
@@ -128,6 +142,8 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
   }
   const limits = req.limits ?? {};
   validateLimits(limits, ctx.hostCpuCount);
+  validateInteractive(req);
+  checkUlimitsSettable(req.ulimits ?? []);
   const security: ProcessSecurity = {
     capabilities: resolveCapabilities(req.capAdd, req.capDrop),
     noNewPrivileges: req.noNewPrivileges ?? true,
@@ -184,9 +200,26 @@ export async function planRun(ctx: RuntimeContext, req: RunRequest): Promise<Run
     limits,
     stopSignal,
     seccomp,
+    init: req.init === true,
+    shmSizeBytes: req.shmSizeBytes,
+    ulimits: req.ulimits ?? [],
     security,
     mounts,
   };
+}
+
+/** -i/-t need an attached run (there is no attach verb); --shm-size at least one page. */
+function validateInteractive(req: RunRequest): void {
+  if (req.detach && (req.tty || req.stdin === 'inherit')) {
+    throw new InputError(`${req.tty ? '--tty' : '--interactive'} cannot be combined with --detach`, {
+      hint: 'isobench has no attach: run attached with -it, or detached without -i/-t',
+    });
+  }
+  if (req.shmSizeBytes !== undefined && (!Number.isSafeInteger(req.shmSizeBytes) || req.shmSizeBytes < 4096)) {
+    throw new InputError(`expected --shm-size to be at least 4k, got ${req.shmSizeBytes} bytes`, {
+      hint: 'e.g. --shm-size 256m',
+    });
+  }
 }
 
 /** The record as first written: status 'creating', owned by this process. */

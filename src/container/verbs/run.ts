@@ -79,11 +79,13 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
   // The helper first: its fork/exec and the clone into new namespaces (the costly part of the
   // launch) overlap with making the container below; it waits for its config before anything
   // of the workload runs.
-  const pending = spawnLaunch(
-    req.detach ? { kind: 'detached' } : { kind: 'attached', stdio: req.stdio ?? 'inherit' },
-    plan.network,
-    req.onWarning,
-  );
+  const attached = {
+    kind: 'attached' as const,
+    stdio: req.stdio ?? 'inherit',
+    ...(req.stdin ? { stdin: req.stdin } : {}),
+    ...(req.tty ? { tty: true } : {}),
+  };
+  const pending = spawnLaunch(req.detach ? { kind: 'detached' } : attached, plan.network, req.onWarning);
   let pendingUsed = false;
   // NOTE: the cgroup is created only once the container dir exists (gc relies on that order, and
   // leaves a young dir without state.json alone). The id is random, so the dir needs no lock, and
@@ -140,6 +142,9 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
       ...(bridge ? bridgeSpec(bridge, plan.ports) : {}),
       limits: plan.limits,
       ...(plan.seccomp ? { seccomp: { bytes: plan.seccomp.bytes, flags: plan.seccomp.flags } } : {}),
+      ...(plan.init ? { init: true } : {}),
+      ...(plan.shmSizeBytes !== undefined ? { shmSizeBytes: plan.shmSizeBytes } : {}),
+      ...(plan.ulimits.length > 0 ? { ulimits: plan.ulimits } : {}),
       capabilityMask: capabilityMask(plan.security.capabilities),
       noNewPrivileges: plan.security.noNewPrivileges,
       ...(plan.mounts.length > 0 ? specMounts(ctx.layout, plan.mounts) : {}),
@@ -156,7 +161,7 @@ export async function runContainer(ctx: RuntimeContext, req: RunRequest): Promis
             ? { removeOnExit: { dirs: [paths.dir], cgroupDirs: cgroup.procsFiles.map((f) => path.dirname(f)) } }
             : {}),
         }
-      : { kind: 'attached', stdio: req.stdio ?? 'inherit' };
+      : attached;
     pendingUsed = true;
     launched = await pending.launch(spec, { mode, cgroupProcsFiles: cgroup.procsFiles });
     record.status = 'running';

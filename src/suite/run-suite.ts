@@ -159,6 +159,7 @@ function workloadOf(scenarioCase: ScenarioCase, point: CasePoint): WorkloadSpec 
     image: scenarioCase.image,
     args: point.command,
     env: scenarioCase.env,
+    network: scenarioCase.network,
     readyMarker: scenarioCase.readyMarker,
     limits: point.limits,
     vm: point.vm,

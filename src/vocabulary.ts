@@ -342,7 +342,8 @@ export type Accel = (typeof ACCELS)[number];
 
 /**
  * Targets that can give a workload the host's network, so a server in it answers on the host's
- * 127.0.0.1 (a workload case with a port). NOTE: vm needs port forwarding and podman its own
- * network flags; neither is wired yet (issue 9).
+ * 127.0.0.1 (a workload case with a port); runc and crun by leaving the network namespace out of
+ * the bundle. NOTE: vm needs port forwarding and podman its own network flags; neither is wired
+ * yet (issue 9).
  */
-export const HOST_NETWORK_TARGETS: readonly TargetKind[] = ['native', 'container'];
+export const HOST_NETWORK_TARGETS: readonly TargetKind[] = ['native', 'container', 'runc', 'crun'];

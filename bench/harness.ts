@@ -22,6 +22,7 @@ import type { PeerBundlePaths } from '../src/targets/peer-rootfs.js';
 import type { Instance, WorkloadSpec } from '../src/targets/types.js';
 import { type Cleanups, logLine, openBenchRun } from './lib/cleanups.js';
 import { HYPERFINE_MISSING, timeHyperfineBlock } from './lib/hyperfine.js';
+import { benchProgram, benchUsageError, integerAtLeast, parseBenchOptions, runBench } from './lib/options.js';
 import { probeWorkload, readLoadavg } from './lib/probe-workload.js';
 import { prepareRuncBundle } from './lib/runc-bundle.js';
 import { formatCi, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
@@ -44,42 +45,21 @@ interface Options {
   json: boolean;
 }
 
+const SCRIPT = 'bench:harness';
+
 function parseOptions(argv: string[]): Options {
-  const options: Options = {
-    samplerSeconds: 10,
-    samplerPairs: 3,
-    runs: 30,
-    block: 5,
-    warmup: 3,
-    skipSampler: false,
-    skipRunc: false,
-    json: false,
-  };
-  const numeric = {
-    '--sampler-seconds': 'samplerSeconds',
-    '--sampler-pairs': 'samplerPairs',
-    '--runs': 'runs',
-    '--block': 'block',
-    '--warmup': 'warmup',
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--json') options.json = true;
-    else if (arg === '--skip-sampler') options.skipSampler = true;
-    else if (arg === '--skip-runc') options.skipRunc = true;
-    else if (arg in numeric) {
-      const value = Number(argv[++i]);
-      const min = arg === '--warmup' ? 0 : 1;
-      if (!Number.isInteger(value) || value < min)
-        throw new Error(`expected ${arg} to be an integer >= ${min}, got ${argv[i]}`);
-      options[numeric[arg as keyof typeof numeric] as 'runs'] = value;
-    } else
-      throw new Error(
-        `unknown option ${arg} (expected --sampler-seconds N, --sampler-pairs N, --runs N, --block N, --warmup N, --skip-sampler, --skip-runc, --json)`,
-      );
-  }
+  const program = benchProgram(SCRIPT, "What isobench's own measuring costs and how far its clock can be trusted.")
+    .option('--sampler-seconds <n>', 'length of each sampler window, s', integerAtLeast(1), 10)
+    .option('--sampler-pairs <n>', 'idle/sampled window pairs', integerAtLeast(1), 3)
+    .option('--runs <n>', 'runc runs per timer (a multiple of --block)', integerAtLeast(1), 30)
+    .option('--block <n>', 'runs in a row per timer before alternating', integerAtLeast(1), 5)
+    .option('--warmup <n>', 'untimed runs first', integerAtLeast(0), 3)
+    .option('--skip-sampler', 'leave out the sampler CPU part', false)
+    .option('--skip-runc', 'leave out the runc timer part', false)
+    .option('--json', 'print the figures as JSON', false);
+  const options = parseBenchOptions<Options>(program, argv);
   if (options.runs % options.block !== 0)
-    throw new Error(`expected --runs (${options.runs}) to be a multiple of --block (${options.block})`);
+    throw benchUsageError(SCRIPT, `expected --runs (${options.runs}) to be a multiple of --block (${options.block})`);
   return options;
 }
 
@@ -350,9 +330,4 @@ function printTable(result: Record<string, unknown>): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench:harness failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench(SCRIPT, main);

@@ -3,7 +3,7 @@
 // helper's exit report), and Runtime.run() -> wait() (what the harness times), interleaved,
 // with medians and ratios; the untimed teardown wait() -> cleanup() resolved of each run->wait;
 // plus per-phase stamps from inside the helper (ISOBENCH_HELPER_TRACE=1). Not a test: it records figures.
-// Usage (root): node <bundle of this file> [--n 30] [--trace 30] [--strace FILE] [--baseline DIR]...
+// Usage (root): npm run bench:profile-launch -- [--n 30] [--trace 30] [--strace FILE] [--baseline DIR]...
 //   [--no-baseline-launch]; each --baseline DIR also times DIR/bundle.mjs (exports Runtime and
 //   launchContainer, e.g. an esbuild bundle of an older tree) with DIR/isobench-helper.
 import { spawn } from 'node:child_process';
@@ -18,6 +18,7 @@ import type { ContainerSpec, LaunchOptions } from '../src/container/types.js';
 import { helperBinary } from '../src/paths.js';
 import { commitBusyboxImage } from '../test/fixtures/busybox-image.js';
 import { ensureHelperBuilt } from '../test/fixtures/rootfs.js';
+import { absolutePath, benchProgram, integerAtLeast, parseBenchOptions, runBench } from './lib/options.js';
 
 type RuntimeModule = { Runtime: typeof Runtime; launchContainer: typeof launchContainer };
 
@@ -27,9 +28,30 @@ type Sample = { ms: number; teardownMs?: number };
 const IMAGE = 'profile-busybox:latest';
 const ARGS = ['/bin/true'];
 
-function flag(name: string, fallback: number | string | undefined): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback === undefined ? undefined : String(fallback);
+const SCRIPT = 'bench:profile-launch';
+
+interface Options {
+  n: number;
+  trace: number;
+  strace?: string;
+  /** Each DIR holds bundle.mjs (exports Runtime, launchContainer) and isobench-helper. */
+  baseline: string[];
+  baselineLaunch: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const program = benchProgram(SCRIPT, 'Profiles the container launch path against the kernel floor (root).')
+    .option('--n <n>', 'timed launches per contender', integerAtLeast(1), 30)
+    .option('--trace <n>', 'launches with the helper phase trace (0: none)', integerAtLeast(0), 30)
+    .option('--strace <file>', 'write one strace -f of a launch to FILE', absolutePath)
+    .option(
+      '--baseline <dir>',
+      'also time DIR/bundle.mjs with DIR/isobench-helper (repeatable)',
+      (dir: string, dirs: string[]) => [...dirs, absolutePath(dir)],
+      [],
+    )
+    .option('--no-baseline-launch', "time only each baseline's run -> wait, not its launchContainer()");
+  return parseBenchOptions<Options>(program, argv);
 }
 
 const nowNs = (): bigint => process.hrtime.bigint();
@@ -177,13 +199,15 @@ function printSummary(title: string, samples: Record<string, number[]>, floor: n
 }
 
 async function main(): Promise<void> {
+  const {
+    n,
+    trace: traceN,
+    strace: straceFile,
+    baseline: baselineDirs,
+    baselineLaunch: withLaunch,
+  } = parseOptions(process.argv.slice(2));
   if (process.getuid?.() !== 0) throw new Error('profile-launch needs root (namespaces, mounts, cgroups)');
   ensureHelperBuilt();
-  const n = Number(flag('n', 30));
-  const traceN = Number(flag('trace', 30));
-  // Each --baseline DIR holds bundle.mjs (exports Runtime, launchContainer) and isobench-helper.
-  const baselineDirs = process.argv.flatMap((arg, i) => (process.argv[i - 1] === '--baseline' ? [arg] : []));
-  const withLaunch = !process.argv.includes('--no-baseline-launch');
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'isobench-profile-'));
   const cgroupParent = `isobench-profile-${process.pid}`;
   const scratch = path.join(root, 'launch');
@@ -251,7 +275,6 @@ async function main(): Promise<void> {
       }
     }
 
-    const straceFile = flag('strace', undefined);
     if (straceFile) await straceOnce(runtime, scratch, helperBinary(), straceFile);
     if (traceN > 0) {
       const byLabel = new Map<string, number[]>();
@@ -280,7 +303,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(SCRIPT, main);

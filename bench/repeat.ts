@@ -4,8 +4,8 @@
 // the K ratios and their spread, max / min − 1. The goal is every headline ratio (the rows of the
 // report's first-screen table) within 10 % run to run; the other answer rows are listed as context. A ratio missing from some run (a target skipped or cut short by its budget) is listed
 // with the runs that have it and never counts as met. Records figures; asserts nothing. Usage:
-//   node dist/bench/repeat.js [--runs 3] [--scenario scenarios/default.yaml] [--out DIR]
-//                             [--from DIR,DIR,...] [--goal 0.10] [--json]
+//   npm run bench:repeat -- [--runs 3] [--scenario scenarios/default.yaml] [--out DIR]
+//                          [--from DIR,DIR,...] [--goal 0.10] [--json]
 // --from skips the runs and reads existing run directories. With --json the last line is one
 // JSON object: {runs, goal, ratios: [{metric, case, point, ratio, headline, values, spread, met}],
 // headlineMet} where headlineMet is true when every headline ratio met the goal.
@@ -13,6 +13,18 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InputError } from '../src/errors.js';
+import type { AnswerRatio, AnswerRow, ReportModel } from '../src/report/model.js';
+import { reportModelSchema } from '../src/report/report-schema.js';
+import {
+  absolutePath,
+  benchProgram,
+  integerAtLeast,
+  numberBetween,
+  parseBenchOptions,
+  pathListOf,
+  runBench,
+} from './lib/options.js';
 import { round } from './lib/summary-ms.js';
 
 interface Options {
@@ -24,48 +36,17 @@ interface Options {
   json: boolean;
 }
 
-const USAGE =
-  'expected --runs N (>= 2), --scenario FILE, --out DIR, --from DIR,DIR,... (at least two), --goal FRACTION (0–1), --json';
+const SCRIPT = 'bench:repeat';
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { runs: 3, scenario: 'scenarios/default.yaml', from: [], goal: 0.1, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = argv[i + 1];
-    if (arg === '--json') options.json = true;
-    else if (arg === '--runs' && Number.isInteger(Number(value)) && Number(value) >= 2) {
-      options.runs = Number(value);
-      i++;
-    } else if (arg === '--scenario' && value) {
-      options.scenario = value;
-      i++;
-    } else if (arg === '--out' && value) {
-      options.out = path.resolve(value);
-      i++;
-    } else if (arg === '--from' && value && value.split(',').length >= 2) {
-      options.from = value.split(',').map((dir) => path.resolve(dir));
-      i++;
-    } else if (arg === '--goal' && Number(value) > 0 && Number(value) < 1) {
-      options.goal = Number(value);
-      i++;
-    } else {
-      process.stderr.write(`bench:repeat: unexpected '${arg}' (${USAGE})\n`);
-      process.exit(2);
-    }
-  }
-  return options;
-}
-
-/** The parts of report.json this bench reads; the schema is docs/schema/report.schema.json. */
-interface AnswerRow {
-  metric: string;
-  case: string;
-  pointLabel: string;
-  cells: Array<{ ratios: Record<string, { ratio: number } | undefined> } | null>;
-}
-interface ReportAnswer {
-  answer: AnswerRow[];
-  headline: AnswerRow[];
+  const program = benchProgram(SCRIPT, 'Run-to-run repeatability of the headline ratios over K default-suite runs.')
+    .option('--runs <n>', 'suite runs, one after another', integerAtLeast(2), 3)
+    .option('--scenario <file>', 'the scenario of each run', 'scenarios/default.yaml')
+    .option('--out <dir>', 'where the run directories go (default: results/repeat-<time>)', absolutePath)
+    .option('--from <dirs>', 'read these run directories instead of running (at least two)', pathListOf(2), [])
+    .option('--goal <fraction>', 'the spread every headline ratio should stay within', numberBetween(0, 1), 0.1)
+    .option('--json', 'print a JSON summary as the last line', false);
+  return parseBenchOptions<Options>(program, argv);
 }
 
 /** One headline ratio across the runs. */
@@ -96,19 +77,31 @@ function runSuite(scenario: string, out: string): void {
   }
 }
 
-async function readAnswer(runDir: string): Promise<ReportAnswer> {
+async function readAnswer(runDir: string): Promise<ReportModel> {
   const file = path.join(runDir, 'report', 'report.json');
+  const fix = { hint: `run 'isobench report ${runDir}' first (it rewrites report.json in this version's shape)` };
+  const text = await fs.readFile(file, 'utf8').catch((error: Error) => {
+    throw new InputError(`cannot read ${file} (${error.message})`, fix);
+  });
+  let json: unknown;
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as ReportAnswer;
+    json = JSON.parse(text);
   } catch (error) {
-    process.stderr.write(
-      `bench:repeat: cannot read ${file} (${(error as Error).message}); run 'isobench report ${runDir}' first\n`,
-    );
-    process.exit(2);
+    throw new InputError(`${file} is not JSON (${(error as Error).message})`, fix);
   }
+  const parsed = reportModelSchema.safeParse(json);
+  if (!parsed.success) throw new InputError(`${file} is not a report.json of this isobench version`, fix);
+  return parsed.data as ReportModel;
 }
 
-function ratiosAcrossRuns(reports: ReportAnswer[], goal: number): RatioAcrossRuns[] {
+/** "vm/container", or "vm (minimal kernel)/container" for a vm kernel variant. */
+function ratioName(ratio: AnswerRatio): string {
+  if (ratio.variant === null) return ratio.key;
+  const [top, bottom] = ratio.key.split('/');
+  return `${top} (${ratio.variant} kernel)/${bottom}`;
+}
+
+function ratiosAcrossRuns(reports: ReportModel[], goal: number): RatioAcrossRuns[] {
   const byKey = new Map<string, RatioAcrossRuns>();
   const rowKey = (row: AnswerRow) => `${row.metric}\0${row.case}\0${row.pointLabel}`;
   const headlineRows = new Set(reports.flatMap((report) => report.headline.map(rowKey)));
@@ -116,8 +109,8 @@ function ratiosAcrossRuns(reports: ReportAnswer[], goal: number): RatioAcrossRun
     for (const row of report.answer) {
       const cell = row.cells.find((c) => c !== null);
       if (!cell) continue;
-      for (const [ratio, figure] of Object.entries(cell.ratios)) {
-        if (!figure) continue;
+      for (const figure of cell.ratios) {
+        const ratio = ratioName(figure);
         const key = `${rowKey(row)}\0${ratio}`;
         let entry = byKey.get(key);
         if (!entry) {
@@ -188,7 +181,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:repeat: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+runBench(SCRIPT, main);

@@ -28,6 +28,7 @@ import { ContainerTarget } from '../src/targets/container.js';
 import { CrunTarget, measureNsenterCostNs } from '../src/targets/crun.js';
 import { RuncTarget } from '../src/targets/runc.js';
 import type { Target, WorkloadSpec } from '../src/targets/types.js';
+import { benchProgram, integerAtLeast, parseBenchOptions, runBench } from './lib/options.js';
 import { readLoadavg } from './lib/probe-workload.js';
 import { formatCi, ms, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
 
@@ -38,20 +39,18 @@ interface Options {
   skipDebian: boolean;
 }
 
+const SCRIPT = 'bench:runtime';
+
 function parseOptions(argv: string[]): Options {
-  const options: Options = { runs: 30, warmup: 3, json: false, skipDebian: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--json') options.json = true;
-    else if (arg === '--skip-debian') options.skipDebian = true;
-    else if (arg === '--runs' || arg === '--warmup') {
-      const value = Number(argv[++i]);
-      if (!Number.isInteger(value) || value < 1)
-        throw new Error(`expected ${arg} to be a positive integer, got ${argv[i]}`);
-      options[arg === '--runs' ? 'runs' : 'warmup'] = value;
-    } else throw new Error(`unknown option ${arg} (expected --runs N, --warmup N, --skip-debian, --json)`);
-  }
-  return options;
+  const program = benchProgram(
+    SCRIPT,
+    'Startup of /bin/true side by side: the kernel floor, isobench, runc and crun; monitor memory, builds.',
+  )
+    .option('--runs <n>', 'timed runs per runtime', integerAtLeast(1), 30)
+    .option('--warmup <n>', 'untimed runs first', integerAtLeast(1), 3)
+    .option('--skip-debian', 'leave out the Debian image build', false)
+    .option('--json', 'print the figures as JSON', false);
+  return parseBenchOptions<Options>(program, argv);
 }
 
 const now = () => process.hrtime.bigint();
@@ -405,9 +404,4 @@ function printTable(
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench:runtime failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench(SCRIPT, main);

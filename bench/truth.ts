@@ -31,6 +31,15 @@ import { VmTarget } from '../src/targets/vm.js';
 import { runVm } from '../src/vm/index.js';
 import { type Cleanups, logLine, openBenchRun } from './lib/cleanups.js';
 import { HYPERFINE_MISSING, timeHyperfineBlock } from './lib/hyperfine.js';
+import {
+  absolutePath,
+  benchProgram,
+  benchUsageError,
+  integerAtLeast,
+  listOf,
+  parseBenchOptions,
+  runBench,
+} from './lib/options.js';
 import { probeWorkload, readLoadavg } from './lib/probe-workload.js';
 import { prepareRuncBundle } from './lib/runc-bundle.js';
 import { formatCi, type RoundedCi, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
@@ -68,52 +77,28 @@ interface Options {
   json: boolean;
 }
 
-function parseOptions(argv: string[]): Options {
-  const options: Options = {
-    rounds: 6,
-    block: 5,
-    warmup: 3,
-    memoryReads: 5,
-    vmRounds: 3,
-    vmSmall: 50,
-    vmLarge: 300,
-    only: new Set(PARTS),
-    json: false,
-  };
-  const numeric = {
-    '--rounds': 'rounds',
-    '--block': 'block',
-    '--warmup': 'warmup',
-    '--memory-reads': 'memoryReads',
-    '--vm-rounds': 'vmRounds',
-    '--vm-small': 'vmSmall',
-    '--vm-large': 'vmLarge',
-  } as const;
-  const usage =
-    'expected --rounds N, --block N, --warmup N, --memory-reads N, --vm-rounds N, --vm-small N, --vm-large N, --only startup,memory,vmclock, --root DIR, --json';
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--json') options.json = true;
-    else if (arg === '--root' && argv[i + 1]) options.root = path.resolve(argv[++i]!);
-    else if (arg === '--only' && argv[i + 1]) {
-      const parts = argv[++i]!.split(',');
-      const unknown = parts.find((part) => !(PARTS as readonly string[]).includes(part));
-      if (unknown !== undefined) throw new UsageError(`unknown part '${unknown}' in --only (${usage})`);
-      options.only = new Set(parts as Part[]);
-    } else if (arg in numeric) {
-      const value = Number(argv[++i]);
-      const min = arg === '--warmup' || arg === '--vm-small' ? 0 : 1;
-      if (!Number.isInteger(value) || value < min)
-        throw new UsageError(`expected ${arg} to be an integer >= ${min}, got ${argv[i]}`);
-      options[numeric[arg as keyof typeof numeric]] = value;
-    } else throw new UsageError(`unknown option ${arg} (${usage})`);
-  }
-  if (options.vmLarge <= options.vmSmall)
-    throw new UsageError(`expected --vm-large (${options.vmLarge}) to be more than --vm-small (${options.vmSmall})`);
-  return options;
-}
+const SCRIPT = 'bench:truth';
 
-class UsageError extends Error {}
+function parseOptions(argv: string[]): Options {
+  const program = benchProgram(SCRIPT, "The harness's figures against independent measurements of the same thing.")
+    .option('--rounds <n>', 'startup: interleaved rounds', integerAtLeast(1), 6)
+    .option('--block <n>', 'startup: runs per timer in each round', integerAtLeast(1), 5)
+    .option('--warmup <n>', 'startup: untimed runs first', integerAtLeast(0), 3)
+    .option('--memory-reads <n>', 'memory: reads per target', integerAtLeast(1), 5)
+    .option('--vm-rounds <n>', 'vmclock: rounds', integerAtLeast(1), 3)
+    .option('--vm-small <n>', 'vmclock: the smaller compute size', integerAtLeast(0), 50)
+    .option('--vm-large <n>', 'vmclock: the larger compute size', integerAtLeast(1), 300)
+    .option('--only <parts>', `parts to run (${PARTS.join(',')})`, listOf(PARTS), [...PARTS])
+    .option('--root <dir>', 'state directory (default: a temporary one)', absolutePath)
+    .option('--json', 'print the figures, the last line one JSON object', false);
+  const parsed = parseBenchOptions<Omit<Options, 'only'> & { only: Part[] }>(program, argv);
+  if (parsed.vmLarge <= parsed.vmSmall)
+    throw benchUsageError(
+      SCRIPT,
+      `expected --vm-large (${parsed.vmLarge}) to be more than --vm-small (${parsed.vmSmall})`,
+    );
+  return { ...parsed, only: new Set(parsed.only) };
+}
 
 /** A part's figure that could not be taken on this host, with the reason. */
 interface Absent {
@@ -649,14 +634,4 @@ function printReport(result: Record<string, unknown>, o: Options): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`bench:truth: ${error.message}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  process.stderr.write(
-    `bench:truth failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench(SCRIPT, main);

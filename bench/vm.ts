@@ -16,6 +16,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Option } from 'commander';
 import { ImageStore } from '../src/image/store.js';
 import { readProcessMemory } from '../src/measure/process-memory.js';
 import { type RootLayout, rootLayout } from '../src/paths.js';
@@ -23,6 +24,15 @@ import { fitLine, summarize } from '../src/stats/index.js';
 import type { VmAccelRequest } from '../src/vm/accel.js';
 import { VM_KERNEL_VARIANTS, type VmKernelVariant, type VmMachine } from '../src/vm/definition.js';
 import { prepareBareQemuCommand, type RunVmOptions, runVm, type VmRunResult } from '../src/vm/index.js';
+import {
+  absolutePath,
+  benchProgram,
+  integerAtLeast,
+  integerListOf,
+  listOf,
+  parseBenchOptions,
+  runBench,
+} from './lib/options.js';
 import { formatCi, ratioCiOf, round, summarizeMs } from './lib/summary-ms.js';
 
 interface Options {
@@ -36,44 +46,30 @@ interface Options {
   density: number[];
 }
 
+const SCRIPT = 'bench:vm';
+
 function parseOptions(argv: string[]): Options {
-  const options: Options = {
-    runs: 10,
-    kernels: ['stock', 'minimal'],
-    machine: 'microvm',
-    accel: 'auto',
-    json: false,
-    density: [1, 2, 4],
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = argv[i + 1];
-    if (arg === '--json') options.json = true;
-    else if (arg === '--runs' && Number.isInteger(Number(value)) && Number(value) >= 1) {
-      options.runs = Number(value);
-      i++;
-    } else if (arg === '--kernels' && value && value.split(',').every((k) => Object.hasOwn(VM_KERNEL_VARIANTS, k))) {
-      options.kernels = [...new Set(value.split(','))] as VmKernelVariant[];
-      i++;
-    } else if (arg === '--machine' && (value === 'microvm' || value === 'q35')) {
-      options.machine = value;
-      i++;
-    } else if (arg === '--accel' && (value === 'auto' || value === 'kvm' || value === 'tcg')) {
-      options.accel = value;
-      i++;
-    } else if (arg === '--density' && value && /^(0|[1-9]\d?)(,[1-9]\d?)*$/.test(value)) {
-      options.density = value === '0' ? [] : [...new Set(value.split(',').map(Number))];
-      i++;
-    } else if (arg === '--root' && value) {
-      options.root = path.resolve(value);
-      i++;
-    } else {
-      throw new Error(
-        `unexpected '${arg}' (expected --runs N (>= 1), --kernels stock,minimal, --machine microvm|q35, --accel auto|kvm|tcg, --density 1,2,4 (or 0 to skip), --root DIR, --json)`,
-      );
-    }
-  }
-  return options;
+  const guests = integerListOf(1, 99);
+  const program = benchProgram(
+    SCRIPT,
+    'Boot to ready of a QEMU guest per kernel variant, the bare-QEMU floor, density.',
+  )
+    .option('--runs <n>', 'boots per kernel', integerAtLeast(1), 10)
+    .option('--kernels <list>', 'kernel variants', listOf(Object.keys(VM_KERNEL_VARIANTS) as VmKernelVariant[]), [
+      'stock',
+      'minimal',
+    ])
+    .addOption(new Option('--machine <machine>', 'QEMU machine').choices(['microvm', 'q35']).default('microvm'))
+    .addOption(new Option('--accel <accel>', 'accelerator').choices(['auto', 'kvm', 'tcg']).default('auto'))
+    .option(
+      '--density <list>',
+      'guest counts of the density sweep (0 skips it)',
+      (value: string) => (value === '0' ? [] : guests(value)),
+      [1, 2, 4],
+    )
+    .option('--root <dir>', 'state directory (default: a temporary one)', absolutePath)
+    .option('--json', 'print the figures as JSON', false);
+  return parseBenchOptions<Options>(program, argv);
 }
 
 // The tag names the applets: a store built by an older bench (no sleep) is not reused.
@@ -424,7 +420,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`bench:vm: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBench(SCRIPT, main);

@@ -45,6 +45,9 @@ function usageMessage(command: Command, error: CommanderError): string {
   const text = error.message.replace(/^error: /, '').trim();
   const choice = /^option '(.+?)' argument '(.*)' is invalid\. Allowed choices are (.*)\.$/s.exec(text);
   if (choice) return `expected ${longFlag(choice[1]!)} to be one of ${choice[3]}, got '${choice[2]}'`;
+  // A value parser's InvalidArgumentError ('expected an integer >= 1'), as "expected X, got Y".
+  const invalid = /^option '(.+?)' argument '(.*)' is invalid\. (expected .*)$/s.exec(text);
+  if (invalid) return `${longFlag(invalid[1]!)}: ${invalid[3]!.replace(/\.$/, '')}, got '${invalid[2]}'`;
   const excess = /^too many arguments(?: for '.*?')?\. Expected (\d+) arguments? but got (\d+)\.?$/.exec(text);
   if (excess) return `too many arguments: expected at most ${excess[1]}, got ${excess[2]}`;
   return text
@@ -55,7 +58,10 @@ function usageMessage(command: Command, error: CommanderError): string {
 
 function usageError(command: Command, error: CommanderError): InputError {
   const where = commandPath(command);
-  const help = `isobench ${where ? `${where} ` : ''}--help`;
+  let root = command;
+  while (root.parent) root = root.parent;
+  // The root's name is how the program is invoked: 'isobench', or 'npm run bench:vm --' (bench/lib/options.ts).
+  const help = `${root.name()} ${where ? `${where} ` : ''}--help`;
   return new InputError(`${where ? `${where}: ` : ''}${usageMessage(command, error)}`, {
     hint: `see \`${help}\``,
     cause: error,
@@ -81,23 +87,24 @@ function hostFileError(error: unknown): EnvironmentError | undefined {
   });
 }
 
-/** An error as the one line the CLI prints: `isobench: MESSAGE; HINT`. */
-export function formatErrorLine(error: IsobenchError): string {
+/** An error as the one line the CLI prints: `isobench: MESSAGE; HINT` (`program` replaces `isobench`). */
+export function formatErrorLine(error: IsobenchError, program = 'isobench'): string {
   const message = error.message.replace(/\s*\n\s*/g, ' ');
-  return `isobench: ${message}${error.hint ? `; ${error.hint}` : ''}\n`;
+  return `${program}: ${message}${error.hint ? `; ${error.hint}` : ''}\n`;
 }
 
 /**
  * Prints an error as one line on stderr and returns the exit status: a typed error's status, 0
  * after `--help` or `--version`, ENVIRONMENT for a file system error the host caused, INTERNAL
  * (a bug) for anything else. ISOBENCH_DEBUG=1 adds the cause and the stack.
+ * @param program - the name the line starts with: 'isobench', or a bench script's.
  */
-export function reportError(error: unknown): number {
+export function reportError(error: unknown, program = 'isobench'): number {
   if (error instanceof CommanderError && error.exitCode === 0) return 0;
   const typed = error instanceof IsobenchError ? error : hostFileError(error);
   const debug = Boolean(process.env.ISOBENCH_DEBUG);
   if (typed) {
-    process.stderr.write(formatErrorLine(typed));
+    process.stderr.write(formatErrorLine(typed, program));
     if (debug && typed.cause) process.stderr.write(`  cause: ${describe(typed.cause)}\n`);
     return EXIT_STATUS[typed.code];
   }

@@ -113,7 +113,7 @@ export function computeDensityFits(groups: readonly SeriesGroup[], level: number
     if (group.measure !== 'density' || typeof group.point.instances !== 'number') continue;
     for (const view of group.series) {
       if (!view.metrics.some((m) => m.metric === DENSITY_METRIC && m.samples.length > 0)) continue;
-      const key = JSON.stringify([view.runIndex, view.scenario, view.case, view.target, view.accel]);
+      const key = JSON.stringify([view.runIndex, view.scenario, view.case, view.target, view.accel, view.variant]);
       if (!byTarget.has(key)) byTarget.set(key, []);
       byTarget.get(key)!.push(view);
     }

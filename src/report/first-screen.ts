@@ -3,16 +3,20 @@
 // vs native with the ratio; TCG or KVM; whether the host is itself a VM), then a compact table of
 // the headline ratios, vm / container first. Text cells only: the renderers escape them.
 
-import { TARGET_KINDS, type TargetKind } from '../vocabulary.js';
+import type { Accel, TargetKind } from '../vocabulary.js';
 import type { DensityFit } from './density.js';
 import { describeRatio, describeSlope } from './figure-text.js';
 import {
   ANSWER_RATIOS,
   type AnswerCell,
+  findFigure,
+  findRatio,
   formatTargetLabel,
   type HeadlineRow,
+  listVmFigures,
   type RatioKey,
   type ReportModel,
+  type TargetFigure,
 } from './model.js';
 import type { TextTable } from './tables.js';
 import { formatNumber, formatRatio, formatValue } from './units.js';
@@ -28,18 +32,18 @@ export const HEADLINE_RATIO_ORDER: readonly RatioKey[] = ['vm/container', 'conta
 
 const PEERS: readonly TargetKind[] = ['runc', 'crun', 'podman'];
 
-function label(cell: AnswerCell, target: TargetKind): string {
-  return formatTargetLabel(target, cell.medians[target]?.accel ?? null);
+function label(figure: TargetFigure): string {
+  return formatTargetLabel(figure.target, figure.accel, figure.variant);
 }
 
 function median(row: HeadlineRow, cell: AnswerCell, target: TargetKind): string | null {
-  const figure = cell.medians[target];
+  const figure = findFigure(cell, target);
   return figure ? formatValue(row.unit, figure.median) : null;
 }
 
 /** "4.64× native's 3.20 ms [4.30–4.84]": the ratio, what it is over, then its CI or why it has none. */
-function relation(cell: AnswerCell, key: RatioKey, against: string): string | null {
-  const figure = cell.ratios[key];
+function relation(cell: AnswerCell, key: RatioKey, variant: string | null, against: string): string | null {
+  const figure = findRatio(cell, key, variant);
   if (!figure) return null;
   const ci =
     figure.ci.state === 'interval'
@@ -48,21 +52,23 @@ function relation(cell: AnswerCell, key: RatioKey, against: string): string | nu
   return `${formatRatio(figure.ratio)} ${against}${ci}`;
 }
 
-/** "container 14.8 ms, 4.64× native's 3.20 ms [..]; vm (TCG) 2.84 s, 191× the container [..]". */
+/**
+ * "container 14.8 ms, 4.64× native's 3.20 ms [..]; vm (TCG, stock kernel) 2.84 s, 191× the container
+ * [..]; vm (TCG, minimal kernel) ...": every vm kernel variant with its own ratio.
+ */
 function compareTargets(row: HeadlineRow, cell: AnswerCell): string {
   const parts: string[] = [];
   const container = median(row, cell, 'container');
   const native = median(row, cell, 'native');
-  const vm = median(row, cell, 'vm');
   if (container !== null) {
-    const overNative = native === null ? null : relation(cell, 'container/native', `native's ${native}`);
+    const overNative = native === null ? null : relation(cell, 'container/native', null, `native's ${native}`);
     parts.push(`container ${container}${overNative ? `, ${overNative}` : ''}`);
   }
-  if (vm !== null) {
+  for (const vm of listVmFigures(cell)) {
     const against =
-      relation(cell, 'vm/container', 'the container') ??
-      (native === null ? null : relation(cell, 'vm/native', `native's ${native}`));
-    parts.push(`${label(cell, 'vm')} ${vm}${against ? `, ${against}` : ''}`);
+      relation(cell, 'vm/container', vm.variant, 'the container') ??
+      (native === null ? null : relation(cell, 'vm/native', vm.variant, `native's ${native}`));
+    parts.push(`${label(vm)} ${formatValue(row.unit, vm.median)}${against ? `, ${against}` : ''}`);
   }
   if (container === null && native !== null) parts.push(`native ${native}`);
   const peers = PEERS.flatMap((peer) => {
@@ -96,12 +102,7 @@ function memorySentence(report: ReportModel, row: HeadlineRow, cell: AnswerCell,
       other.case === row.case &&
       other.pointKey === row.pointKey,
   )?.cells[runIndex];
-  const shared = file
-    ? TARGET_KINDS.flatMap((target) => {
-        const value = file.medians[target];
-        return value ? [`${formatTargetLabel(target, value.accel)} ${formatValue('bytes', value.median)}`] : [];
-      })
-    : [];
+  const shared = (file?.figures ?? []).map((figure) => `${label(figure)} ${formatValue('bytes', figure.median)}`);
   const sharedText =
     shared.length > 0 ? ` File-backed pages, shared with other processes and counted apart: ${shared.join(', ')}.` : '';
   return {
@@ -123,13 +124,13 @@ function densitySentence(fits: readonly DensityFit[]): LeadSentence | null {
 
 function diskSentence(row: HeadlineRow, cell: AnswerCell, own: { row: HeadlineRow; cell: AnswerCell } | null) {
   let text = `stored size of what an instance starts from (${where(row)}): ${compareTargets(row, cell)}.`;
-  const ownVm = own ? median(own.row, own.cell, 'vm') : null;
-  const wholeVm = cell.medians.vm?.median;
-  const ownFigure = own?.cell.medians.vm?.median;
-  if (own && ownVm !== null && wholeVm !== undefined && ownFigure !== undefined) {
-    const kernel = formatValue('bytes', wholeVm - ownFigure);
-    const overContainer = relation(own.cell, 'vm/container', 'the container');
-    text += ` Without the ${kernel} kernel every VM image on the host shares, the VM image is ${ownVm}${overContainer ? `, ${overContainer}` : ''}.`;
+  for (const ownFigure of own ? listVmFigures(own.cell) : []) {
+    const whole = findFigure(cell, 'vm', ownFigure.variant);
+    if (!own || !whole) continue;
+    const kernel = formatValue('bytes', whole.median - ownFigure.median);
+    const overContainer = relation(own.cell, 'vm/container', ownFigure.variant, 'the container');
+    const which = ownFigure.variant ? `the ${label(ownFigure)} image` : 'the VM image';
+    text += ` Without the ${kernel} kernel every VM image on the host shares, ${which} is ${formatValue(own.row.unit, ownFigure.median)}${overContainer ? `, ${overContainer}` : ''}.`;
   }
   return { lead: 'Disk per image', text };
 }
@@ -200,16 +201,59 @@ export function describeFirstScreen(report: ReportModel): LeadSentence[] {
   return sentences;
 }
 
-function headlineCell(row: HeadlineRow, cell: AnswerCell | null, key: RatioKey): string {
-  const figure = cell?.ratios[key];
+/** The ratio's value, then both medians, then the accelerator when the row's label does not give it. */
+function headlineCell(row: HeadlineRow, cell: AnswerCell | null, line: HeadlineLine): string {
+  const figure = cell ? findRatio(cell, line.key, line.variant) : null;
   if (!cell || !figure) return '–';
-  const pair = ANSWER_RATIOS.find((candidate) => candidate.key === key)!;
-  const top = cell.medians[pair.numerator];
-  const bottom = cell.medians[pair.denominator];
+  const pair = ANSWER_RATIOS.find((candidate) => candidate.key === line.key)!;
+  const top = findFigure(cell, pair.numerator, line.variant);
+  const bottom = findFigure(cell, pair.denominator);
   const medians =
     top && bottom ? ` (${formatValue(row.unit, top.median)} / ${formatValue(row.unit, bottom.median)})` : '';
-  const accel = figure.accel ? ` ${figure.accel.toUpperCase()}` : '';
+  const accel = figure.accel && figure.accel !== line.accel ? ` ${figure.accel.toUpperCase()}` : '';
   return `${describeRatio(figure)}${medians}${accel}`;
+}
+
+/** One ratio line of the headline table: a pair, and for a vm numerator one kernel variant. */
+interface HeadlineLine {
+  key: RatioKey;
+  variant: string | null;
+  /** The accelerator the line's label names; null when the cells name their own. */
+  accel: Accel | null;
+  label: string;
+}
+
+/**
+ * The accelerator of each vm kernel variant when every vm ratio of the headline shares one (the
+ * labels then say "vm (TCG, stock kernel)"); null when runs differ, so each cell says its own.
+ */
+function sharedAccels(report: ReportModel): Map<string | null, Accel | null> {
+  const seen = new Map<string | null, Set<Accel | null>>();
+  for (const cell of report.headline.flatMap((row) => row.cells)) {
+    for (const ratio of cell?.ratios ?? []) {
+      if (!ratio.key.startsWith('vm/')) continue;
+      seen.set(ratio.variant, (seen.get(ratio.variant) ?? new Set()).add(ratio.accel));
+    }
+  }
+  return new Map([...seen].map(([variant, accels]) => [variant, accels.size === 1 ? [...accels][0]! : null]));
+}
+
+/** The ratio lines of one headline row: the pair, once per vm kernel variant when the vm is its numerator. */
+function headlineLines(row: HeadlineRow, key: RatioKey, accels: Map<string | null, Accel | null>): HeadlineLine[] {
+  const pair = ANSWER_RATIOS.find((candidate) => candidate.key === key)!;
+  const variants =
+    pair.numerator === 'vm' ? row.targets.filter((t) => t.target === 'vm').map((t) => t.variant) : [null];
+  return variants.flatMap((variant) => {
+    if (!row.cells.some((cell) => cell && findRatio(cell, key, variant))) return [];
+    const accel = pair.numerator === 'vm' ? (accels.get(variant) ?? null) : null;
+    const numerator =
+      pair.numerator !== 'vm'
+        ? pair.numerator
+        : accel
+          ? formatTargetLabel('vm', accel, variant)
+          : `vm${variant ? ` (${variant} kernel)` : ''}`;
+    return [{ key, variant, accel, label: `${numerator} / ${pair.denominator}` }];
+  });
 }
 
 /**
@@ -218,16 +262,18 @@ function headlineCell(row: HeadlineRow, cell: AnswerCell | null, key: RatioKey):
  */
 export function buildHeadlineTable(report: ReportModel): TextTable {
   const rows: string[][] = [];
+  const accels = sharedAccels(report);
   for (const key of HEADLINE_RATIO_ORDER) {
     for (const row of report.headline) {
-      if (!row.cells.some((cell) => cell?.ratios[key])) continue;
       // Without the shared kernel only a VM's figure changes: its container / native row would repeat.
       if (row.key === 'disk-own' && !key.startsWith('vm/')) continue;
-      rows.push([
-        key.replace('/', ' / '),
-        `${row.metric} (${where(row)})`,
-        ...row.cells.map((cell) => headlineCell(row, cell, key)),
-      ]);
+      for (const line of headlineLines(row, key, accels)) {
+        rows.push([
+          line.label,
+          `${row.metric} (${where(row)})`,
+          ...row.cells.map((cell) => headlineCell(row, cell, line)),
+        ]);
+      }
     }
   }
   const fitsByTarget = new Map<string, DensityFit[]>();

@@ -115,7 +115,7 @@ export interface SeriesView extends SeriesPlace {
   accel: Accel | null;
   /** vm: the guest kernel variant as recorded ('stock', 'minimal'); null when not recorded. */
   variant: string | null;
-  /** "vm (TCG)", "vm, minimal kernel (TCG)", "native", ... */
+  /** "vm (TCG)", "vm (TCG, minimal kernel)", "native", ... */
   targetLabel: string;
   status: Series['status'];
   reason: string | null;
@@ -134,18 +134,38 @@ export interface SeriesGroup extends SeriesPlace {
   series: SeriesView[];
 }
 
-/** The median of one target in one run. */
-export interface TargetFigure {
+/**
+ * A target of the answer: its kind and, for the vm, the guest kernel variant. Each variant is a
+ * target of its own (its own median and ratios), so a minimal-kernel figure never passes for a
+ * stock-kernel one.
+ */
+export interface AnswerTarget {
+  target: TargetKind;
+  /** vm: the kernel variant as recorded ('stock', 'minimal'); null for other kinds or when not recorded. */
+  variant: string | null;
+}
+
+/** The median of one target (one vm kernel variant) in one run. */
+export interface TargetFigure extends AnswerTarget {
   median: number;
   n: number;
   ci: MedianCi;
   accel: Accel | null;
 }
 
+/** A ratio of the answer: which pair (`key`) and, for a vm numerator, which kernel variant. */
+export interface AnswerRatio extends RatioFigure {
+  key: RatioKey;
+  /** Kernel variant of the vm side; null for container / native and for an unrecorded variant. */
+  variant: string | null;
+}
+
 /** One run's column of an answer row. */
 export interface AnswerCell {
-  medians: Partial<Record<TargetKind, TargetFigure>>;
-  ratios: Partial<Record<RatioKey, RatioFigure>>;
+  /** A figure per target and per vm kernel variant, in answer order (compareAnswerTargets). */
+  figures: TargetFigure[];
+  /** container / native, then vm / native and vm / container for each vm variant, as far as both sides exist. */
+  ratios: AnswerRatio[];
 }
 
 /** One line of the answer: a metric at one (scenario, case, point), a cell per run. */
@@ -158,8 +178,8 @@ export interface AnswerRow {
   case: string;
   pointKey: string;
   pointLabel: string;
-  /** Targets with a median in any run, in TARGET_KINDS order. */
-  targets: TargetKind[];
+  /** Targets (each vm kernel variant apart) with a median in any run, in answer order. */
+  targets: AnswerTarget[];
   /** Indexed like ReportModel.runs; null when the run did not measure this. */
   cells: Array<AnswerCell | null>;
 }
@@ -253,16 +273,40 @@ export function formatPointLabel(point: Series['point']): string {
 
 /**
  * "vm (TCG)" for the vm target (accel upper-cased, "accel unknown" when not recorded), with the
- * kernel variant when recorded: "vm, minimal kernel (TCG)"; the kind otherwise.
+ * kernel variant when recorded: "vm (TCG, minimal kernel)"; the kind otherwise.
  */
 export function formatTargetLabel(target: TargetKind, accel: Accel | null, variant: string | null = null): string {
   if (target !== 'vm') return target;
-  return `vm${variant ? `, ${variant} kernel` : ''} (${accel ? accel.toUpperCase() : 'accel unknown'})`;
+  const accelText = accel ? accel.toUpperCase() : 'accel unknown';
+  return `vm (${accelText}${variant ? `, ${variant} kernel` : ''})`;
 }
 
-/** The answer table holds one vm per cell: the stock kernel (or an unrecorded one); other variants show in the tables per case. */
-function inAnswer(series: SeriesView): boolean {
-  return series.target !== 'vm' || series.variant === null || series.variant === 'stock';
+/** Rank of a vm kernel variant: Debian's stock kernel (or an unrecorded one) first, then by name. */
+function variantRank(variant: string | null): string {
+  return variant === null || variant === 'stock' ? '' : variant;
+}
+
+/** Answer order: TARGET_KINDS, and within the vm the stock kernel first, then the variants by name. */
+export function compareAnswerTargets(a: AnswerTarget, b: AnswerTarget): number {
+  return (
+    TARGET_KINDS.indexOf(a.target) - TARGET_KINDS.indexOf(b.target) ||
+    variantRank(a.variant).localeCompare(variantRank(b.variant))
+  );
+}
+
+/** The figure of `target` in a cell; for the vm, of one kernel variant (null: the one without a recorded variant). */
+export function findFigure(cell: AnswerCell, target: TargetKind, variant: string | null = null): TargetFigure | null {
+  return cell.figures.find((figure) => figure.target === target && figure.variant === variant) ?? null;
+}
+
+/** The vm figures of a cell, one per kernel variant, stock first. */
+export function listVmFigures(cell: AnswerCell): TargetFigure[] {
+  return cell.figures.filter((figure) => figure.target === 'vm');
+}
+
+/** The ratio `key` of a cell; for a vm numerator, of one kernel variant. */
+export function findRatio(cell: AnswerCell, key: RatioKey, variant: string | null = null): AnswerRatio | null {
+  return cell.ratios.find((ratio) => ratio.key === key && ratio.variant === variant) ?? null;
 }
 
 function labelRun(run: RunResult, environment: HostEnvironment): Omit<RunInfo, 'index'> {
@@ -450,26 +494,40 @@ function findMetric(series: SeriesView | undefined, metric: string): MetricFigur
   return series?.metrics.find((m) => m.metric === metric && m.summary !== null);
 }
 
+/** The answer target of a series: the vm's kernel variant, null for the other kinds. */
+function answerTargetOf(series: SeriesView): AnswerTarget {
+  return { target: series.target, variant: series.target === 'vm' ? series.variant : null };
+}
+
 function buildAnswerCell(group: SeriesGroup, metric: MetricName): AnswerCell | null {
-  const cell: AnswerCell = { medians: {}, ratios: {} };
-  const answered = group.series.filter(inAnswer);
-  const byTarget = new Map(answered.map((series) => [series.target, series]));
-  for (const series of answered) {
-    const figures = findMetric(series, metric);
-    if (!figures?.summary) continue;
-    const { median: mid, n, ci } = figures.summary;
-    cell.medians[series.target] = { median: mid, n, ci, accel: series.accel };
-  }
-  if (Object.keys(cell.medians).length === 0) return null;
+  const measured = group.series
+    .flatMap((series) => {
+      const figures = findMetric(series, metric);
+      return figures?.summary ? [{ series, figures, summary: figures.summary, ...answerTargetOf(series) }] : [];
+    })
+    .sort(compareAnswerTargets);
+  if (measured.length === 0) return null;
+  const cell: AnswerCell = {
+    figures: measured.map(({ series, summary, target, variant }) => {
+      const { median: mid, n, ci } = summary;
+      return { target, variant, median: mid, n, ci, accel: series.accel };
+    }),
+    ratios: [],
+  };
+  // NOTE: non-vm targets have one series per group; the vm has one per kernel variant.
+  const first = (target: TargetKind) => measured.find((entry) => entry.series.target === target);
   for (const pair of ANSWER_RATIOS) {
-    const numerator = byTarget.get(pair.numerator);
-    const a = findMetric(numerator, metric);
-    const b = findMetric(byTarget.get(pair.denominator), metric);
-    if (!a || !b) continue;
-    // The native ratios are already computed for the series; only vm/container is new.
-    const ratio =
-      pair.denominator === 'native' ? a.ratioToNative : computeRatio(a.samples, b.samples, numerator!.accel);
-    if (ratio) cell.ratios[pair.key] = ratio;
+    const denominator = first(pair.denominator);
+    if (!denominator) continue;
+    for (const numerator of measured.filter((entry) => entry.series.target === pair.numerator)) {
+      const { series, figures, variant } = numerator;
+      // The native ratios are already computed for the series; only vm / container is new.
+      const ratio =
+        pair.denominator === 'native'
+          ? figures.ratioToNative
+          : computeRatio(figures.samples, denominator.figures.samples, series.accel);
+      if (ratio) cell.ratios.push({ ...ratio, key: pair.key, variant });
+    }
   }
   return cell;
 }
@@ -501,7 +559,11 @@ function buildAnswer(groups: readonly SeriesGroup[], runCount: number): AnswerRo
       row.cells[group.runIndex] = cell;
     }
     for (const row of rowsByKey.values()) {
-      row.targets = TARGET_KINDS.filter((target) => row.cells.some((cell) => cell?.medians[target] !== undefined));
+      const targets = new Map<string, AnswerTarget>();
+      for (const { target, variant } of row.cells.flatMap((cell) => cell?.figures ?? [])) {
+        targets.set(JSON.stringify([target, variant]), { target, variant });
+      }
+      row.targets = [...targets.values()].sort(compareAnswerTargets);
       rows.push(row);
     }
   }
@@ -564,9 +626,13 @@ export const HEADLINE_FIGURES: ReadonlyArray<{ key: HeadlineKey; metrics: readon
 
 const HEADLINE_TARGETS: readonly TargetKind[] = ['container', 'vm', 'native'];
 
+function hasTarget(cell: AnswerCell | null | undefined, target: TargetKind): boolean {
+  return cell?.figures.some((figure) => figure.target === target) ?? false;
+}
+
 /** How many of container, vm and native a row has in one run; rows without a sweep point win ties. */
 function headlineScore(row: AnswerRow, runIndex: number): number {
-  const targets = HEADLINE_TARGETS.filter((target) => row.cells[runIndex]?.medians[target] !== undefined).length;
+  const targets = HEADLINE_TARGETS.filter((target) => hasTarget(row.cells[runIndex], target)).length;
   return targets * 2 + (row.pointKey === '' ? 1 : 0);
 }
 
@@ -586,7 +652,7 @@ function pickHeadline(answer: readonly AnswerRow[], groups: readonly SeriesGroup
           (row) =>
             row.metric === metric &&
             row.cells[runIndex] !== null &&
-            HEADLINE_TARGETS.some((target) => row.cells[runIndex]?.medians[target] !== undefined),
+            HEADLINE_TARGETS.some((target) => hasTarget(row.cells[runIndex], target)),
         );
         if (rows.length === 0) continue;
         const best = rows.reduce((a, b) => (headlineScore(b, runIndex) > headlineScore(a, runIndex) ? b : a));

@@ -5,35 +5,39 @@
 // field, add it here and run `npm run schema`.
 
 import { z } from 'zod';
-import { ACCELS, MEASURE_KINDS, TARGET_KINDS } from '../vocabulary.js';
+import {
+  medianCiSchema,
+  outlierCheckSchema,
+  runResultSchema,
+  seriesSchema,
+  summarySchema,
+  timelinePointSchema,
+} from '../suite/run-schema.js';
 
-const accel = z.enum(ACCELS).nullable();
-const target = z.enum(TARGET_KINDS);
-const point = z.record(z.string(), z.union([z.number(), z.string()]));
+// The shapes a run.json already defines are taken from it (suite/run-schema.ts), made strict here.
+const series = seriesSchema.shape;
+const accel = series.accel.unwrap().nullable();
+const target = series.target;
+const point = series.point;
+const measure = series.measure;
+const seriesStatus = series.status;
+const runStatus = runResultSchema.shape.status;
 
-const tooFew = {
-  state: z.literal('n-too-small'),
-  level: z.number(),
-  reason: z.string(),
-  detail: z.string(),
-};
-const given = {
-  state: z.literal('interval'),
-  level: z.number(),
-  coverage: z.number(),
-  low: z.number(),
-  high: z.number(),
-};
-
+const [medianInterval, medianTooFew] = medianCiSchema.options;
 const medianCi = z.discriminatedUnion('state', [
-  z.strictObject({
-    ...given,
-    method: z.literal('order-statistics'),
-    lowRank: z.number().int(),
-    highRank: z.number().int(),
-  }),
-  z.strictObject({ ...tooFew, method: z.literal('order-statistics'), minN: z.number().int() }),
+  z.strictObject(medianInterval.shape),
+  z.strictObject(medianTooFew.shape),
 ]);
+const [outliersApplied, outliersNone] = outlierCheckSchema.options;
+const summary = z.strictObject({
+  ...summarySchema.shape,
+  ci: medianCi,
+  outliers: z.discriminatedUnion('rule', [z.strictObject(outliersApplied.shape), z.strictObject(outliersNone.shape)]),
+});
+
+// Every other CI of a report (stats/) has the median CI's fields but its ranks, and a method of its own.
+const given = medianInterval.omit({ method: true, lowRank: true, highRank: true }).shape;
+const tooFew = medianTooFew.omit({ method: true, minN: true }).shape;
 
 const ratioCi = z.discriminatedUnion('state', [
   z.strictObject({ ...given, method: z.literal('hodges-lehmann-log'), exact: z.boolean() }),
@@ -46,22 +50,6 @@ const ratioCi = z.discriminatedUnion('state', [
     detail: z.string(),
   }),
 ]);
-
-const summary = z.strictObject({
-  n: z.number().int(),
-  min: z.number(),
-  max: z.number(),
-  mean: z.number(),
-  median: z.number(),
-  p95: z.number(),
-  stddev: z.number(),
-  mad: z.number(),
-  ci: medianCi,
-  outliers: z.discriminatedUnion('rule', [
-    z.strictObject({ rule: z.literal('modified-z'), zLimit: z.number(), indices: z.array(z.number().int()) }),
-    z.strictObject({ rule: z.literal('none'), minN: z.number().int(), reason: z.string() }),
-  ]),
-});
 
 const ratioFigure = z.strictObject({ ratio: z.number(), ci: ratioCi, accel });
 
@@ -83,8 +71,6 @@ const hostEnvironment = z.strictObject({
   thpEnabled: z.string().nullable(),
 });
 
-const runStatus = z.enum(['running', 'complete', 'interrupted']);
-
 const runInfo = z.strictObject({
   index: z.number().int(),
   runId: z.string(),
@@ -104,11 +90,20 @@ const runInfo = z.strictObject({
   pageCache: z.string(),
 });
 
-const targetFigure = z.strictObject({ median: z.number(), n: z.number().int(), ci: medianCi, accel });
+/** A target of the answer; the vm's kernel variant ('stock', 'minimal') makes it a target of its own. */
+const answerTarget = { target, variant: z.string().nullable() };
+
+const targetFigure = z.strictObject({ ...answerTarget, median: z.number(), n: z.number().int(), ci: medianCi, accel });
 
 const answerCell = z.strictObject({
-  medians: z.partialRecord(target, targetFigure),
-  ratios: z.partialRecord(z.enum(['container/native', 'vm/native', 'vm/container']), ratioFigure),
+  figures: z.array(targetFigure),
+  ratios: z.array(
+    ratioFigure.extend({
+      key: z.enum(['container/native', 'vm/native', 'vm/container']),
+      /** Kernel variant of the vm side; null for container / native. */
+      variant: z.string().nullable(),
+    }),
+  ),
 });
 
 const answerRowShape = {
@@ -120,7 +115,7 @@ const answerRowShape = {
   case: z.string(),
   pointKey: z.string(),
   pointLabel: z.string(),
-  targets: z.array(target),
+  targets: z.array(z.strictObject(answerTarget)),
   cells: z.array(answerCell.nullable()),
 };
 
@@ -128,7 +123,7 @@ const place = {
   runIndex: z.number().int(),
   scenario: z.string(),
   case: z.string(),
-  measure: z.enum(MEASURE_KINDS),
+  measure,
   point,
   pointKey: z.string(),
   pointLabel: z.string(),
@@ -140,7 +135,7 @@ const seriesView = z.strictObject({
   accel,
   variant: z.string().nullable(),
   targetLabel: z.string(),
-  status: z.enum(['ok', 'skipped', 'failed', 'partial']),
+  status: seriesStatus,
   reason: z.string().nullable(),
   recordedIterations: z.number().int(),
   failures: z.array(z.strictObject({ index: z.number().int(), error: z.string() })),
@@ -156,7 +151,7 @@ const seriesView = z.strictObject({
     }),
   ),
   phasesMedianNs: z.record(z.string(), z.number()).nullable(),
-  timeline: z.array(z.strictObject({ tMs: z.number(), pssBytes: z.number() })).nullable(),
+  timeline: z.array(z.strictObject(timelinePointSchema.pick({ tMs: true, pssBytes: true }).shape)).nullable(),
 });
 
 const lineFit = z.strictObject({
@@ -242,7 +237,7 @@ export const reportModelSchema = z.strictObject({
       case: z.string(),
       pointLabel: z.string(),
       target,
-      status: z.enum(['ok', 'skipped', 'failed', 'partial']),
+      status: seriesStatus,
       reason: z.string(),
     }),
   ),

@@ -2,13 +2,16 @@
 // report.html so both show the same numbers. Cells hold untrusted text: renderers escape them.
 
 import type { Summary } from '../stats/index.js';
-import { TARGET_KINDS } from '../vocabulary.js';
 import { DENSITY_COMPONENTS } from './density.js';
 import { describeSlope } from './figure-text.js';
 import {
   ANSWER_RATIOS,
   type AnswerCell,
   type AnswerRow,
+  type AnswerTarget,
+  compareAnswerTargets,
+  findFigure,
+  findRatio,
   type RatioFigure,
   type ReportModel,
   type RunInfo,
@@ -46,18 +49,28 @@ function caseLabel(row: { scenario: string; case: string; pointLabel: string }):
   return `${row.scenario}/${row.case}${row.pointLabel ? ` (${row.pointLabel})` : ''}`;
 }
 
+/** "vm (minimal kernel)" for a vm kernel variant (the accelerator goes in each run's cell); the kind otherwise. */
+function answerTargetName(target: AnswerTarget): string {
+  return target.variant ? `${target.target} (${target.variant} kernel)` : target.target;
+}
+
 function answerLines(row: AnswerRow): Array<{ figure: string; cell: (cell: AnswerCell) => string }> {
   const medians = row.targets.map((target) => ({
-    figure: target === 'vm' ? 'vm median' : `${target} median`,
+    figure: `${answerTargetName(target)} median`,
     cell: (cell: AnswerCell) => {
-      const figure = cell.medians[target];
-      return figure ? formatValue(row.unit, figure.median) + accelSuffix(figure.accel, target) : '–';
+      const figure = findFigure(cell, target.target, target.variant);
+      return figure ? formatValue(row.unit, figure.median) + accelSuffix(figure.accel, figure.target) : '–';
     },
   }));
-  const ratios = ANSWER_RATIOS.filter((pair) => row.cells.some((cell) => cell?.ratios[pair.key])).map((pair) => ({
-    figure: pair.key.replace('/', ' / '),
-    cell: (cell: AnswerCell) => formatRatioCell(cell.ratios[pair.key]),
-  }));
+  const ratios = ANSWER_RATIOS.flatMap((pair) =>
+    row.targets
+      .filter((target) => target.target === pair.numerator)
+      .filter((target) => row.cells.some((cell) => cell && findRatio(cell, pair.key, target.variant)))
+      .map((target) => ({
+        figure: `${answerTargetName(target)} / ${pair.denominator}`,
+        cell: (cell: AnswerCell) => formatRatioCell(findRatio(cell, pair.key, target.variant) ?? undefined),
+      })),
+  );
   return [...medians, ...ratios];
 }
 
@@ -231,16 +244,13 @@ export function buildEnvironmentTable(report: ReportModel): TextTable {
   };
 }
 
-/** The targets a report covers, for its introduction. */
+/** The targets a report covers, for its introduction: in answer order (the stock vm kernel first). */
 export function listReportTargets(report: ReportModel): string[] {
-  const seen = new Map<string, string>();
+  const seen = new Map<string, AnswerTarget>();
   for (const group of report.groups) {
     for (const series of group.series) {
-      if (series.status !== 'skipped') seen.set(series.targetLabel, series.target);
+      if (series.status !== 'skipped') seen.set(series.targetLabel, { target: series.target, variant: series.variant });
     }
   }
-  return [...seen.keys()].sort(
-    (a, b) =>
-      TARGET_KINDS.indexOf(seen.get(a) as never) - TARGET_KINDS.indexOf(seen.get(b) as never) || a.localeCompare(b),
-  );
+  return [...seen.keys()].sort((a, b) => compareAnswerTargets(seen.get(a)!, seen.get(b)!) || a.localeCompare(b));
 }

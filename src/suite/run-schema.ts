@@ -14,7 +14,7 @@ import { ACCELS, MEASURE_KINDS, METRIC_UNITS, TARGET_KINDS } from '../vocabulary
 export const RESULT_SCHEMA_VERSION = 2;
 
 /** The order-statistics CI of a median (stats/median-ci.ts), or why there is none. */
-const medianCiSchema = z.discriminatedUnion('state', [
+export const medianCiSchema = z.discriminatedUnion('state', [
   z.object({
     state: z.literal('interval'),
     method: z.literal('order-statistics'),
@@ -36,7 +36,7 @@ const medianCiSchema = z.discriminatedUnion('state', [
 ]);
 
 /** The outlier check of a summary (stats/outliers.ts): the rule applied, or why none was. */
-const outlierCheckSchema = z.discriminatedUnion('rule', [
+export const outlierCheckSchema = z.discriminatedUnion('rule', [
   z.object({ rule: z.literal('modified-z'), zLimit: z.number(), indices: z.array(z.number().int()) }),
   z.object({ rule: z.literal('none'), minN: z.number().int().positive(), reason: z.string() }),
 ]);
@@ -138,7 +138,7 @@ export const seriesSchema = z.object({
   /** vm: 'kvm' or 'tcg' — a TCG figure must never pass for a KVM one. */
   accel: z.enum(ACCELS).optional(),
   machine: z.string().optional(),
-  /** vm: the kernel variant, 'stock' (Debian's) or 'minimal' (built from source); reports show "VM, <variant> kernel". */
+  /** vm: the kernel variant, 'stock' (Debian's) or 'minimal' (built from source); reports show "vm (TCG, <variant> kernel)". */
   variant: z.string().optional(),
   iterations: z.array(iterationSchema),
   metrics: z.record(z.string(), metricSeriesSchema),

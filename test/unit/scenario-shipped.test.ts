@@ -17,11 +17,14 @@ describe('the shipped scenarios', () => {
     ]);
   });
 
-  it.each(['cpu', 'default', 'disk', 'memory', 'startup', 'vm-variants', 'workload'])('%s.yaml loads and expands', async (name) => {
-    const scenario = await loadScenario(await findScenario(name, SCENARIOS));
-    expect(scenario.name).toBe(name);
-    for (const spec of scenario.cases) expect(expandCase(spec).length).toBeGreaterThan(0);
-  });
+  it.each(['cpu', 'default', 'disk', 'memory', 'startup', 'vm-variants', 'workload'])(
+    '%s.yaml loads and expands',
+    async (name) => {
+      const scenario = await loadScenario(await findScenario(name, SCENARIOS));
+      expect(scenario.name).toBe(name);
+      for (const spec of scenario.cases) expect(expandCase(spec).length).toBeGreaterThan(0);
+    },
+  );
 
   it('default.yaml runs the planned iterations per target and point', async () => {
     const scenario = await loadScenario('scenarios/default.yaml');

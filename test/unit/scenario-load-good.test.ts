@@ -93,6 +93,7 @@ describe('loadScenario resolves a file using every feature to an exact structure
         sweep: {},
       })),
       sweep: {},
+      network: 'none',
       sampleIntervalMs: 50,
       holdMs: 1000,
       settleMs: 0,

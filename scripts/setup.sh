@@ -17,7 +17,9 @@ fi
 # peers measured side by side (runc, crun, podman), archive round-trip tools (skopeo, umoci), the
 # headers canvas (charts) compiles against, clang with its libFuzzer runtime (the test suite
 # fuzzes the helper's config parser), and postgresql (the history tests run their own server
-# from a temp dir; the system one stays off).
+# from a temp dir; the system one stays off), and the real workloads' servers and load generators
+# (the workload scenario runs them natively too: nginx, redis, wrk, redis-benchmark, fio, sysbench,
+# iperf3, stress-ng).
 packages=(
   qemu-system-x86 qemu-utils busybox-static e2fsprogs erofs-utils cpio xz-utils zstd kmod
   linux-source-6.1 bc bison flex libelf-dev libssl-dev
@@ -25,6 +27,7 @@ packages=(
   build-essential pkg-config python3 hyperfine strace clang libclang-rt-dev
   libcairo2-dev libpango1.0-dev libjpeg-dev libgif-dev librsvg2-dev
   postgresql
+  nginx-light redis-server redis-tools wrk fio sysbench iperf3 stress-ng
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -56,6 +59,23 @@ for dir in scenarios/images/busybox scenarios/images/probe; do
   install -m 0755 /bin/busybox "$dir/busybox"
 done
 install -m 0755 build/isobench-probe scenarios/images/probe/isobench-probe
+
+# The debian recipe's rootfs (the base of the real-software recipes: nginx, redis, ...): debootstrap
+# takes minutes and the mirror changes daily, so one rootfs is kept in the shared cache, keyed by
+# the script that makes it, and copied into the recipe dir. ISOBENCH_SKIP_DEBIAN=1 skips it.
+if [ "${ISOBENCH_SKIP_DEBIAN:-0}" != 1 ]; then
+  cache=${ISOBENCH_CACHE:-/var/cache/isobench}
+  key=$(sha256sum scenarios/images/debian/make-rootfs.sh | cut -c1-16)
+  cached="$cache/debian/rootfs-${SUITE:-bookworm}-$key.tar.gz"
+  if [ ! -s "$cached" ]; then
+    echo "setup: debian rootfs (debootstrap, a few minutes)"
+    rm -f scenarios/images/debian/rootfs.tar.gz
+    bash scenarios/images/debian/make-rootfs.sh
+    mkdir -p "$cache/debian"
+    cp scenarios/images/debian/rootfs.tar.gz "$cached.tmp.$$" && mv -f "$cached.tmp.$$" "$cached"
+  fi
+  cmp -s "$cached" scenarios/images/debian/rootfs.tar.gz || install -m 0644 "$cached" scenarios/images/debian/rootfs.tar.gz
+fi
 
 # The minimal guest kernel (vm-images/minimal.yaml), built from source into the cache shared by
 # every state root (ISOBENCH_CACHE, default /var/cache/isobench): minutes the first time, a cache

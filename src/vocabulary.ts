@@ -7,11 +7,11 @@ export const TARGET_KINDS = ['native', 'container', 'vm', 'runc', 'crun', 'podma
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** What a case measures; decides which metrics it produces (see METRICS[..].measures). */
-export const MEASURE_KINDS = ['startup', 'memory', 'density', 'disk', 'io', 'cpu'] as const;
+export const MEASURE_KINDS = ['startup', 'memory', 'density', 'disk', 'io', 'cpu', 'workload'] as const;
 export type MeasureKind = (typeof MEASURE_KINDS)[number];
 
-/** Base units of metric values: nanoseconds, bytes, bytes per second, a plain ratio. */
-export const METRIC_UNITS = ['ns', 'bytes', 'bytes_per_s', 'ratio'] as const;
+/** Base units of metric values: nanoseconds, bytes, bytes per second, operations per second, a plain ratio. */
+export const METRIC_UNITS = ['ns', 'bytes', 'bytes_per_s', 'per_s', 'ratio'] as const;
 export type MetricUnit = (typeof METRIC_UNITS)[number];
 
 export interface MetricInfo {
@@ -47,56 +47,56 @@ export const METRICS = {
   'memory.pss': {
     unit: 'bytes',
     higherIsWorse: true,
-    measures: ['memory', 'density'],
+    measures: ['memory', 'density', 'workload'],
     description: 'proportional set size of the instance processes (smaps_rollup)',
   },
   'memory.pss_anon': {
     unit: 'bytes',
     higherIsWorse: true,
-    measures: ['memory', 'density'],
+    measures: ['memory', 'density', 'workload'],
     description: 'anonymous part of the PSS (smaps_rollup Pss_Anon)',
   },
   'memory.pss_file': {
     unit: 'bytes',
     higherIsWorse: true,
-    measures: ['memory', 'density'],
+    measures: ['memory', 'density', 'workload'],
     description: 'file-backed part of the PSS (Pss_File): binaries, libraries, a VM kernel file; shared page cache',
   },
   'memory.pss_shmem': {
     unit: 'bytes',
     higherIsWorse: true,
-    measures: ['memory', 'density'],
+    measures: ['memory', 'density', 'workload'],
     description: 'shmem part of the PSS (Pss_Shmem), e.g. memfd-backed guest RAM',
   },
   'memory.instance': {
     unit: 'bytes',
     higherIsWorse: true,
-    measures: ['memory', 'density'],
+    measures: ['memory', 'density', 'workload'],
     description:
       'what one instance pins: anonymous + shmem PSS of its host processes (its unique pages plus its share); file-backed pages are in memory.pss_file',
   },
   'memory.uss': {
     unit: 'bytes',
     higherIsWorse: true,
-    measures: ['memory', 'density'],
+    measures: ['memory', 'density', 'workload'],
     description: 'unique set size (private clean + dirty)',
   },
   'memory.rss': {
     unit: 'bytes',
     higherIsWorse: true,
-    measures: ['memory', 'density'],
+    measures: ['memory', 'density', 'workload'],
     description: 'resident set size',
   },
   'memory.cgroup': {
     unit: 'bytes',
     higherIsWorse: true,
-    measures: ['memory', 'density'],
+    measures: ['memory', 'density', 'workload'],
     description: 'memory charged to the instance cgroup',
   },
   'memory.peak': {
     unit: 'bytes',
     higherIsWorse: true,
-    measures: ['memory', 'density'],
+    measures: ['memory', 'density', 'workload'],
     description: 'peak memory charge of the instance',
   },
   'memory.guest_used': {
@@ -187,6 +187,38 @@ export const METRICS = {
     higherIsWorse: false,
     measures: ['io'],
     description: 'random 4 KiB write + fsync throughput reported by the probe',
+  },
+  'startup.first_response': {
+    unit: 'ns',
+    higherIsWorse: true,
+    measures: ['workload'],
+    description:
+      "launch to the first successful answer of the server (an HTTP 2xx, redis' PONG, a TCP connect), polled from the host",
+  },
+  'workload.requests_per_s': {
+    unit: 'per_s',
+    higherIsWorse: false,
+    measures: ['workload'],
+    description:
+      "operations per second the load generator reports: wrk's and redis-benchmark's requests, fio's I/Os, sysbench's events",
+  },
+  'workload.throughput': {
+    unit: 'bytes_per_s',
+    higherIsWorse: false,
+    measures: ['workload'],
+    description: "bytes per second the load generator reports: wrk's transfer, fio's bandwidth, iperf3's received rate",
+  },
+  'workload.latency_p50': {
+    unit: 'ns',
+    higherIsWorse: true,
+    measures: ['workload'],
+    description: 'median latency of one request (or I/O, or event) as the load generator reports it',
+  },
+  'workload.latency_p99': {
+    unit: 'ns',
+    higherIsWorse: true,
+    measures: ['workload'],
+    description: '99th-percentile latency of one request (or I/O, or event) as the load generator reports it',
   },
   'cpu.time': {
     unit: 'ns',
@@ -308,3 +340,11 @@ export const STARTUP_CLOCK: Record<TargetKind, StartupClock> = {
 /** QEMU accelerators: hardware KVM, or TCG (software emulation). A TCG figure never passes for a KVM one. */
 export const ACCELS = ['kvm', 'tcg'] as const;
 export type Accel = (typeof ACCELS)[number];
+
+/**
+ * Targets that can give a workload the host's network, so a server in it answers on the host's
+ * 127.0.0.1 (a workload case with a port); runc and crun by leaving the network namespace out of
+ * the bundle. NOTE: vm needs port forwarding and podman its own network flags; neither is wired
+ * yet (issue 9).
+ */
+export const HOST_NETWORK_TARGETS: readonly TargetKind[] = ['native', 'container', 'runc', 'crun'];

@@ -29,6 +29,12 @@ const RATE_SCALES: DisplayScale[] = [
   { symbol: 'MB/s', divisor: 1e6 },
   { symbol: 'GB/s', divisor: 1e9 },
 ];
+// Operation rates (requests, I/Os, events per second), decimal like the load generators print them.
+const OPS_SCALES: DisplayScale[] = [
+  { symbol: '/s', divisor: 1 },
+  { symbol: 'k/s', divisor: 1e3 },
+  { symbol: 'M/s', divisor: 1e6 },
+];
 const RATIO_SCALE: DisplayScale = { symbol: '×', divisor: 1 };
 
 function scalesOf(unit: MetricUnit | string): DisplayScale[] {
@@ -39,6 +45,8 @@ function scalesOf(unit: MetricUnit | string): DisplayScale[] {
       return SIZE_SCALES;
     case 'bytes_per_s':
       return RATE_SCALES;
+    case 'per_s':
+      return OPS_SCALES;
     default:
       return [RATIO_SCALE];
   }
@@ -80,7 +88,7 @@ export function formatInScale(value: number, scale: DisplayScale): string {
 
 /**
  * Formats a base-unit value for people: ns -> ns/µs/ms/s, bytes -> B/KiB/MiB/GiB, bytes_per_s ->
- * kB/s, MB/s, GB/s, ratio -> "1.52×". Three significant digits.
+ * kB/s, MB/s, GB/s, per_s -> /s, k/s, M/s, ratio -> "1.52×". Three significant digits.
  */
 export function formatValue(unit: MetricUnit | string, value: number): string {
   return formatInScale(value, chooseScale(unit, value));
@@ -109,6 +117,8 @@ export function describeAxis(unit: MetricUnit | string, scale: DisplayScale): st
       return `size (${scale.symbol})`;
     case 'bytes_per_s':
       return `throughput (${scale.symbol})`;
+    case 'per_s':
+      return `rate (${scale.symbol})`;
     default:
       return 'ratio (×)';
   }

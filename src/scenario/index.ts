@@ -15,6 +15,9 @@ export type {
   VmKernel,
   VmMachine,
   VmSettings,
+  WorkloadCheck,
+  WorkloadParser,
+  WorkloadSettings,
 } from './schema.js';
 export { BUILTIN_DEFAULTS, SWEEP_KEYS, VM_KERNELS, VM_MACHINES } from './schema.js';
 export { MAX_SCENARIO_BYTES } from './yaml-source.js';

@@ -20,9 +20,8 @@ import {
   type VmKernel,
   type VmSettings,
 } from './schema.js';
+import { resolveNetwork, resolveWorkload } from './workload.js';
 import type { YamlSource } from './yaml-source.js';
-
-type Path = Array<string | number>;
 
 const MIB = 1024 * 1024;
 /** Smallest cgroup memory limit we accept: below it the probe itself cannot start. */
@@ -65,7 +64,8 @@ export function resolveScenario(source: YamlSource, file: ScenarioFile): Scenari
   };
 }
 
-type Fail = (at: Path, message: string, hint?: string) => never;
+export type Path = Array<string | number>;
+export type Fail = (at: Path, message: string, hint?: string) => never;
 
 function resolveCase(raw: CaseFile, file: ScenarioFile, at: Path, line: number, fail: Fail): ScenarioCase {
   const defaults = file.defaults ?? {};
@@ -88,6 +88,8 @@ function resolveCase(raw: CaseFile, file: ScenarioFile, at: Path, line: number, 
         fail([...at, 'sweep', 'cpus', index], `expected cpus to be a whole number when vm runs (vCPUs); got ${cpus}`);
     });
   }
+  const network = resolveNetwork(raw, defaults, targets, at, fail);
+  const workload = resolveWorkload(raw, network, at, fail);
   const kernels = resolveKernels(raw.vm?.kernel ?? defaults.vm?.kernel, vmAt, fail);
   const plans = targets.flatMap((target) => {
     const plan = resolvePlan(target, raw, file, sweep, at, fail);
@@ -114,6 +116,8 @@ function resolveCase(raw: CaseFile, file: ScenarioFile, at: Path, line: number, 
     targets,
     plans,
     sweep,
+    network,
+    ...(workload === undefined ? {} : { workload }),
     ...optionalBudget(raw.budgetSeconds ?? defaults.budgetSeconds),
     sampleIntervalMs: raw.sampleIntervalMs ?? defaults.sampleIntervalMs ?? BUILTIN_DEFAULTS.sampleIntervalMs,
     holdMs: raw.holdMs ?? defaults.holdMs ?? BUILTIN_DEFAULTS.holdMs,

@@ -94,10 +94,15 @@ function perTargetSchema<T extends z.ZodType>(settings: T) {
   return z.strictObject(shape as Record<TargetKind, z.ZodOptional<T>>);
 }
 
+/** The network a case's targets give the workload: none (the default), or the host's (a server on 127.0.0.1). */
+export const CASE_NETWORKS = ['none', 'host'] as const;
+export type CaseNetwork = (typeof CASE_NETWORKS)[number];
+
 const settingsShape = {
   targets: z.array(z.enum(TARGET_KINDS)).min(1).max(TARGET_KINDS.length).optional(),
   ...targetSettingsShape,
   budgetSeconds: count(1, 86_400).optional(),
+  network: z.enum(CASE_NETWORKS).optional(),
   sampleIntervalMs: count(1, 60_000).optional(),
   holdMs: count(0, 600_000).optional(),
   settleMs: count(0, 600_000).optional(),
@@ -118,6 +123,28 @@ const defaultsSchema = z.strictObject({
   perTarget: perTargetSchema(z.strictObject(targetSettingsShape)).optional(),
 });
 
+/** Load generators whose output a workload case can parse (src/suite/workload/parsers). */
+export const WORKLOAD_PARSERS = ['wrk', 'redis-benchmark', 'sysbench', 'fio', 'iperf3'] as const;
+export type WorkloadParser = (typeof WORKLOAD_PARSERS)[number];
+
+/** How the host tells that the server answers: a TCP connect, an HTTP GET with a 2xx, redis' PONG. */
+export const WORKLOAD_CHECKS = ['tcp', 'http', 'redis'] as const;
+export type WorkloadCheck = (typeof WORKLOAD_CHECKS)[number];
+
+const workloadSchema = z.strictObject({
+  /** The server's TCP port on 127.0.0.1; absent when the target's command is the load itself (fio, sysbench). */
+  port: count(1, 65_535).optional(),
+  check: z.enum(WORKLOAD_CHECKS).optional(),
+  /** HTTP check: the path to GET. */
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~/-]{0,255}$/, 'a path like / or /index.html')
+    .optional(),
+  /** argv of the load generator, run on the host against 127.0.0.1:port. */
+  client: z.array(commandArg).min(1).max(256).optional(),
+  parser: z.enum(WORKLOAD_PARSERS),
+});
+
 const caseSchema = z.strictObject({
   name,
   description: z.string().max(500).optional(),
@@ -136,6 +163,7 @@ const caseSchema = z.strictObject({
     })
     .optional(),
   sweep: sweepSchema.optional(),
+  workload: workloadSchema.optional(),
   ...settingsShape,
   perTarget: perTargetSchema(z.strictObject({ ...targetSettingsShape, sweep: sweepSchema.optional() })).optional(),
 });
@@ -155,6 +183,7 @@ export const scenarioFileSchema = z.strictObject({
 export type ScenarioFile = z.infer<typeof scenarioFileSchema>;
 export type CaseFile = z.infer<typeof caseSchema>;
 export type SweepFile = z.infer<typeof sweepSchema>;
+export type WorkloadFile = z.infer<typeof workloadSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Resolved: what loadScenario returns. Validated at the edge; everything downstream trusts it.
@@ -176,6 +205,19 @@ export interface CaseSweep {
   cpus?: number[];
   /** Free-form values substituted for `{param}` in the command. */
   param?: string[];
+}
+
+/** A workload case's server, readiness check and load generator, validated. */
+export interface WorkloadSettings {
+  /** The server's port on 127.0.0.1; absent: the target's command is the load and runs to exit. */
+  port?: number;
+  /** Readiness check of the server (tcp when the file says nothing). */
+  check: WorkloadCheck;
+  /** HTTP check: path of the GET. */
+  path: string;
+  /** Load generator run on the host; absent: the target's own output is parsed. */
+  client?: string[];
+  parser: WorkloadParser;
 }
 
 /** How one target runs a case: its iterations, timeout and the sweep values it takes part in. */
@@ -212,6 +254,10 @@ export interface ScenarioCase {
   /** One plan per entry of `targets`, same order. */
   plans: TargetPlan[];
   sweep: CaseSweep;
+  /** The network the targets give the workload: none, or the host's. */
+  network: CaseNetwork;
+  /** workload measure only: the server, its check and the load generator. */
+  workload?: WorkloadSettings;
   /** Wall-clock budget for the whole case in seconds: stop starting iterations past it, keep what finished. */
   budgetSeconds?: number;
   /** Interval of the memory/CPU sampler in ms. */

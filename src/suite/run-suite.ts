@@ -159,6 +159,7 @@ function workloadOf(scenarioCase: ScenarioCase, point: CasePoint): WorkloadSpec 
     image: scenarioCase.image,
     args: point.command,
     env: scenarioCase.env,
+    network: scenarioCase.network,
     readyMarker: scenarioCase.readyMarker,
     limits: point.limits,
     vm: point.vm,
@@ -332,6 +333,7 @@ function headline(values: Record<string, number>): string {
   const [metric, value] = Object.entries(values)[0] ?? [];
   if (metric === undefined || value === undefined) return '';
   if (metric.startsWith('startup.') || metric === 'cpu.time') return `${metric} ${(value / 1e6).toFixed(1)} ms`;
-  if (metric.startsWith('io.')) return `${metric} ${(value / 1e6).toFixed(1)} MB/s`;
+  if (metric.startsWith('io.') || metric === 'workload.throughput') return `${metric} ${(value / 1e6).toFixed(1)} MB/s`;
+  if (metric === 'workload.requests_per_s') return `${metric} ${Math.round(value)}/s`;
   return `${metric} ${(value / 1048576).toFixed(1)} MiB`;
 }

@@ -96,7 +96,7 @@ export class ContainerTarget implements Target {
     await runtime.context.store.lowerDirs(await runtime.context.store.resolve(workload.image));
   }
 
-  /** Runs the workload attached (stdio piped, network none, the workload's limits). */
+  /** Runs the workload attached (stdio piped, the workload's network, none by default, and limits). */
   async launch(workload: WorkloadSpec): Promise<Instance> {
     const runtime = await this.openRuntime();
     const launchedAtNs = monotonicNs();
@@ -107,7 +107,7 @@ export class ContainerTarget implements Target {
       args: workload.args,
       env: envEntries(workload.env),
       limits: workload.limits,
-      network: 'none',
+      network: workload.network ?? 'none',
       stdio: 'pipe',
       ...(this.options.seccomp ? { seccomp: this.options.seccomp } : {}),
     });

@@ -36,8 +36,19 @@ export function stagedSourcesOf(recipeText: string, hostFiles: Record<string, st
   return Object.keys(hostFiles).filter((name) => words.has(name));
 }
 
+/** The image a recipe builds FROM (a cheap textual scan); undefined for scratch or no FROM. */
+export function baseImageOf(recipeText: string): string | undefined {
+  const match = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/im.exec(recipeText);
+  const base = match?.[1];
+  return base === undefined || base.toLowerCase() === 'scratch' ? undefined : base;
+}
+
+/** Shipped recipes built FROM shipped recipes (nginx FROM debian); deeper chains are a mistake. */
+const MAX_BASE_DEPTH = 4;
+
 /**
- * Resolves `ref` in the store under `layout.root`, building it from its recipe when missing.
+ * Resolves `ref` in the store under `layout.root`, building it from its recipe when missing, and
+ * first its base when that is a shipped recipe missing from the store (nginx FROM debian).
  * Not timed: targets call it from prepare().
  * @throws NotFoundError when the image is neither stored nor has a recipe; EnvironmentError when a
  *   host file the recipe copies (busybox, the probe) is missing; RecipeError from the build.
@@ -46,6 +57,7 @@ export async function ensureImage(
   layout: RootLayout,
   ref: string,
   log: (line: string) => void = () => undefined,
+  depth = 0,
 ): Promise<StoredImage> {
   const store = await ImageStore.open(layout.root);
   const found = await store.resolve(ref).catch((error: unknown) => {
@@ -56,6 +68,13 @@ export async function ensureImage(
   const recipeDir = recipeDirFor(ref);
   // No recipe: the store's own error names the fix.
   if (recipeDir === undefined) return store.resolve(ref);
+  const base = baseImageOf(await fs.readFile(recipeFileOf(recipeDir), 'utf8'));
+  if (base !== undefined && recipeDirFor(base) !== undefined) {
+    if (depth >= MAX_BASE_DEPTH) {
+      throw new EnvironmentError(`the recipe of ${ref} is more than ${MAX_BASE_DEPTH} FROMs deep in shipped recipes`);
+    }
+    await ensureImage(layout, base, log, depth + 1);
+  }
   log(`building image ${ref} from ${path.relative(packageDir(), recipeDir)}`);
   const contextDir = await stageContext(layout, recipeDir);
   try {
@@ -66,10 +85,13 @@ export async function ensureImage(
 }
 
 /** A temp copy of `recipeDir` with the host files it copies put in; the dir itself when it copies none. */
+function recipeFileOf(recipeDir: string): string {
+  return path.join(recipeDir, existsSync(path.join(recipeDir, 'Containerfile')) ? 'Containerfile' : 'Dockerfile');
+}
+
 async function stageContext(layout: RootLayout, recipeDir: string): Promise<string> {
-  const recipeFile = existsSync(path.join(recipeDir, 'Containerfile')) ? 'Containerfile' : 'Dockerfile';
   const hostFiles = hostContextFiles();
-  const staged = stagedSourcesOf(await fs.readFile(path.join(recipeDir, recipeFile), 'utf8'), hostFiles);
+  const staged = stagedSourcesOf(await fs.readFile(recipeFileOf(recipeDir), 'utf8'), hostFiles);
   if (staged.length === 0) return recipeDir;
   for (const name of staged) {
     if (!existsSync(hostFiles[name]!)) {

@@ -16,7 +16,7 @@ export const CPU_PERIOD_US = 100_000;
 /** What the config needs besides the workload; all resolved by the caller. */
 export interface OciConfigInput {
   image: ImageRuntimeConfig;
-  workload: Pick<WorkloadSpec, 'args' | 'env' | 'limits'>;
+  workload: Pick<WorkloadSpec, 'args' | 'env' | 'limits' | 'network'>;
   /** Absolute path of the (already mounted) rootfs. */
   rootfsPath: string;
   hostname: string;
@@ -91,7 +91,8 @@ export function ociResources(limits: WorkloadSpec['limits']): OciRuntimeConfig['
 /**
  * The config.json for one instance: the shape `runc spec` produces (same mounts, masked and
  * read-only paths), with terminal off, a writable rootfs, Docker's default capabilities,
- * no_new_privs, a new pid/mount/network/ipc/uts/cgroup namespace each, and the workload's limits.
+ * no_new_privs, a new pid/mount/network/ipc/uts/cgroup namespace each (the host's network with
+ * the workload's network: host), and the workload's limits.
  * NOTE: the new network namespace holds only `lo`, left DOWN (runc/crun do not raise it; Docker's
  * --network none does): a workload needing 127.0.0.1 would see a difference here.
  */
@@ -147,7 +148,10 @@ export function buildOciConfig(input: OciConfigInput): OciRuntimeConfig {
     linux: {
       cgroupsPath: input.cgroupsPath,
       resources: ociResources(input.workload.limits),
-      namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'].map((type) => ({ type })),
+      // network: host joins the host's network namespace (no network entry), as `docker run --network host`.
+      namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup']
+        .filter((type) => type !== 'network' || input.workload.network !== 'host')
+        .map((type) => ({ type })),
       maskedPaths: [
         '/proc/acpi',
         '/proc/asound',

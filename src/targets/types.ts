@@ -12,6 +12,8 @@ export interface WorkloadSpec {
   /** argv; argv[0] is looked up in the image's PATH (native: in build/ then PATH). */
   args: string[];
   env: Record<string, string>;
+  /** The network namespace: a fresh empty one (none, the default), or the host's (a server on 127.0.0.1). */
+  network?: 'none' | 'host';
   /** Prefix of the stdout line that marks readiness; undefined: ready = exit. */
   readyMarker?: string;
   /** Container/peer cgroup limits. */

@@ -9,7 +9,17 @@ import { existsSync } from 'node:fs';
 import { findExecutable } from '../../src/util/find-executable.js';
 
 /** What a test file can need from the host. */
-export type HostNeed = 'root' | 'qemu' | 'runc' | 'crun' | 'podman' | 'clang' | 'python3' | 'cgroup-v1-memory';
+export type HostNeed =
+  | 'root'
+  | 'qemu'
+  | 'runc'
+  | 'crun'
+  | 'podman'
+  | 'clang'
+  | 'python3'
+  | 'cgroup-v1-memory'
+  | 'workload-tools'
+  | 'debian-rootfs';
 
 interface NeedCheck {
   /** Says what is missing and the fix; undefined when the host has it. */
@@ -38,6 +48,25 @@ const CHECKS: Record<HostNeed, NeedCheck> = {
   podman: { lack: () => lackOfTool('podman'), providedBySetup: true },
   clang: { lack: () => lackOfTool('clang'), providedBySetup: true },
   python3: { lack: () => lackOfTool('python3'), providedBySetup: true },
+  // The workload scenario's servers (run natively too) and load generators.
+  'workload-tools': {
+    lack: async () => {
+      for (const tool of ['nginx', 'redis-server', 'wrk', 'redis-benchmark']) {
+        const lack = await lackOfTool(tool);
+        if (lack) return lack;
+      }
+      return undefined;
+    },
+    providedBySetup: true,
+  },
+  // The base of the real-software recipes (scripts/setup.sh makes it with debootstrap, cached).
+  'debian-rootfs': {
+    lack: async () =>
+      existsSync('scenarios/images/debian/rootfs.tar.gz')
+        ? undefined
+        : `scenarios/images/debian/rootfs.tar.gz is missing (${SETUP})`,
+    providedBySetup: true,
+  },
   'cgroup-v1-memory': {
     lack: async () =>
       existsSync('/sys/fs/cgroup/memory/memory.stat')

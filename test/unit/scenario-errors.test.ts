@@ -51,11 +51,11 @@ describe('bad fixture files give ScenarioError at the exact line with the expect
       'unknown-key',
       8,
       'unknown key "iteratons" in cases[0]: did you mean "iterations"? expected one of name, description, measure, ' +
-        'command, ready, env, limits, sweep, targets, warmup, iterations, timeoutSeconds, budgetSeconds, ' +
-        'sampleIntervalMs, holdMs, settleMs, baselineTolerance, baselineWaitMs, image, vm, perTarget',
+        'command, ready, env, limits, sweep, workload, targets, warmup, iterations, timeoutSeconds, ' +
+        'budgetSeconds, network, sampleIntervalMs, holdMs, settleMs, baselineTolerance, baselineWaitMs, image, vm, perTarget',
     ],
     ['wrong-type', 5, 'expected iterations to be an integer; got "ten"'],
-    ['bad-measure', 7, 'expected measure to be one of startup, memory, density, disk, io, cpu; got "speed"'],
+    ['bad-measure', 7, 'expected measure to be one of startup, memory, density, disk, io, cpu, workload; got "speed"'],
     [
       'bad-size',
       9,
@@ -108,7 +108,7 @@ describe('every other check reports its line and the expected form', () => {
       'missing key',
       scenarioText([probe]),
       5,
-      'missing measure: expected one of startup, memory, density, disk, io, cpu',
+      'missing measure: expected one of startup, memory, density, disk, io, cpu, workload',
     ],
     [
       'empty cases',
@@ -273,7 +273,7 @@ describe('every other check reports its line and the expected form', () => {
       'threshold nothing measures',
       scenarioText(['measure: startup', probe], 'thresholds:\n  memory.pss: 5%\n'),
       9,
-      'threshold for memory.pss, which no case measures: expected a case with measure memory or density',
+      'threshold for memory.pss, which no case measures: expected a case with measure memory or density or workload',
     ],
     [
       'empty value',
@@ -324,7 +324,7 @@ describe('every other check reports its line and the expected form', () => {
       scenarioText(['command: [/bin/true]', 'measur: startup']),
       7,
       'unknown key "measur" in cases[0]: did you mean "measure"? expected one of name, description, measure, command, ' +
-        'ready, env, limits, sweep, targets, warmup, iterations, timeoutSeconds, budgetSeconds, sampleIntervalMs, ' +
+        'ready, env, limits, sweep, workload, targets, warmup, iterations, timeoutSeconds, budgetSeconds, network, sampleIntervalMs, ' +
         'holdMs, settleMs, baselineTolerance, baselineWaitMs, image, vm, perTarget',
     ],
     [

@@ -5,15 +5,26 @@ import { expandCase, findScenario, listScenarios, loadScenario } from '../../src
 const SCENARIOS = 'scenarios';
 
 describe('the shipped scenarios', () => {
-  it('are the six documented files', async () => {
-    expect(await listScenarios(SCENARIOS)).toEqual(['cpu', 'default', 'disk', 'memory', 'startup', 'vm-variants']);
+  it('are the seven documented files', async () => {
+    expect(await listScenarios(SCENARIOS)).toEqual([
+      'cpu',
+      'default',
+      'disk',
+      'memory',
+      'startup',
+      'vm-variants',
+      'workload',
+    ]);
   });
 
-  it.each(['cpu', 'default', 'disk', 'memory', 'startup', 'vm-variants'])('%s.yaml loads and expands', async (name) => {
-    const scenario = await loadScenario(await findScenario(name, SCENARIOS));
-    expect(scenario.name).toBe(name);
-    for (const spec of scenario.cases) expect(expandCase(spec).length).toBeGreaterThan(0);
-  });
+  it.each(['cpu', 'default', 'disk', 'memory', 'startup', 'vm-variants', 'workload'])(
+    '%s.yaml loads and expands',
+    async (name) => {
+      const scenario = await loadScenario(await findScenario(name, SCENARIOS));
+      expect(scenario.name).toBe(name);
+      for (const spec of scenario.cases) expect(expandCase(spec).length).toBeGreaterThan(0);
+    },
+  );
 
   it('default.yaml runs the planned iterations per target and point', async () => {
     const scenario = await loadScenario('scenarios/default.yaml');

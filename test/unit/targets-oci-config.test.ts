@@ -82,6 +82,18 @@ describe('buildOciConfig', () => {
     expect(config.linux.namespaces.map((n) => n.type)).toEqual(['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup']);
   });
 
+  it("joins the host's network namespace for network: host, and only leaves that one out", () => {
+    const host = buildOciConfig({
+      image: { Cmd: ['sh'] },
+      workload: { args: ['nginx'], env: {}, limits: {}, network: 'host' },
+      rootfsPath: '/r',
+      hostname: 'h',
+      cgroupsPath: '/c',
+      user: { uid: 0, gid: 0 },
+    });
+    expect(host.linux.namespaces.map((n) => n.type)).toEqual(['pid', 'ipc', 'uts', 'mount', 'cgroup']);
+  });
+
   it('mounts what `runc spec` mounts, in its order, /sys read-only', () => {
     expect(config.mounts.map((m) => m.destination)).toEqual([
       '/proc',

@@ -7,6 +7,7 @@ import { measureIo } from './io.js';
 import { measureMemory } from './memory.js';
 import { measureStartup } from './startup.js';
 import type { MeasureIteration } from './types.js';
+import { measureWorkload } from './workload.js';
 
 export const MEASURES: Record<MeasureKind, MeasureIteration> = {
   startup: measureStartup,
@@ -15,6 +16,7 @@ export const MEASURES: Record<MeasureKind, MeasureIteration> = {
   disk: measureDisk,
   io: measureIo,
   cpu: measureCpu,
+  workload: measureWorkload,
 };
 
 export type { IterationContext, IterationOutcome, MeasureIteration } from './types.js';

@@ -25,7 +25,7 @@ export const measureMemory: MeasureIteration = async (context) => {
   }
 };
 
-function timelinePoint(tMs: number, sample: MemorySample): TimelinePoint {
+export function timelinePoint(tMs: number, sample: MemorySample): TimelinePoint {
   const point: TimelinePoint = { tMs, pssBytes: sample.pssBytes };
   if (sample.pssSplit !== undefined) {
     point.pssAnonBytes = sample.pssSplit.anonBytes;

@@ -109,6 +109,11 @@ export function listCaveats(conditions: RunConditions): Array<{ lead: string; te
     });
   }
   items.push({ lead: 'Host virtualisation', text: `${host.virtualization}.` });
+  // bench:truth found every start-up a constant above hyperfine -N; the reader must know why.
+  items.push({
+    lead: 'Harness launch',
+    text: "every start-up figure includes the harness's own launch of the target's first process from Node (the spawn, and the exit delivered through its event loop), the same way for every target: a few ms that compress the ratio of two short start-ups. `npm run bench:truth` measures it on a host against hyperfine -N (BENCHMARKS.md).",
+  });
   items.push({
     lead: 'Host page cache',
     text:

@@ -1,5 +1,6 @@
 // Runs one VM attached: boots the image, streams the workload's output, times the boot phases
 // on the host clock, and removes the VM's overlay, socket and state however the run ends.
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { IsobenchError, TimeoutError, WorkloadError } from '../errors.js';
@@ -122,18 +123,51 @@ export async function runPreparedVm(
   }
 }
 
-async function superviseAttached(
+/**
+ * What a launch path adds to the supervision every attached QEMU gets: runPreparedVm's boot and
+ * snapshot-run's restore differ only in their argv, how they name the VM in errors, and work done
+ * once QEMU runs (the restore loads the saved state, then sends the config on QEMU's stdin).
+ */
+export interface QemuSupervision {
+  args: string[];
+  nonce: string;
+  /** Follows the VM's name in errors, e.g. "(accel=tcg)". */
+  what: string;
+  timeoutHint: string;
+  afterSpawn?: {
+    /** Runs once QEMU is spawned, with a pipe on its stdin; a rejection or QEMU's end before it settles kills QEMU. */
+    run: (child: ChildProcess) => Promise<void>;
+    /** The error to throw when `run` did not complete (`error` undefined: QEMU ended first). */
+    failed: (error: Error | undefined, qemuExit: string, stderrText: string) => Error;
+  };
+}
+
+/** What the host saw of one attached QEMU, ns since the caller's t0. */
+export interface SupervisedQemu {
+  exitCode: number;
+  qemuStartNs: number;
+  initNs?: number;
+  readyNs: number;
+  exitNs: number;
+  qemuExitNs: number;
+  uptimeAtInitMs?: number;
+  uptimeAtReadyMs: number;
+  serialTail: string[];
+  qemuPid: number;
+}
+
+/**
+ * Runs QEMU attached until it exits: stamps init, ready and the guest's exit marker as they arrive
+ * on the serial console, QEMU's start and exit, and kills it on timeout or abort. Throws
+ * TimeoutError, INTERRUPTED, WorkloadError (guest init failed, no exit marker) or `afterSpawn`'s error.
+ */
+export async function superviseQemu(
   layout: RootLayout,
   state: VmState,
-  prepared: PreparedVm,
   options: RunVmOptions,
-  host: { t0: bigint; vmRecordNs: number; diskOverlayNs: number },
-): Promise<VmRunResult> {
-  const { t0 } = host;
-  const paths = vmPaths(layout, state.id);
-  const nonce = randomBytes(8).toString('hex');
-  const args = buildPreparedQemuArgs(prepared, paths, { nonce, hostname: state.name, serial: { kind: 'stdio' } });
-
+  t0: bigint,
+  how: QemuSupervision,
+): Promise<SupervisedQemu> {
   let exitCode: number | undefined;
   let exitNs: number | undefined;
   let guestError: string | undefined;
@@ -143,7 +177,7 @@ async function superviseAttached(
   let uptimeAtReadyMs: number | undefined;
   let stderrTail = '';
 
-  const parser = new SerialParser(nonce, {
+  const parser = new SerialParser(how.nonce, {
     onPhase: (phase) => {
       if (phase.name === 'init') {
         initNs = since(t0);
@@ -165,17 +199,19 @@ async function superviseAttached(
     },
   });
   // ISOBENCH_VM_DEBUG=1 shows the QEMU command line (for reproducing a boot by hand).
-  if (process.env.ISOBENCH_VM_DEBUG === '1') process.stderr.write(`isobench: qemu ${JSON.stringify(args)}\n`);
-  const child = await spawnAttachedQemu(args);
+  if (process.env.ISOBENCH_VM_DEBUG === '1') process.stderr.write(`isobench: qemu ${JSON.stringify(how.args)}\n`);
+  const child = await spawnAttachedQemu(how.args, how.afterSpawn ? 'pipe' : 'ignore');
   let qemuStartNs = 0;
-  let stopReason: 'timeout' | 'abort' | undefined;
-  const kill = (reason: 'timeout' | 'abort'): void => {
+  let stopReason: 'timeout' | 'abort' | 'afterSpawn' | undefined;
+  const kill = (reason: 'timeout' | 'abort' | 'afterSpawn'): void => {
     stopReason ??= reason;
     child.kill('SIGKILL');
   };
   const timer = setTimeout(() => kill('timeout'), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const onAbort = (): void => kill('abort');
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  // QEMU may be gone before it reads its stdin: a write error then is not the run's failure.
+  child.stdin?.on('error', () => undefined);
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (chunk: string) => parser.feed(chunk));
   child.stderr!.setEncoding('utf8');
@@ -196,12 +232,25 @@ async function superviseAttached(
     void writeVmState(layout, state, { durable: false }).catch(() => undefined);
   });
   if (options.signal?.aborted) kill('abort');
+  let afterSpawnDone = how.afterSpawn === undefined;
+  let afterSpawnError: Error | undefined;
+  const afterSpawn = how.afterSpawn?.run(child).then(
+    () => {
+      afterSpawnDone = true;
+    },
+    (error: unknown) => {
+      afterSpawnError = error instanceof Error ? error : new Error(String(error));
+      kill('afterSpawn');
+    },
+  );
   const exit = await closed;
+  await afterSpawn;
   const qemuExitNs = since(t0);
   clearTimeout(timer);
   options.signal?.removeEventListener('abort', onAbort);
   parser.end();
   const tail = parser.lastLines();
+  const stderrText = stderrTail.trim() || 'no QEMU error';
 
   if (exit.error) throw exit.error;
   if (stopReason === 'abort') {
@@ -210,9 +259,12 @@ async function superviseAttached(
   if (stopReason === 'timeout') {
     const where = readyNs === undefined ? 'the guest never got ready' : 'the workload did not finish';
     throw new TimeoutError(
-      `VM ${state.name} (accel=${prepared.accel}) timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms: ${where}; QEMU killed. Last serial lines:\n${serialReport(tail)}`,
-      { hint: 'raise the timeout; under TCG a boot takes seconds' },
+      `VM ${state.name} ${how.what} timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms: ${where}; QEMU killed. Last serial lines:\n${serialReport(tail)}`,
+      { hint: how.timeoutHint },
     );
+  }
+  if (!afterSpawnDone && how.afterSpawn) {
+    throw how.afterSpawn.failed(afterSpawnError, `QEMU exited (code ${exit.code ?? exit.signal})`, stderrText);
   }
   if (guestError !== undefined) {
     throw new WorkloadError(`VM ${state.name}: the guest init failed: ${guestError}`, {
@@ -221,28 +273,58 @@ async function superviseAttached(
   }
   if (exitCode === undefined || exitNs === undefined || readyNs === undefined || uptimeAtReadyMs === undefined) {
     throw new WorkloadError(
-      `VM ${state.name}: QEMU exited (code ${exit.code ?? exit.signal}) before the guest reported an exit code: ${stderrTail.trim() || 'no QEMU error'}. Last serial lines:\n${serialReport(tail)}`,
+      `VM ${state.name}: QEMU exited (code ${exit.code ?? exit.signal}) before the guest reported an exit code: ${stderrText}. Last serial lines:\n${serialReport(tail)}`,
     );
   }
   return {
-    id: state.id,
     exitCode,
+    qemuStartNs,
+    initNs,
+    readyNs,
+    exitNs,
+    qemuExitNs,
+    uptimeAtInitMs,
+    uptimeAtReadyMs,
+    serialTail: tail,
+    qemuPid: child.pid ?? -1,
+  };
+}
+
+async function superviseAttached(
+  layout: RootLayout,
+  state: VmState,
+  prepared: PreparedVm,
+  options: RunVmOptions,
+  host: { t0: bigint; vmRecordNs: number; diskOverlayNs: number },
+): Promise<VmRunResult> {
+  const paths = vmPaths(layout, state.id);
+  const nonce = randomBytes(8).toString('hex');
+  const args = buildPreparedQemuArgs(prepared, paths, { nonce, hostname: state.name, serial: { kind: 'stdio' } });
+  const run = await superviseQemu(layout, state, options, host.t0, {
+    args,
+    nonce,
+    what: `(accel=${prepared.accel})`,
+    timeoutHint: 'raise the timeout; under TCG a boot takes seconds',
+  });
+  return {
+    id: state.id,
+    exitCode: run.exitCode,
     accel: prepared.accel,
     machine: prepared.machine,
     kernelRelease: prepared.kernelRelease,
     phases: {
       vmRecordNs: host.vmRecordNs,
       diskOverlayNs: host.diskOverlayNs,
-      qemuStartNs,
-      kernelNs: readyNs - uptimeAtReadyMs * 1e6,
-      initNs,
-      readyNs,
-      exitNs,
-      qemuExitNs,
+      qemuStartNs: run.qemuStartNs,
+      kernelNs: run.readyNs - run.uptimeAtReadyMs * 1e6,
+      initNs: run.initNs,
+      readyNs: run.readyNs,
+      exitNs: run.exitNs,
+      qemuExitNs: run.qemuExitNs,
     },
-    guestUptimeAtReadyMs: uptimeAtReadyMs,
-    guestUptimeAtInitMs: uptimeAtInitMs,
-    serialTail: tail,
-    qemuPid: child.pid ?? -1,
+    guestUptimeAtReadyMs: run.uptimeAtReadyMs,
+    guestUptimeAtInitMs: run.uptimeAtInitMs,
+    serialTail: run.serialTail,
+    qemuPid: run.qemuPid,
   };
 }

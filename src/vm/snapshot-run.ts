@@ -5,19 +5,17 @@
 // snapshot's disk and its own VM record, removed however the run ends (as runVm's).
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { InputError, IsobenchError, TimeoutError, WorkloadError } from '../errors.js';
+import { InputError, TimeoutError, WorkloadError } from '../errors.js';
 import type { RootLayout } from '../paths.js';
 import { readProcessStartTicks } from '../util/process.js';
 import { loadVmDefinition } from './definition.js';
 import { encodeGuestConfigLine } from './guest-config.js';
-import { spawnAttachedQemu } from './launch-qemu.js';
 import { createOverlayDisk } from './overlay-disk.js';
 import { type PreparedVm, prepareVm, validateLaunchOptions } from './prepare.js';
 import { newVmState } from './prepared-launch.js';
 import { buildQemuArgs } from './qemu-args.js';
 import type { QmpClient } from './qmp.js';
-import type { RunVmOptions, VmRunResult } from './run-vm.js';
-import { SerialParser } from './serial-parser.js';
+import { type RunVmOptions, superviseQemu, type VmRunResult } from './run-vm.js';
 import {
   connectQmpWhenUp,
   ensureSnapshot,
@@ -51,7 +49,6 @@ export interface RestoredVmRunResult extends VmRunResult {
   restoredNs: number;
 }
 
-const DEFAULT_TIMEOUT_MS = 600_000;
 /** QEMU start, QMP socket up and the device state loaded (RAM is mapped, not read). */
 const RESTORE_TIMEOUT_MS = 60_000;
 
@@ -177,10 +174,6 @@ async function restoreOverQmp(qmp: QmpClient, statePath: string): Promise<void> 
   }
 }
 
-function serialReport(lines: string[]): string {
-  return lines.length === 0 ? '(no serial output)' : lines.map((line) => `  | ${line}`).join('\n');
-}
-
 async function superviseRestored(
   layout: RootLayout,
   state: VmState,
@@ -202,127 +195,51 @@ async function superviseRestored(
     guestRoot: prepared.guestRoot,
     cgroups: prepared.cgroups,
   });
-  const args = restoreArgs(prepared, meta, paths, snapshotPaths(layout, meta.id).ram);
-  if (process.env.ISOBENCH_VM_DEBUG === '1') process.stderr.write(`isobench: qemu ${JSON.stringify(args)}\n`);
-
-  const since = (t0: bigint): number => Number(process.hrtime.bigint() - t0);
-  let exitCode: number | undefined;
-  let guestError: string | undefined;
-  let readyNs: number | undefined;
   let restoredNs: number | undefined;
-  let uptimeAtReadyMs: number | undefined;
-  let restoreError: Error | undefined;
-  let stderrTail = '';
-
-  const { t0 } = host;
-  let exitNs: number | undefined;
-  const parser = new SerialParser(nonce, {
-    onPhase: (phase) => {
-      if (phase.name !== 'ready') return;
-      readyNs = since(t0);
-      uptimeAtReadyMs = phase.guestUptimeMs;
-      options.onReady?.();
+  const run = await superviseQemu(layout, state, options, host.t0, {
+    args: restoreArgs(prepared, meta, paths, snapshotPaths(layout, meta.id).ram),
+    nonce,
+    what: `(restored from snapshot ${meta.id})`,
+    timeoutHint: 'raise the timeout',
+    // The config goes out once the guest runs: bytes sent earlier would reach a UART whose state
+    // the incoming migration then overwrites.
+    afterSpawn: {
+      run: async (child) => {
+        const qmp = await connectQmpWhenUp(paths.qmpSocket, RESTORE_TIMEOUT_MS);
+        try {
+          await restoreOverQmp(qmp, snapshotPaths(layout, meta.id).state);
+        } finally {
+          qmp.close();
+        }
+        restoredNs = Number(process.hrtime.bigint() - host.t0);
+        child.stdin!.write(configLine);
+      },
+      failed: (error, qemuExit, stderrText) =>
+        new WorkloadError(
+          `VM ${state.name}: restoring snapshot ${meta.id} failed: ${error?.message ?? qemuExit}: ${stderrText}`,
+          { hint: 'take a new snapshot: remove its dir or run `isobench gc`' },
+        ),
     },
-    onOutput: (text) => options.stdout?.(text),
-    onExit: (code) => {
-      exitCode = code;
-      exitNs = since(t0);
-    },
-    onError: (message) => {
-      guestError = message;
-    },
   });
-  const child = await spawnAttachedQemu(args, 'pipe');
-  let qemuStartNs = 0;
-  let stopReason: 'timeout' | 'abort' | 'restore' | undefined;
-  const kill = (reason: 'timeout' | 'abort' | 'restore'): void => {
-    stopReason ??= reason;
-    child.kill('SIGKILL');
-  };
-  const timer = setTimeout(() => kill('timeout'), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const onAbort = (): void => kill('abort');
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  // QEMU may be gone before it reads the config: a write error then is not the run's failure.
-  child.stdin!.on('error', () => undefined);
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => parser.feed(chunk));
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    stderrTail = (stderrTail + chunk).slice(-4096);
-  });
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    child.once('error', (error) => resolve({ code: null, signal: null, error }));
-    child.once('close', (code, signal) => resolve({ code, signal }));
-  });
-  child.once('spawn', () => {
-    qemuStartNs = since(t0);
-    state.status = 'running';
-    state.qemuPid = child.pid;
-    options.onQemuStarted?.(child.pid!, state.id);
-    state.qemuStartTicks = readProcessStartTicks(child.pid!);
-    void writeVmState(layout, state).catch(() => undefined);
-  });
-  if (options.signal?.aborted) kill('abort');
-  // The config goes out once the guest runs: bytes sent earlier would reach a UART whose state the
-  // incoming migration then overwrites.
-  const restoring = (async () => {
-    const qmp = await connectQmpWhenUp(paths.qmpSocket, RESTORE_TIMEOUT_MS);
-    try {
-      await restoreOverQmp(qmp, snapshotPaths(layout, meta.id).state);
-    } finally {
-      qmp.close();
-    }
-    restoredNs = since(t0);
-    child.stdin!.write(configLine);
-  })().catch((error: unknown) => {
-    restoreError = error instanceof Error ? error : new Error(String(error));
-    kill('restore');
-  });
-  const exit = await closed;
-  await restoring;
-  const qemuExitNs = since(t0);
-  clearTimeout(timer);
-  options.signal?.removeEventListener('abort', onAbort);
-  parser.end();
-  const tail = parser.lastLines();
-  const stderrText = stderrTail.trim() || 'no QEMU error';
-
-  if (exit.error) throw exit.error;
-  if (stopReason === 'abort') throw new IsobenchError('INTERRUPTED', `VM ${state.name} interrupted; QEMU killed`);
-  if (stopReason === 'timeout') {
-    const where = readyNs === undefined ? 'the guest never got ready' : 'the workload did not finish';
-    throw new TimeoutError(
-      `VM ${state.name} (restored from snapshot ${meta.id}) timed out after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms: ${where}; QEMU killed. Last serial lines:\n${serialReport(tail)}`,
-      { hint: 'raise the timeout' },
-    );
-  }
-  if (restoredNs === undefined) {
-    throw new WorkloadError(
-      `VM ${state.name}: restoring snapshot ${meta.id} failed: ${restoreError?.message ?? `QEMU exited (code ${exit.code ?? exit.signal})`}: ${stderrText}`,
-      { hint: 'take a new snapshot: remove its dir or run `isobench gc`' },
-    );
-  }
-  if (guestError !== undefined) {
-    throw new WorkloadError(`VM ${state.name}: the guest init failed: ${guestError}`, {
-      hint: 'check the image (user, workdir) and the VM definition',
-    });
-  }
-  if (exitCode === undefined || exitNs === undefined || readyNs === undefined || uptimeAtReadyMs === undefined) {
-    throw new WorkloadError(
-      `VM ${state.name}: QEMU exited (code ${exit.code ?? exit.signal}) before the restored guest reported an exit code: ${stderrText}. Last serial lines:\n${serialReport(tail)}`,
-    );
-  }
   return {
     id: state.id,
-    exitCode,
+    exitCode: run.exitCode,
     accel: prepared.accel,
     machine: prepared.machine,
     kernelRelease: prepared.kernelRelease,
-    phases: { vmRecordNs: host.vmRecordNs, diskOverlayNs: host.diskOverlayNs, qemuStartNs, readyNs, exitNs, qemuExitNs },
-    guestUptimeAtReadyMs: uptimeAtReadyMs,
-    serialTail: tail,
-    qemuPid: child.pid ?? -1,
+    // No kernel or init phase: the guest's uptime runs on from the boot that took the snapshot.
+    phases: {
+      vmRecordNs: host.vmRecordNs,
+      diskOverlayNs: host.diskOverlayNs,
+      qemuStartNs: run.qemuStartNs,
+      readyNs: run.readyNs,
+      exitNs: run.exitNs,
+      qemuExitNs: run.qemuExitNs,
+    },
+    guestUptimeAtReadyMs: run.uptimeAtReadyMs,
+    serialTail: run.serialTail,
+    qemuPid: run.qemuPid,
     snapshotId: meta.id,
-    restoredNs,
+    restoredNs: restoredNs!,
   };
 }
